@@ -1,0 +1,97 @@
+/* The one status enum of tern, with a string for every value.
+ * The list below produces both the enum and the strings, so they cannot drift apart.
+ * Add new values at the end of their group; values are not part of the ABI yet. */
+#ifndef TERN_STATUS_H
+#define TERN_STATUS_H
+
+#include "tern/config.h"
+
+#define TERN_STATUS_LIST(X) \
+    X(TERN_OK,                      "ok") \
+    X(TERN_NEED_MORE,               "need more bytes") \
+    X(TERN_WOULD_BLOCK,             "operation would block") \
+    /* caller errors */ \
+    X(TERN_ERR_INVALID_ARG,         "invalid argument") \
+    X(TERN_ERR_BUFFER_TOO_SMALL,    "buffer too small") \
+    X(TERN_ERR_UNSUPPORTED,         "feature not supported by this build or protocol version") \
+    /* wire format */ \
+    X(TERN_ERR_VARINT,              "malformed variable byte integer (more than 4 bytes)") \
+    X(TERN_ERR_PACKET_TYPE,         "reserved or unexpected packet type") \
+    X(TERN_ERR_FIXED_FLAGS,         "reserved fixed header flag bits set") \
+    X(TERN_ERR_REMAINING_LENGTH,    "remaining length does not match packet contents") \
+    X(TERN_ERR_PACKET_TOO_LARGE,    "packet exceeds maximum packet size") \
+    X(TERN_ERR_QOS,                 "invalid QoS value (3)") \
+    X(TERN_ERR_PROTOCOL_NAME,       "protocol name is not MQTT") \
+    X(TERN_ERR_PROTOCOL_VERSION,    "unsupported protocol version") \
+    X(TERN_ERR_CONNECT_FLAGS,       "invalid CONNECT flags") \
+    X(TERN_ERR_CONNACK_FLAGS,       "invalid CONNACK acknowledge flags") \
+    X(TERN_ERR_PACKET_ID,           "packet identifier must not be 0") \
+    X(TERN_ERR_REASON_CODE,         "reason code not valid for this packet") \
+    X(TERN_ERR_STRING_TOO_LONG,     "string or binary field longer than 65535 bytes") \
+    X(TERN_ERR_NO_FILTERS,          "SUBSCRIBE/UNSUBSCRIBE/SUBACK with no entries") \
+    X(TERN_ERR_SUB_OPTIONS,         "invalid subscription options") \
+    /* UTF-8 rules */ \
+    X(TERN_ERR_UTF8_ILL_FORMED,     "ill-formed UTF-8 (bad lead or continuation byte)") \
+    X(TERN_ERR_UTF8_OVERLONG,       "overlong UTF-8 encoding") \
+    X(TERN_ERR_UTF8_SURROGATE,      "UTF-16 surrogate code point in UTF-8 string") \
+    X(TERN_ERR_UTF8_TOO_LARGE,      "code point above U+10FFFF") \
+    X(TERN_ERR_UTF8_NULL,           "U+0000 in UTF-8 string") \
+    /* topics */ \
+    X(TERN_ERR_TOPIC_EMPTY,         "topic name or filter is empty") \
+    X(TERN_ERR_TOPIC_WILDCARD,      "wildcard character in topic name") \
+    X(TERN_ERR_FILTER_WILDCARD,     "misplaced wildcard in topic filter") \
+    X(TERN_ERR_SHARED_FILTER,       "invalid shared subscription filter") \
+    /* MQTT 5 properties */ \
+    X(TERN_ERR_PROP_UNKNOWN,        "unknown property identifier") \
+    X(TERN_ERR_PROP_NOT_ALLOWED,    "property not allowed in this packet") \
+    X(TERN_ERR_PROP_DUPLICATE,      "property appears more than once") \
+    X(TERN_ERR_PROP_VALUE,          "property has an invalid value") \
+    X(TERN_ERR_PROP_LENGTH,         "property length exceeds the packet") \
+    /* session engine */ \
+    X(TERN_ERR_BUSY,                "no free in-flight slot; retry after acknowledgements arrive") \
+    X(TERN_ERR_NOT_CONNECTED,       "not connected") \
+    X(TERN_ERR_CONNECTING,          "connection in progress") \
+    X(TERN_ERR_CONNACK_REFUSED,     "broker refused the connection (see reason code)") \
+    X(TERN_ERR_PROTOCOL,            "protocol violation by the peer") \
+    X(TERN_ERR_UNEXPECTED_PACKET,   "packet a client must not receive in this state") \
+    X(TERN_ERR_UNKNOWN_PACKET_ID,   "acknowledgement for a packet identifier not in flight") \
+    X(TERN_ERR_TOPIC_ALIAS,         "invalid or unknown topic alias") \
+    X(TERN_ERR_RECEIVE_MAXIMUM,     "peer exceeded receive maximum") \
+    X(TERN_ERR_MESSAGE_TOO_LARGE,   "message larger than the receive buffer") \
+    X(TERN_ERR_KEEPALIVE_TIMEOUT,   "broker did not answer within the keep-alive grace period") \
+    X(TERN_ERR_SERVER_DISCONNECT,   "broker sent DISCONNECT (see reason code)") \
+    X(TERN_ERR_TIMEOUT,             "timed out") \
+    X(TERN_ERR_SESSION_LOST,        "broker did not resume the session; in-flight messages dropped") \
+    /* transport */ \
+    X(TERN_ERR_CLOSED,              "connection closed by peer") \
+    X(TERN_ERR_IO,                  "network I/O error") \
+    X(TERN_ERR_DNS,                 "host name could not be resolved") \
+    X(TERN_ERR_CONNECT_REFUSED,     "TCP connection refused") \
+    X(TERN_ERR_TLS,                 "TLS error") \
+    X(TERN_ERR_TLS_VERIFY,          "TLS certificate verification failed") \
+    /* firmware update */ \
+    X(TERN_ERR_SIGNATURE,           "signature verification failed") \
+    X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \
+    X(TERN_ERR_DEVICE_CLASS,        "firmware for another device class") \
+    X(TERN_ERR_HASH,                "image hash mismatch") \
+    X(TERN_ERR_SIZE,                "image size mismatch")
+
+#define TERN_STATUS_ENUM_ENTRY(name, text) name,
+typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern_status;
+#undef TERN_STATUS_ENUM_ENTRY
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A short human-readable description of a status; never NULL. */
+const char *tern_status_str(tern_status status);
+
+/* The enum constant's name ("TERN_ERR_BUSY"); never NULL. */
+const char *tern_status_name(tern_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,11 @@
+/* Names of packet types, for traces and messages. */
+#include "tern/codec.h"
+
+const char *tern_packet_name(uint8_t type)
+{
+    static const char *const names[16] = {
+        "?", "CONNECT", "CONNACK", "PUBLISH", "PUBACK", "PUBREC", "PUBREL", "PUBCOMP",
+        "SUBSCRIBE", "SUBACK", "UNSUBSCRIBE", "UNSUBACK", "PINGREQ", "PINGRESP",
+        "DISCONNECT", "AUTH"};
+    return type < 16 ? names[type] : "?";
+}

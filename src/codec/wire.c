@@ -1,0 +1,137 @@
+/* Bounded reads and unchecked writes of the MQTT data types (spec section 1.5). */
+#include "wire.h"
+
+tern_status tern_read_u8(tern_reader *r, uint8_t *v)
+{
+    if (tern_reader_left(r) < 1) return TERN_ERR_REMAINING_LENGTH;
+    *v = r->p[r->pos++];
+    return TERN_OK;
+}
+
+tern_status tern_read_u16(tern_reader *r, uint16_t *v)
+{
+    if (tern_reader_left(r) < 2) return TERN_ERR_REMAINING_LENGTH;
+    *v = (uint16_t)((r->p[r->pos] << 8) | r->p[r->pos + 1]);
+    r->pos += 2;
+    return TERN_OK;
+}
+
+tern_status tern_read_u32(tern_reader *r, uint32_t *v)
+{
+    if (tern_reader_left(r) < 4) return TERN_ERR_REMAINING_LENGTH;
+    const uint8_t *b = r->p + r->pos;
+    *v = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
+    r->pos += 4;
+    return TERN_OK;
+}
+
+tern_status tern_read_varint(tern_reader *r, uint32_t *v)
+{
+    size_t used = 0;
+    tern_status st = tern_varint_decode(r->p + r->pos, tern_reader_left(r), v, &used);
+    if (st == TERN_NEED_MORE) return TERN_ERR_REMAINING_LENGTH;
+    r->pos += used;
+    return st;
+}
+
+tern_status tern_read_binary(tern_reader *r, tern_bytes *v)
+{
+    uint16_t n;
+    tern_status st = tern_read_u16(r, &n);
+    if (st != TERN_OK) return st;
+    if (tern_reader_left(r) < n) return TERN_ERR_REMAINING_LENGTH;
+    v->data = r->p + r->pos;
+    v->len = n;
+    r->pos += n;
+    return TERN_OK;
+}
+
+tern_status tern_read_string(tern_reader *r, tern_bytes *v)
+{
+    tern_status st = tern_read_binary(r, v);
+    return st != TERN_OK ? st : tern_utf8_validate(v->data, v->len);
+}
+
+tern_status tern_reader_begin(tern_reader *r, const uint8_t *buf, size_t len, uint8_t type,
+                              uint8_t flags_mask, uint8_t flags_value, tern_header *h)
+{
+    tern_status st = tern_codec_decode_header(buf, len, h);
+    if (st != TERN_OK) return st;
+    if (h->type != type) return TERN_ERR_PACKET_TYPE;
+    if ((h->flags & flags_mask) != flags_value) return TERN_ERR_FIXED_FLAGS;
+    if (len - h->header_len < h->remaining) return TERN_NEED_MORE;
+    r->p = buf;
+    r->pos = h->header_len;
+    r->len = (size_t)h->header_len + h->remaining;
+    return TERN_OK;
+}
+
+tern_status tern_reader_end(const tern_reader *r)
+{
+    return r->pos == r->len ? TERN_OK : TERN_ERR_REMAINING_LENGTH;
+}
+
+uint8_t *tern_write_u8(uint8_t *p, uint8_t v)
+{
+    *p = v;
+    return p + 1;
+}
+
+uint8_t *tern_write_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+    return p + 2;
+}
+
+uint8_t *tern_write_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+    return p + 4;
+}
+
+uint8_t *tern_write_varint(uint8_t *p, uint32_t v)
+{
+    return p + tern_varint_encode(v, p, TERN_FIXED_HEADER_MAX - 1);
+}
+
+uint8_t *tern_write_raw(uint8_t *p, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) p[i] = data[i];
+    return p + len;
+}
+
+uint8_t *tern_write_binary(uint8_t *p, tern_bytes v)
+{
+    p = tern_write_u16(p, (uint16_t)v.len);
+    return tern_write_raw(p, v.data, v.len);
+}
+
+tern_status tern_packet_total(size_t remaining, size_t *total)
+{
+    if (remaining > TERN_VARINT_MAX) return TERN_ERR_PACKET_TOO_LARGE;
+    *total = 1 + tern_varint_size((uint32_t)remaining) + remaining;
+    return TERN_OK;
+}
+
+uint8_t *tern_write_header(uint8_t *p, uint8_t type, uint8_t flags, uint32_t remaining)
+{
+    p = tern_write_u8(p, (uint8_t)((type << 4) | (flags & 0x0F)));
+    return tern_write_varint(p, remaining);
+}
+
+tern_status tern_field_size(tern_bytes v, size_t *acc)
+{
+    if (v.len > 0xFFFFu) return TERN_ERR_STRING_TOO_LONG;
+    *acc += 2u + v.len;
+    return TERN_OK;
+}
+
+tern_status tern_string_size(tern_bytes v, size_t *acc)
+{
+    tern_status st = tern_field_size(v, acc);
+    return st != TERN_OK ? st : tern_utf8_validate(v.data, v.len);
+}

@@ -1,0 +1,59 @@
+/* Internal to the codec: bounded reader and unchecked writer over byte spans.
+ * Readers never go past their span: running out inside a packet whose remaining length is
+ * known means the remaining length lied, so they return TERN_ERR_REMAINING_LENGTH.
+ * Writers do not check bounds: every encoder sizes the packet and checks the capacity first. */
+#ifndef TERN_CODEC_WIRE_H
+#define TERN_CODEC_WIRE_H
+
+#include "tern/codec.h"
+
+typedef struct {
+    const uint8_t *p;
+    size_t len;   /* end of the span (the end of the packet) */
+    size_t pos;
+} tern_reader;
+
+static inline size_t tern_reader_left(const tern_reader *r) { return r->len - r->pos; }
+
+tern_status tern_read_u8(tern_reader *r, uint8_t *v);
+tern_status tern_read_u16(tern_reader *r, uint16_t *v);
+tern_status tern_read_u32(tern_reader *r, uint32_t *v);
+tern_status tern_read_varint(tern_reader *r, uint32_t *v);
+/* Two-byte length then that many bytes. */
+tern_status tern_read_binary(tern_reader *r, tern_bytes *v);
+/* tern_read_binary plus the UTF-8 rules. */
+tern_status tern_read_string(tern_reader *r, tern_bytes *v);
+
+/* Start reading a packet: decode the fixed header, check the type and (when flags_mask is
+ * non-zero) that (flags & flags_mask) == flags_value, check the whole packet is in the span,
+ * and set the reader to the packet body. */
+tern_status tern_reader_begin(tern_reader *r, const uint8_t *buf, size_t len, uint8_t type,
+                              uint8_t flags_mask, uint8_t flags_value, tern_header *h);
+/* TERN_OK if the reader consumed the whole body, TERN_ERR_REMAINING_LENGTH otherwise. */
+tern_status tern_reader_end(const tern_reader *r);
+
+uint8_t *tern_write_u8(uint8_t *p, uint8_t v);
+uint8_t *tern_write_u16(uint8_t *p, uint16_t v);
+uint8_t *tern_write_u32(uint8_t *p, uint32_t v);
+uint8_t *tern_write_varint(uint8_t *p, uint32_t v);
+/* Two-byte length then the bytes. */
+uint8_t *tern_write_binary(uint8_t *p, tern_bytes v);
+uint8_t *tern_write_raw(uint8_t *p, const uint8_t *data, size_t len);
+
+/* Size of a fixed header for a body of `remaining` bytes; the packet total in *total.
+ * TERN_ERR_PACKET_TOO_LARGE if remaining > TERN_VARINT_MAX. */
+tern_status tern_packet_total(size_t remaining, size_t *total);
+/* Write the fixed header; returns the pointer to the body. */
+uint8_t *tern_write_header(uint8_t *p, uint8_t type, uint8_t flags, uint32_t remaining);
+/* Common prologue of encoders: size the packet with `size_fn`-computed total and check cap. */
+static inline tern_status tern_check_cap(size_t total, size_t cap)
+{
+    return total <= cap ? TERN_OK : TERN_ERR_BUFFER_TOO_SMALL;
+}
+
+/* A string or binary field's encoded size (2 + len); TERN_ERR_STRING_TOO_LONG past 65535. */
+tern_status tern_field_size(tern_bytes v, size_t *acc);
+/* As tern_field_size, plus the UTF-8 rules. */
+tern_status tern_string_size(tern_bytes v, size_t *acc);
+
+#endif
