@@ -32,6 +32,11 @@ typedef struct tern_transport {
     /* Does the transport itself need to write before it can go on (e.g. a TLS handshake)?
      * Optional: NULL means no. */
     int (*wants_write)(void *ctx);
+    /* Wait until the connection is readable (or writable when want_write is set) or
+     * timeout_ms passes; used only by the blocking convenience layer. Returns TERN_OK when
+     * ready, TERN_ERR_TIMEOUT when the time passed, an error otherwise. Optional: NULL means the
+     * blocking layer sleeps by polling. */
+    tern_status (*wait)(void *ctx, int want_write, uint32_t timeout_ms);
 } tern_transport;
 
 #ifdef __cplusplus

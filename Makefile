@@ -1,0 +1,49 @@
+# The two commands of the README, and the longer jobs.
+#   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke)
+#   make demo    the main job: a demo against a local broker that it starts itself
+#   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 300
+FUZZ_SMOKE_SECONDS ?= 10
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz check demo clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	cmake --build build -j $(JOBS)
+
+test: build
+	ctest --test-dir build --output-on-failure -j $(JOBS)
+
+sanitize: deps
+	cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-san -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir build-san --output-on-failure -j $(JOBS)
+
+fuzz-build: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTERN_FUZZ=ON \
+	  -DTERN_BUILD_TESTS=OFF -DTERN_BUILD_TOOLS=OFF -DTERN_BUILD_SHARED=OFF \
+	  -DCMAKE_C_FLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+
+fuzz-smoke: fuzz-build
+	scripts/fuzz.sh build-fuzz $(FUZZ_SMOKE_SECONDS)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+check: test sanitize fuzz-smoke
+	@echo "make check: all passed"
+
+demo: build
+	scripts/demo.sh build
+
+clean:
+	rm -rf build build-san build-fuzz

@@ -1,0 +1,128 @@
+/* PUBACK, PUBREC, PUBREL, PUBCOMP (MQTT 3.1.1 sections 3.4-3.7, MQTT 5.0 sections 3.4-3.7):
+ * one function pair for the four. The body is a packet id; MQTT 5 adds a reason code and a
+ * property block, each left out when it says nothing (reason 0, no properties). */
+#include "wire.h"
+
+static tern_status check_version(tern_mqtt_version v)
+{
+    if (v == TERN_MQTT_311) return TERN_OK;
+    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
+    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
+}
+
+static tern_status check_ack_type(uint8_t type)
+{
+    if (type < TERN_PUBACK || type > TERN_PUBCOMP) return TERN_ERR_PACKET_TYPE;
+    /* Without QoS 2 only PUBACK is ever exchanged. */
+    return TERN_CFG_QOS2 || type == TERN_PUBACK ? TERN_OK : TERN_ERR_UNSUPPORTED;
+}
+
+/* [MQTT-3.6.1-1]: PUBREL's fixed header flags are 0010; the others' are 0. */
+static uint8_t ack_flags(uint8_t type) { return TERN_CFG_QOS2 && type == TERN_PUBREL ? 2u : 0u; }
+
+/* Everything the encoder checks: the body size and the property block size (0 when the
+ * block is left out). */
+static tern_status ack_body_size(const tern_ack *p, tern_mqtt_version v, size_t *body,
+                                 size_t *props_size)
+{
+    tern_status st = check_version(v);
+    if (st == TERN_OK) st = check_ack_type(p->type);
+    if (st != TERN_OK) return st;
+    if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
+    *body = 2;
+    *props_size = 0;
+#if TERN_CFG_MQTT5
+    if (v == TERN_MQTT_5) {
+        if (!tern_reason_valid(p->reason_code, (tern_packet_type)p->type))
+            return TERN_ERR_REASON_CODE;
+        st = tern_props_size(p->props, p->type, props_size);
+        if (st != TERN_OK) return st;
+        if (*props_size == 1) *props_size = 0; /* an empty block is left out */
+        *body += *props_size > 0 ? 1u + *props_size : p->reason_code != 0 ? 1u : 0u;
+    }
+#endif
+    return TERN_OK;
+}
+
+tern_status tern_codec_size_ack(const tern_ack *p, tern_mqtt_version v, size_t *size)
+{
+    size_t body = 0, props_size = 0;
+    tern_status st = ack_body_size(p, v, &body, &props_size);
+    return st != TERN_OK ? st : tern_packet_total(body, size);
+}
+
+tern_status tern_codec_encode_ack(const tern_ack *p, tern_mqtt_version v, uint8_t *buf,
+                                  size_t cap, size_t *written)
+{
+    size_t body = 0, props_size = 0, total = 0;
+    tern_status st = ack_body_size(p, v, &body, &props_size);
+    if (st == TERN_OK) st = tern_packet_total(body, &total);
+    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    if (st != TERN_OK) return st;
+    uint8_t *w = tern_write_header(buf, p->type, ack_flags(p->type), (uint32_t)body);
+    w = tern_write_u16(w, p->packet_id);
+#if TERN_CFG_MQTT5
+    if (body > 2) w = tern_write_u8(w, p->reason_code);
+    if (props_size > 0) {
+        size_t n = 0;
+        st = tern_props_encode(p->props, p->type, w, props_size, &n);
+        if (st != TERN_OK) return st;
+    }
+#endif
+    *written = total;
+    return TERN_OK;
+}
+
+#if TERN_CFG_MQTT5
+/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
+ * empty one, so that the caller's props never keep an earlier packet's values. */
+static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
+{
+    static const uint8_t empty_block = 0;
+    size_t used = 0;
+    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
+    /* 5.0 requires the block here (at least its length byte). */
+    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
+    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
+    r->pos += used;
+    return st;
+}
+
+/* The optional tail of a 5.0 ack, DISCONNECT or AUTH: no byte left means reason 0, no block
+ * means no properties (5.0 3.4.2.1, 3.14.2.1, 3.15.2.1). */
+static tern_status read_reason_and_props(tern_reader *r, uint8_t type, uint8_t *reason,
+                                         tern_props *props)
+{
+    *reason = 0;
+    if (tern_reader_left(r) > 0) {
+        tern_status st = tern_read_u8(r, reason);
+        if (st != TERN_OK) return st;
+        if (!tern_reason_valid(*reason, (tern_packet_type)type)) return TERN_ERR_REASON_CODE;
+    }
+    return read_props(r, tern_reader_left(r) > 0, type, props);
+}
+#endif
+
+tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                  tern_ack *out)
+{
+    tern_status st = check_version(v);
+    if (st != TERN_OK) return st;
+    if (len == 0) return TERN_NEED_MORE;
+    uint8_t type = (uint8_t)(buf[0] >> 4);
+    tern_reader r;
+    tern_header h;
+    st = check_ack_type(type);
+    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, type, 0x0F, ack_flags(type), &h);
+    if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
+    if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
+    if (st != TERN_OK) return st;
+    out->type = type;
+    out->reason_code = 0;
+#if TERN_CFG_MQTT5
+    /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
+    st = v == TERN_MQTT_5 ? read_reason_and_props(&r, type, &out->reason_code, out->props)
+                          : read_props(&r, 0, type, out->props);
+#endif
+    return st != TERN_OK ? st : tern_reader_end(&r);
+}

@@ -1,0 +1,165 @@
+/* PUBLISH (MQTT 3.1.1 section 3.3, MQTT 5.0 section 3.3): the hot path of the library.
+ * One pass each way. The topic is the only field scanned; the payload is copied once when
+ * encoding and never looked at when decoding (it is whatever follows the properties). */
+#include <string.h>
+
+#include "wire.h"
+
+#define PUBLISH_DUP 0x08u
+#define PUBLISH_QOS_SHIFT 1u
+#define PUBLISH_RETAIN 0x01u
+
+static tern_status check_version(tern_mqtt_version v)
+{
+    if (v == TERN_MQTT_311) return TERN_OK;
+    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
+    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
+}
+
+/* The fixed header rules on QoS and DUP, shared by both directions. */
+static tern_status check_qos_dup(uint8_t qos, int dup)
+{
+    if (qos > 2) return TERN_ERR_QOS;
+    if (!TERN_CFG_QOS2 && qos == 2) return TERN_ERR_UNSUPPORTED;
+    /* [MQTT-3.3.1-2]: DUP must be 0 for QoS 0; 5.0 calls the opposite a Malformed Packet. */
+    if (dup && qos == 0) return TERN_ERR_FIXED_FLAGS;
+    return TERN_OK;
+}
+
+#if TERN_CFG_MQTT5
+static int has_topic_alias(const tern_props *props)
+{
+    return props != NULL && (props->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS)) != 0;
+}
+#endif
+
+/* The topic of an outgoing PUBLISH. MQTT 5.0 3.3.2.1: an empty topic says "use the topic
+ * alias", so it is valid there when the properties carry one. */
+static tern_status check_topic(const tern_publish *p, tern_mqtt_version v)
+{
+#if TERN_CFG_MQTT5
+    if (p->topic.len == 0 && v == TERN_MQTT_5 && has_topic_alias(p->props)) return TERN_OK;
+#else
+    (void)v;
+#endif
+    return tern_topic_validate_name(p->topic);
+}
+
+/* Everything the encoder checks, in one pass: the body size and the property block size
+ * (0 for 3.1.1). */
+static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v, size_t *body,
+                                     size_t *props_size)
+{
+    tern_status st = check_version(v);
+    if (st == TERN_OK) st = check_qos_dup(p->qos, p->dup);
+    if (st != TERN_OK) return st;
+    if (p->qos > 0 && p->packet_id == 0) return TERN_ERR_PACKET_ID;
+    /* Also keeps the sum below from wrapping a 32-bit size_t. */
+    if (p->payload.len > TERN_VARINT_MAX) return TERN_ERR_PACKET_TOO_LARGE;
+    size_t n = p->qos > 0 ? 2u : 0u;
+    st = tern_field_size(p->topic, &n);
+    if (st == TERN_OK) st = check_topic(p, v);
+    *props_size = 0;
+#if TERN_CFG_MQTT5
+    if (st == TERN_OK && v == TERN_MQTT_5)
+        st = tern_props_size(p->props, TERN_PUBLISH, props_size);
+#endif
+    *body = n + *props_size + p->payload.len;
+    return st;
+}
+
+tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, size_t *size)
+{
+    size_t body = 0, props_size = 0;
+    tern_status st = publish_body_size(p, v, &body, &props_size);
+    return st != TERN_OK ? st : tern_packet_total(body, size);
+}
+
+tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
+                                      size_t cap, size_t *written)
+{
+    size_t body = 0, props_size = 0, total = 0;
+    tern_status st = publish_body_size(p, v, &body, &props_size);
+    if (st == TERN_OK) st = tern_packet_total(body, &total);
+    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    if (st != TERN_OK) return st;
+    unsigned flags = (unsigned)p->qos << PUBLISH_QOS_SHIFT;
+    if (p->dup) flags |= PUBLISH_DUP;
+    if (p->retain) flags |= PUBLISH_RETAIN;
+    uint8_t *w = tern_write_header(buf, TERN_PUBLISH, (uint8_t)flags, (uint32_t)body);
+    w = tern_write_binary(w, p->topic);
+    if (p->qos > 0) w = tern_write_u16(w, p->packet_id);
+#if TERN_CFG_MQTT5
+    if (props_size > 0) {
+        size_t n = 0;
+        st = tern_props_encode(p->props, TERN_PUBLISH, w, props_size, &n);
+        if (st != TERN_OK) return st;
+        w += n;
+    }
+#endif
+    if (p->payload.len > 0) memcpy(w, p->payload.data, p->payload.len);
+    *written = total;
+    return TERN_OK;
+}
+
+#if TERN_CFG_MQTT5
+/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
+ * empty one, so that the caller's props never keep an earlier packet's values. */
+static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
+{
+    static const uint8_t empty_block = 0;
+    size_t used = 0;
+    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
+    /* 5.0 requires the block here (at least its length byte). */
+    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
+    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
+    r->pos += used;
+    return st;
+}
+
+/* The property block of a 5.0 PUBLISH. An empty topic is only valid with a Topic Alias, so
+ * when the caller keeps no properties they are decoded into scratch to look for one. */
+static tern_status read_publish_props(tern_reader *r, tern_props *props, int topic_empty)
+{
+    tern_props scratch;
+    if (props == NULL && topic_empty) props = &scratch;
+    tern_status st = read_props(r, 1, TERN_PUBLISH, props);
+    if (st == TERN_OK && topic_empty && !has_topic_alias(props)) st = TERN_ERR_TOPIC_EMPTY;
+    return st;
+}
+#endif
+
+tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                      tern_publish *out)
+{
+    tern_reader r;
+    tern_header h;
+    tern_status st = check_version(v);
+    /* Flags are PUBLISH's own (dup/qos/retain): checked below, not by a mask. */
+    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_PUBLISH, 0, 0, &h);
+    if (st != TERN_OK) return st;
+    uint8_t qos = (uint8_t)((h.flags >> PUBLISH_QOS_SHIFT) & 3u);
+    st = check_qos_dup(qos, (h.flags & PUBLISH_DUP) != 0);
+    if (st == TERN_OK) st = tern_read_binary(&r, &out->topic);
+    if (st != TERN_OK) return st;
+    int is_v5 = TERN_CFG_MQTT5 && v == TERN_MQTT_5;
+    /* In 5.0 an empty topic waits for the properties (Topic Alias); all else is judged now. */
+    if (out->topic.len > 0 || !is_v5) st = tern_topic_validate_name(out->topic);
+    out->packet_id = 0;
+    if (st == TERN_OK && qos > 0) {
+        st = tern_read_u16(&r, &out->packet_id);
+        if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
+    }
+#if TERN_CFG_MQTT5
+    if (st == TERN_OK)
+        st = is_v5 ? read_publish_props(&r, out->props, out->topic.len == 0)
+                   : read_props(&r, 0, TERN_PUBLISH, out->props);
+#endif
+    if (st != TERN_OK) return st;
+    out->payload.data = r.p + r.pos;
+    out->payload.len = (uint32_t)tern_reader_left(&r);
+    out->qos = qos;
+    out->retain = (uint8_t)(h.flags & PUBLISH_RETAIN);
+    out->dup = (uint8_t)((h.flags & PUBLISH_DUP) != 0);
+    return TERN_OK;
+}

@@ -1,0 +1,111 @@
+"""Test harness: real mosquitto brokers on free 127.0.0.1 ports, stopped by PID.
+
+Standard library only, so it runs on any machine with python3 and mosquitto.
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0, host="127.0.0.1"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Broker:
+    """A mosquitto process with a generated config.
+
+    extra: lines appended to the config (listeners beyond the default one, TLS settings).
+    persistence: keep the session database in the broker's own directory across restarts.
+    """
+
+    def __init__(self, extra="", persistence=False, port=None):
+        self.dir = tempfile.mkdtemp(prefix="tern-broker-")
+        self.port = port or free_port()
+        self.extra = extra
+        self.persistence = persistence
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "mosquitto.log")
+
+    def config(self):
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "allow_anonymous true",
+            "max_inflight_messages 0",
+            "max_queued_messages 0",
+            "set_tcp_nodelay true",
+            f"log_dest file {self.log_path}",
+            "log_type all",
+        ]
+        if self.persistence:
+            lines += ["persistence true", f"persistence_location {self.dir}/",
+                      "autosave_interval 1", "autosave_on_changes true"]
+        return "\n".join(lines) + "\n" + self.extra + "\n"
+
+    def start(self):
+        conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write(self.config())
+        self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"mosquitto did not start on port {self.port}: {self.log()}")
+        return self
+
+    def kill(self):
+        """SIGKILL: the broker dies without saving anything more."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+        self.proc = None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+    def restart(self, kill=False):
+        self.kill() if kill else self.stop()
+        self.start()
+
+    def log(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()

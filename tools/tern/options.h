@@ -1,0 +1,58 @@
+/* Command-line options of `tern pub` and `tern sub`, spelled as mosquitto_pub/sub spell them. */
+#ifndef TERN_TOOL_OPTIONS_H
+#define TERN_TOOL_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TERN_TOOL_MAX_TOPICS 32
+
+typedef enum { TOOL_PUB, TOOL_SUB } tool_mode;
+
+typedef enum {
+    MSG_NONE,       /* not given yet */
+    MSG_ARG,        /* -m */
+    MSG_FILE,       /* -f */
+    MSG_STDIN_ALL,  /* -s */
+    MSG_STDIN_LINES,/* -l */
+    MSG_NULL        /* -n */
+} tool_message_source;
+
+typedef struct {
+    tool_mode mode;
+    const char *host;
+    uint16_t port;
+    const char *topics[TERN_TOOL_MAX_TOPICS];
+    int topic_count;
+    const char *message;          /* -m, or the file name for -f */
+    tool_message_source source;
+    int qos;
+    int retain;
+    const char *client_id;
+    const char *username;
+    const char *password;
+    int keepalive;
+    int version;                  /* 4 or 5 */
+    long count;                   /* -C: sub exits after this many messages (0 = never) */
+    long timeout_s;               /* -W: sub exits after this many seconds (0 = never) */
+    int verbose;                  /* -v: print the topic before the payload */
+    int no_newline;               /* -N */
+    int clean_session;            /* cleared by -c */
+    long session_expiry;          /* -x, MQTT 5 */
+    int debug;                    /* -d: packet trace on stderr */
+    int quiet;                    /* --quiet */
+    const char *will_topic;
+    const char *will_payload;
+    int will_qos;
+    int will_retain;
+} tool_options;
+
+/* Parse argv (after the subcommand). On error, writes a one-line message to err and returns -1;
+ * returns 1 for --help (usage printed by the caller), 0 when the options are usable. */
+int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,
+                       size_t err_cap);
+
+/* The usage text of a mode. */
+const char *tool_usage(tool_mode mode);
+
+#endif
