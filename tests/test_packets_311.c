@@ -19,8 +19,9 @@ static int bytes_equal(tern_bytes b, const char *s)
 
 /* ------------------------------------------------------------ CONNECT */
 
-/* 3.1.1 figure 3.6's variable header: level 4, flags 0xCE (user name, password, will QoS 1,
- * will, clean session), keep alive 10; then the payload in the order of 3.1.3. */
+/* The variable header non-normative example of 3.1.1 3.1.2.10: level 4, flags 0xCE (user
+ * name, password, will QoS 1, will, clean session), keep alive 10; then the payload in the
+ * order of 3.1.3. */
 static const uint8_t connect_ce[] = {
     0x10, 0x24, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0xCE, 0x00, 0x0A,
     0x00, 0x04, 't', 'e', 'r', 'n',
@@ -236,7 +237,7 @@ static void connack_rejections(void **state)
 
 /* ------------------------------------------------------------ PUBLISH */
 
-/* 3.1.1 figure 3.11: topic "a/b", packet id 10. */
+/* The non-normative example of 3.1.1 3.3.2.3: topic "a/b", packet id 10. */
 static const uint8_t publish_qos1[] = {0x32, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x0A,
                                        'h', 'i'};
 
@@ -424,7 +425,8 @@ static void ack_rejections(void **state)
 
 /* ------------------------------------------------------------ SUBSCRIBE, UNSUBSCRIBE */
 
-/* 3.1.1 figures 3.21-3.22: packet id 10, "a/b" at QoS 1, "c/d" at QoS 2. */
+/* The non-normative examples of 3.1.1 3.8.2-3.8.3: packet id 10, "a/b" at QoS 1, "c/d" at
+ * QoS 2. */
 static const uint8_t subscribe_spec[] = {0x82, 0x0E, 0x00, 0x0A, 0x00, 0x03, 'a', '/', 'b', 0x01,
                                          0x00, 0x03, 'c', '/', 'd', 0x02};
 static tern_subscription spec_filters[] = {{{(const uint8_t *)"a/b", 3}, 1},
@@ -466,7 +468,7 @@ static void subscribe_stores_up_to_capacity_and_counts_all(void **state)
     assert_int_equal(d.count, 2);
 }
 
-/* 3.1.1 figure 3.30: UNSUBSCRIBE "a/b", "c/d". */
+/* The non-normative example of 3.1.1 3.10.3: UNSUBSCRIBE "a/b", "c/d". */
 static const uint8_t unsubscribe_spec[] = {0xA2, 0x0C, 0x00, 0x0A, 0x00, 0x03, 'a', '/', 'b',
                                            0x00, 0x03, 'c', '/', 'd'};
 
@@ -552,7 +554,7 @@ static void unsubscribe_rejections(void **state)
 
 /* ------------------------------------------------------------ SUBACK, UNSUBACK */
 
-/* 3.1.1 figure 3.26: granted QoS 0, granted QoS 2, failure. */
+/* The non-normative example of 3.1.1 3.9.3: granted QoS 0, granted QoS 2, failure. */
 static const uint8_t suback_spec[] = {0x90, 0x05, 0x00, 0x0A, 0x00, 0x02, 0x80};
 
 static void suback_spec_example(void **state)
@@ -662,6 +664,48 @@ static void disconnect_vectors_and_rejections(void **state)
     pv_check_decode_fails(PK_DISCONNECT, V3, ping, 2, TERN_ERR_PACKET_TYPE);
 }
 
+/* ------------------------------------------------------------ counts past 16 bits */
+
+/* A packet of `entries` copies of `entry` after a packet id; *n gets its length. */
+static uint8_t *packet_of_entries(uint8_t first, const uint8_t *entry, size_t entry_len,
+                                  size_t entries, size_t *n)
+{
+    size_t body = 2 + entries * entry_len;
+    uint8_t *pkt = malloc(TERN_FIXED_HEADER_MAX + body);
+    assert_non_null(pkt);
+    pkt[0] = first;
+    size_t h = 1 + tern_varint_encode((uint32_t)body, pkt + 1, 4);
+    pkt[h] = 0x00;
+    pkt[h + 1] = 0x0A;
+    for (size_t i = 0; i < entries; i++) memcpy(pkt + h + 2 + i * entry_len, entry, entry_len);
+    *n = h + body;
+    return pkt;
+}
+
+static void decoders_refuse_more_entries_than_a_count_holds(void **state)
+{
+    (void)state;
+    static const uint8_t granted0[] = {0x00};
+    static const uint8_t filter_a[] = {0x00, 0x01, 'a', 0x00};
+    size_t n = 0;
+    pv_decoded d;
+    uint8_t *pkt = packet_of_entries(0x90, granted0, 1, 65535, &n);
+    assert_int_equal(pv_decode(PK_SUBACK, pkt, n, V3, &d, 1), TERN_OK);
+    assert_int_equal(d.u.suback.count, 65535);
+    free(pkt);
+    pkt = packet_of_entries(0x90, granted0, 1, 65536, &n);
+    assert_int_equal(pv_decode(PK_SUBACK, pkt, n, V3, &d, 1), TERN_ERR_PACKET_TOO_LARGE);
+    free(pkt);
+    pkt = packet_of_entries(0x82, filter_a, sizeof filter_a, 65535, &n);
+    assert_int_equal(pv_decode(PK_SUBSCRIBE, pkt, n, V3, &d, 1), TERN_OK);
+    assert_int_equal(d.u.subscribe.count, 65535);
+    assert_bytes(d.entries[7].filter, "a");
+    free(pkt);
+    pkt = packet_of_entries(0x82, filter_a, sizeof filter_a, 65536, &n);
+    assert_int_equal(pv_decode(PK_SUBSCRIBE, pkt, n, V3, &d, 1), TERN_ERR_PACKET_TOO_LARGE);
+    free(pkt);
+}
+
 /* ------------------------------------------------------------ versions */
 
 static void unknown_versions_are_refused_everywhere(void **state)
@@ -733,6 +777,7 @@ int main(void)
         cmocka_unit_test(unsuback_vectors_and_rejections),
         cmocka_unit_test(ping_vectors_and_rejections),
         cmocka_unit_test(disconnect_vectors_and_rejections),
+        cmocka_unit_test(decoders_refuse_more_entries_than_a_count_holds),
         cmocka_unit_test(unknown_versions_are_refused_everywhere),
 #if !TERN_CFG_MQTT5
         cmocka_unit_test(mqtt5_is_unsupported_in_this_build),

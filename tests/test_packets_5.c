@@ -34,7 +34,7 @@ static size_t user_props_of(const tern_props *props, tern_user_prop *out, size_t
 
 /* ------------------------------------------------------------ CONNECT */
 
-/* 5.0 section 3.1.2.11's CONNECT variable header example: level 5, flags 0xCE, keep alive 10,
+/* The variable header non-normative example of 5.0 3.1.2.12: level 5, flags 0xCE, keep alive 10,
  * Session Expiry Interval 10; then a will with properties, user name and password. */
 static const uint8_t connect_ce[] = {
     0x10, 0x39, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x05, 0xCE, 0x00, 0x0A,

@@ -10,15 +10,15 @@ static tern_status check_version(tern_mqtt_version v)
     return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
 }
 
+/* QoS 2's three acks share PUBACK's code path, so a build without QoS 2 (TERN_CFG_QOS2)
+ * would save nothing here by refusing them: that choice is the session engine's. */
 static tern_status check_ack_type(uint8_t type)
 {
-    if (type < TERN_PUBACK || type > TERN_PUBCOMP) return TERN_ERR_PACKET_TYPE;
-    /* Without QoS 2 only PUBACK is ever exchanged. */
-    return TERN_CFG_QOS2 || type == TERN_PUBACK ? TERN_OK : TERN_ERR_UNSUPPORTED;
+    return type >= TERN_PUBACK && type <= TERN_PUBCOMP ? TERN_OK : TERN_ERR_PACKET_TYPE;
 }
 
 /* [MQTT-3.6.1-1]: PUBREL's fixed header flags are 0010; the others' are 0. */
-static uint8_t ack_flags(uint8_t type) { return TERN_CFG_QOS2 && type == TERN_PUBREL ? 2u : 0u; }
+static uint8_t ack_flags(uint8_t type) { return type == TERN_PUBREL ? 2u : 0u; }
 
 /* Everything the encoder checks: the body size and the property block size (0 when the
  * block is left out). */

@@ -67,6 +67,7 @@ static tern_status check_connect_flags(uint8_t flags, int is_v5)
     return TERN_OK;
 }
 
+/* The flags byte of p; will_qos has been checked to fit its two bits. */
 static uint8_t connect_flags_of(const tern_connect *p)
 {
     unsigned f = (unsigned)p->will_qos << CONNECT_WILL_QOS_SHIFT;

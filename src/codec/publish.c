@@ -20,7 +20,6 @@ static tern_status check_version(tern_mqtt_version v)
 static tern_status check_qos_dup(uint8_t qos, int dup)
 {
     if (qos > 2) return TERN_ERR_QOS;
-    if (!TERN_CFG_QOS2 && qos == 2) return TERN_ERR_UNSUPPORTED;
     /* [MQTT-3.3.1-2]: DUP must be 0 for QoS 0; 5.0 calls the opposite a Malformed Packet. */
     if (dup && qos == 0) return TERN_ERR_FIXED_FLAGS;
     return TERN_OK;

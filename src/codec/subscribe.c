@@ -26,9 +26,7 @@ static int is_shared(tern_bytes filter)
 /* Subscription options (3.1.1 3.8.3.1, 5.0 3.8.3.1). */
 static tern_status check_options(uint8_t options, tern_bytes filter, int is_v5)
 {
-    unsigned qos = options & TERN_SUBOPT_QOS_MASK;
-    if (qos == 3) return TERN_ERR_QOS;
-    if (!TERN_CFG_QOS2 && qos == 2) return TERN_ERR_UNSUPPORTED;
+    if ((options & TERN_SUBOPT_QOS_MASK) == 3) return TERN_ERR_QOS;
     if (!is_v5) return options & SUBOPT_RESERVED_311 ? TERN_ERR_SUB_OPTIONS : TERN_OK;
     if (options & SUBOPT_RESERVED_5) return TERN_ERR_SUB_OPTIONS;     /* [MQTT-3.8.3-5] */
     /* Retain handling 3 is a Protocol Error (5.0 3.8.3.1). */
