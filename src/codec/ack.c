@@ -3,12 +3,6 @@
  * property block, each left out when it says nothing (reason 0, no properties). */
 #include "wire.h"
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 /* QoS 2's three acks share PUBACK's code path, so a build without QoS 2 (TERN_CFG_QOS2)
  * would save nothing here by refusing them: that choice is the session engine's. */
@@ -25,7 +19,7 @@ static uint8_t ack_flags(uint8_t type) { return type == TERN_PUBREL ? 2u : 0u; }
 static tern_status ack_body_size(const tern_ack *p, tern_mqtt_version v, size_t *body,
                                  size_t *props_size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK) st = check_ack_type(p->type);
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
@@ -74,39 +68,13 @@ tern_status tern_codec_encode_ack(const tern_ack *p, tern_mqtt_version v, uint8_
 }
 
 #if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
 
-/* The optional tail of a 5.0 ack, DISCONNECT or AUTH: no byte left means reason 0, no block
- * means no properties (5.0 3.4.2.1, 3.14.2.1, 3.15.2.1). */
-static tern_status read_reason_and_props(tern_reader *r, uint8_t type, uint8_t *reason,
-                                         tern_props *props)
-{
-    *reason = 0;
-    if (tern_reader_left(r) > 0) {
-        tern_status st = tern_read_u8(r, reason);
-        if (st != TERN_OK) return st;
-        if (!tern_reason_valid(*reason, (tern_packet_type)type)) return TERN_ERR_REASON_CODE;
-    }
-    return read_props(r, tern_reader_left(r) > 0, type, props);
-}
 #endif
 
 tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                   tern_ack *out)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     if (len == 0) return TERN_NEED_MORE;
     uint8_t type = (uint8_t)(buf[0] >> 4);
@@ -121,8 +89,8 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     out->reason_code = 0;
 #if TERN_CFG_MQTT5
     /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
-    st = v == TERN_MQTT_5 ? read_reason_and_props(&r, type, &out->reason_code, out->props)
-                          : read_props(&r, 0, type, out->props);
+    st = v == TERN_MQTT_5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
+                          : tern_read_props(&r, 0, type, out->props);
 #endif
     return st != TERN_OK ? st : tern_reader_end(&r);
 }

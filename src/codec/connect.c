@@ -19,27 +19,8 @@ static const uint8_t protocol_name[6] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
 /* Protocol name, level, flags, keep alive. */
 #define CONNECT_FIXED_PART (sizeof protocol_name + 1u + 1u + 2u)
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 #if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
 
 /* Write a property block already sized (and so checked) at size bytes. */
 static tern_status write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
@@ -96,7 +77,7 @@ static tern_status will_size(const tern_connect *p, size_t *n)
 /* Everything the encoder checks, and the sizes it writes. */
 static tern_status connect_sizes_of(const tern_connect *p, connect_sizes *s)
 {
-    tern_status st = check_version((tern_mqtt_version)p->version);
+    tern_status st = tern_check_version((tern_mqtt_version)p->version);
     if (st != TERN_OK) return st;
     int is_v5 = p->version == TERN_MQTT_5;
     if (p->will_qos > 2) return TERN_ERR_QOS;
@@ -167,7 +148,7 @@ static tern_status read_protocol(tern_reader *r, uint8_t *version)
     if (st != TERN_OK) return st;
     if (name.len != 4 || memcmp(name.data, protocol_name + 2, 4) != 0)
         return TERN_ERR_PROTOCOL_NAME;
-    return check_version((tern_mqtt_version)*version);
+    return tern_check_version((tern_mqtt_version)*version);
 }
 
 /* The will (3.1.3.2-3.1.3.4): 5.0 properties, topic (a topic name), payload. */
@@ -175,7 +156,7 @@ static tern_status read_will(tern_reader *r, int is_v5, tern_connect *out)
 {
     tern_status st = TERN_OK;
 #if TERN_CFG_MQTT5
-    st = read_props(r, is_v5, TERN_PROP_CTX_WILL, out->will_props);
+    st = tern_read_props(r, is_v5, TERN_PROP_CTX_WILL, out->will_props);
 #else
     (void)is_v5;
 #endif
@@ -199,7 +180,7 @@ static tern_status read_connect_tail(tern_reader *r, uint8_t flags, int is_v5,
     out->clean_start = (flags & CONNECT_CLEAN_START) != 0;
 #if TERN_CFG_MQTT5
     /* Without a will there are no will properties: the caller's set reads as empty. */
-    if (!out->has_will) st = read_props(r, 0, TERN_PROP_CTX_WILL, out->will_props);
+    if (!out->has_will) st = tern_read_props(r, 0, TERN_PROP_CTX_WILL, out->will_props);
 #endif
     if (st == TERN_OK && out->has_will) st = read_will(r, is_v5, out);
     if (st == TERN_OK && out->has_username) st = tern_read_string(r, &out->username);
@@ -220,7 +201,7 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     st = check_connect_flags(flags, is_v5);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->keep_alive);
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = read_props(&r, is_v5, TERN_CONNECT, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, is_v5, TERN_CONNECT, out->props);
 #endif
     if (st == TERN_OK) st = tern_read_string(&r, &out->client_id);
     if (st == TERN_OK) st = read_connect_tail(&r, flags, is_v5, out);
@@ -246,7 +227,7 @@ static tern_status check_connack(uint8_t ack_flags, uint8_t reason, int is_v5)
 static tern_status connack_body_size(const tern_connack *p, tern_mqtt_version v, size_t *body,
                                      size_t *props_size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK)
         st = check_connack(p->session_present ? CONNACK_SESSION_PRESENT : 0u, p->reason_code,
                            v == TERN_MQTT_5);
@@ -289,13 +270,13 @@ tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_
     tern_reader r;
     tern_header h;
     uint8_t ack_flags = 0;
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_CONNACK, 0x0F, 0, &h);
     if (st == TERN_OK) st = tern_read_u8(&r, &ack_flags);
     if (st == TERN_OK) st = tern_read_u8(&r, &out->reason_code);
     if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, v == TERN_MQTT_5);
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = read_props(&r, v == TERN_MQTT_5, TERN_CONNACK, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, TERN_CONNACK, out->props);
 #endif
     if (st != TERN_OK) return st;
     out->session_present = (ack_flags & CONNACK_SESSION_PRESENT) != 0;

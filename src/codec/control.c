@@ -4,12 +4,6 @@
  * empty and 3.1.1 has no AUTH. */
 #include "wire.h"
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 static int is_ping(uint8_t type) { return type == TERN_PINGREQ || type == TERN_PINGRESP; }
 
@@ -37,33 +31,7 @@ tern_status tern_codec_decode_ping(const uint8_t *buf, size_t len, tern_packet_t
 }
 
 #if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
 
-/* The optional tail of a 5.0 ack, DISCONNECT or AUTH: no byte left means reason 0, no block
- * means no properties (5.0 3.4.2.1, 3.14.2.1, 3.15.2.1). */
-static tern_status read_reason_and_props(tern_reader *r, uint8_t type, uint8_t *reason,
-                                         tern_props *props)
-{
-    *reason = 0;
-    if (tern_reader_left(r) > 0) {
-        tern_status st = tern_read_u8(r, reason);
-        if (st != TERN_OK) return st;
-        if (!tern_reason_valid(*reason, (tern_packet_type)type)) return TERN_ERR_REASON_CODE;
-    }
-    return read_props(r, tern_reader_left(r) > 0, type, props);
-}
 #endif
 
 /* Everything the encoder of DISCONNECT or AUTH (type) checks: the body size and the property
@@ -129,8 +97,8 @@ static tern_status decode_reason_packet(const uint8_t *buf, size_t len, uint8_t 
     out->reason_code = 0;
 #if TERN_CFG_MQTT5
     /* A 3.1.1 DISCONNECT reads like 5.0's short form; its leftover bytes fail the end check. */
-    st = is_v5 ? read_reason_and_props(&r, type, &out->reason_code, out->props)
-               : read_props(&r, 0, type, out->props);
+    st = is_v5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
+               : tern_read_props(&r, 0, type, out->props);
 #else
     (void)is_v5;
 #endif
@@ -140,14 +108,14 @@ static tern_status decode_reason_packet(const uint8_t *buf, size_t len, uint8_t 
 tern_status tern_codec_size_disconnect(const tern_disconnect *p, tern_mqtt_version v,
                                        size_t *size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     return st != TERN_OK ? st : size_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, size);
 }
 
 tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_version v,
                                          uint8_t *buf, size_t cap, size_t *written)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     return encode_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, buf, cap, written);
 }
@@ -155,7 +123,7 @@ tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_ver
 tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                          tern_disconnect *out)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     return decode_reason_packet(buf, len, TERN_DISCONNECT, v == TERN_MQTT_5, out);
 }

@@ -9,12 +9,6 @@
 #define PUBLISH_QOS_SHIFT 1u
 #define PUBLISH_RETAIN 0x01u
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 /* The fixed header rules on QoS and DUP, shared by both directions. */
 static tern_status check_qos_dup(uint8_t qos, int dup)
@@ -49,7 +43,7 @@ static tern_status check_topic(const tern_publish *p, tern_mqtt_version v)
 static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v, size_t *body,
                                      size_t *props_size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK) st = check_qos_dup(p->qos, p->dup);
     if (st != TERN_OK) return st;
     if (p->qos > 0 && p->packet_id == 0) return TERN_ERR_PACKET_ID;
@@ -102,19 +96,6 @@ tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v
 }
 
 #if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
 
 /* The property block of a 5.0 PUBLISH. An empty topic is only valid with a Topic Alias, so
  * when the caller keeps no properties they are decoded into scratch to look for one. */
@@ -122,7 +103,7 @@ static tern_status read_publish_props(tern_reader *r, tern_props *props, int top
 {
     tern_props scratch;
     if (props == NULL && topic_empty) props = &scratch;
-    tern_status st = read_props(r, 1, TERN_PUBLISH, props);
+    tern_status st = tern_read_props(r, 1, TERN_PUBLISH, props);
     if (st == TERN_OK && topic_empty && !has_topic_alias(props)) st = TERN_ERR_TOPIC_EMPTY;
     return st;
 }
@@ -133,7 +114,7 @@ tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_
 {
     tern_reader r;
     tern_header h;
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     /* Flags are PUBLISH's own (dup/qos/retain): checked below, not by a mask. */
     if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_PUBLISH, 0, 0, &h);
     if (st != TERN_OK) return st;
@@ -152,7 +133,7 @@ tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_
 #if TERN_CFG_MQTT5
     if (st == TERN_OK)
         st = is_v5 ? read_publish_props(&r, out->props, out->topic.len == 0)
-                   : read_props(&r, 0, TERN_PUBLISH, out->props);
+                   : tern_read_props(&r, 0, TERN_PUBLISH, out->props);
 #endif
     if (st != TERN_OK) return st;
     out->payload.data = r.p + r.pos;

@@ -5,12 +5,6 @@
 
 #define SUBACK_FAILURE_311 0x80u
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 /* 3.1.1 SUBACK: granted QoS 0-2 or failure (3.1.1 3.9.3, [MQTT-3.9.3-2]);
  * 5.0: the reason codes of table 3-8 (SUBACK) or 3-9 (UNSUBACK). */
@@ -37,7 +31,7 @@ static int has_codes(uint8_t type, int is_v5) { return type == TERN_SUBACK || is
 static tern_status suback_body_size(const tern_suback *p, tern_mqtt_version v, uint8_t type,
                                     size_t *body, size_t *props_size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
     int is_v5 = v == TERN_MQTT_5;
@@ -88,33 +82,17 @@ static tern_status encode_suback(const tern_suback *p, tern_mqtt_version v, uint
     return TERN_OK;
 }
 
-#if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
-#endif
-
 static tern_status decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                  uint8_t type, tern_suback *out)
 {
     tern_reader r;
     tern_header h;
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, type, 0x0F, 0, &h);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = read_props(&r, v == TERN_MQTT_5, type, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
 #endif
     if (st != TERN_OK) return st;
     int is_v5 = v == TERN_MQTT_5;

@@ -11,12 +11,6 @@
 #define SUBOPT_RESERVED_5 0xC0u
 #define SUBOPT_RETAIN_HANDLING_MASK (3u << TERN_SUBOPT_RETAIN_HANDLING_SHIFT)
 
-static tern_status check_version(tern_mqtt_version v)
-{
-    if (v == TERN_MQTT_311) return TERN_OK;
-    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
-    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
-}
 
 static int is_shared(tern_bytes filter)
 {
@@ -49,7 +43,7 @@ static tern_status check_entry(const tern_subscription *e, int with_options, int
 static tern_status sub_body_size(const tern_subscribe *p, tern_mqtt_version v, uint8_t type,
                                  size_t *body, size_t *props_size)
 {
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
     if (p->count == 0) return TERN_ERR_NO_FILTERS; /* [MQTT-3.8.3-3], [MQTT-3.10.3-2] */
@@ -106,22 +100,6 @@ static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint
     return TERN_OK;
 }
 
-#if TERN_CFG_MQTT5
-/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
- * empty one, so that the caller's props never keep an earlier packet's values. */
-static tern_status read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
-{
-    static const uint8_t empty_block = 0;
-    size_t used = 0;
-    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
-    /* 5.0 requires the block here (at least its length byte). */
-    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
-    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
-    r->pos += used;
-    return st;
-}
-#endif
-
 /* The entries fill the rest of the packet: all are checked, the first `capacity` stored. */
 static tern_status read_entries(tern_reader *r, int with_options, int is_v5,
                                 tern_subscribe *out)
@@ -147,13 +125,13 @@ static tern_status decode_sub(const uint8_t *buf, size_t len, tern_mqtt_version 
 {
     tern_reader r;
     tern_header h;
-    tern_status st = check_version(v);
+    tern_status st = tern_check_version(v);
     if (st == TERN_OK)
         st = tern_reader_begin(&r, buf, len, type, 0x0F, SUBSCRIBE_FIXED_FLAGS, &h);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = read_props(&r, v == TERN_MQTT_5, type, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
 #endif
     if (st != TERN_OK) return st;
     return read_entries(&r, type == TERN_SUBSCRIBE, v == TERN_MQTT_5, out);

@@ -135,3 +135,36 @@ tern_status tern_string_size(tern_bytes v, size_t *acc)
     tern_status st = tern_field_size(v, acc);
     return st != TERN_OK ? st : tern_utf8_validate(v.data, v.len);
 }
+
+tern_status tern_check_version(tern_mqtt_version v)
+{
+    if (v == TERN_MQTT_311) return TERN_OK;
+    if (v != TERN_MQTT_5) return TERN_ERR_PROTOCOL_VERSION;
+    return TERN_CFG_MQTT5 ? TERN_OK : TERN_ERR_UNSUPPORTED;
+}
+
+#if TERN_CFG_MQTT5
+tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
+{
+    static const uint8_t empty_block = 0;
+    size_t used = 0;
+    if (!has_block) return props ? tern_props_decode(&empty_block, 1, ctx, props, &used) : TERN_OK;
+    /* 5.0 requires the block here (at least its length byte). */
+    if (tern_reader_left(r) == 0) return TERN_ERR_REMAINING_LENGTH;
+    tern_status st = tern_props_decode(r->p + r->pos, tern_reader_left(r), ctx, props, &used);
+    r->pos += used;
+    return st;
+}
+
+tern_status tern_read_reason_and_props(tern_reader *r, uint8_t type, uint8_t *reason,
+                                       tern_props *props)
+{
+    *reason = 0;
+    if (tern_reader_left(r) > 0) {
+        tern_status st = tern_read_u8(r, reason);
+        if (st != TERN_OK) return st;
+        if (!tern_reason_valid(*reason, (tern_packet_type)type)) return TERN_ERR_REASON_CODE;
+    }
+    return tern_read_props(r, tern_reader_left(r) > 0, type, props);
+}
+#endif

@@ -56,4 +56,18 @@ tern_status tern_field_size(tern_bytes v, size_t *acc);
 /* As tern_field_size, plus the UTF-8 rules. */
 tern_status tern_string_size(tern_bytes v, size_t *acc);
 
+/* TERN_OK for 3.1.1 and (when built in) 5.0; TERN_ERR_UNSUPPORTED for 5.0 in a 3.1.1-only
+ * build; TERN_ERR_PROTOCOL_VERSION otherwise. */
+tern_status tern_check_version(tern_mqtt_version v);
+
+#if TERN_CFG_MQTT5
+/* Decode the property block at the reader, or (has_block 0: the packet has none) read an
+ * empty one, so that the caller's props never keep an earlier packet's values. */
+tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props);
+/* The optional tail of a 5.0 ack, DISCONNECT or AUTH: no byte left means reason 0, no block
+ * means no properties (5.0 3.4.2.1, 3.14.2.1, 3.15.2.1). */
+tern_status tern_read_reason_and_props(tern_reader *r, uint8_t type, uint8_t *reason,
+                                       tern_props *props);
+#endif
+
 #endif
