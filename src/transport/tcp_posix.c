@@ -167,9 +167,12 @@ static int tcp_wants_write(void *ctx) { return ((tern_tcp *)ctx)->state == TCP_C
 static tern_status tcp_wait(void *ctx, int want_write, uint32_t timeout_ms)
 {
     tern_tcp *tcp = ctx;
-    if (tcp->fd < 0) return TERN_ERR_NOT_CONNECTED;
-    struct pollfd pfd = {tcp->fd, (short)(want_write ? POLLIN | POLLOUT : POLLIN), 0};
     int timeout = timeout_ms > INT32_MAX ? INT32_MAX : (int)timeout_ms;
+    if (tcp->fd < 0) { /* nothing to watch (e.g. waiting to reconnect): just let time pass */
+        poll(NULL, 0, timeout);
+        return TERN_ERR_TIMEOUT;
+    }
+    struct pollfd pfd = {tcp->fd, (short)(want_write ? POLLIN | POLLOUT : POLLIN), 0};
     int rc = poll(&pfd, 1, timeout);
     if (rc > 0) return TERN_OK;
     if (rc == 0) return TERN_ERR_TIMEOUT;

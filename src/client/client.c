@@ -1,0 +1,199 @@
+/* Client set-up and the life of a connection: CONNECT, CONNACK, loss, DISCONNECT. */
+#include <string.h>
+
+#include "internal.h"
+
+tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
+{
+    if (!c || !cfg || !cfg->now_ms || !cfg->tx || !cfg->rx || cfg->tx_cap < 16 ||
+        cfg->rx_cap < 16 || !cfg->transport.send || !cfg->transport.recv ||
+        (cfg->inflight_count && !cfg->inflight) || (cfg->inbound_qos2_count && !cfg->inbound_qos2))
+        return TERN_ERR_INVALID_ARG;
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->next_id = 1;
+    c->rng = 0x9E3779B9u ^ cfg->now_ms(cfg->clock_ctx) ^ (uint32_t)(uintptr_t)c;
+    for (uint16_t i = 0; i < cfg->inflight_count; i++) {
+        cfg->inflight[i].len = 0;
+        cfg->inflight[i].state = TERN_SLOT_FREE;
+    }
+    for (uint16_t i = 0; i < cfg->inbound_qos2_count; i++) cfg->inbound_qos2[i] = 0;
+    return TERN_OK;
+}
+
+static void start_opening(tern_client *c)
+{
+    c->state = TERN_STATE_OPENING;
+    c->timer_ms = tern_now(c);
+    c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
+    c->ping_outstanding = 0;
+}
+
+tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts)
+{
+    if (!c || !opts || (opts->version != TERN_MQTT_311 && opts->version != TERN_MQTT_5))
+        return TERN_ERR_INVALID_ARG;
+    if (opts->version == TERN_MQTT_5 && !TERN_CFG_MQTT5) return TERN_ERR_UNSUPPORTED;
+    if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
+    c->opts = opts;
+    c->backoff_ms = 0;
+    start_opening(c);
+    return TERN_OK;
+}
+
+#if TERN_CFG_MQTT5
+/* CONNECT properties: the caller's, plus what the engine must advertise. */
+static void connect_props(const tern_client *c, tern_props *p)
+{
+    if (c->opts->props) *p = *c->opts->props;
+    else memset(p, 0, sizeof *p);
+    p->present |= TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE);
+    p->maximum_packet_size = c->cfg->rx_cap;
+    if (c->cfg->inbound_qos2_count) {
+        p->present |= TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
+        p->receive_maximum = c->cfg->inbound_qos2_count;
+    }
+    if (c->opts->session_expiry) {
+        p->present |= TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY);
+        p->session_expiry = c->opts->session_expiry;
+    }
+}
+#endif
+
+tern_status tern_conn_send_connect(tern_client *c)
+{
+    const tern_connect_options *o = c->opts;
+    tern_connect p;
+    memset(&p, 0, sizeof p);
+    p.version = (uint8_t)o->version;
+    p.client_id = o->client_id;
+    p.username = o->username;
+    p.password = o->password;
+    p.has_username = o->has_username;
+    p.has_password = o->has_password;
+    p.clean_start = o->clean_start;
+    p.keep_alive = o->keep_alive;
+    if (o->will) {
+        p.has_will = 1;
+        p.will_topic = o->will->topic;
+        p.will_payload = o->will->payload;
+        p.will_qos = o->will->qos;
+        p.will_retain = o->will->retain;
+        p.will_props = o->will->props;
+    }
+#if TERN_CFG_MQTT5
+    tern_props props;
+    if (tern_is_v5(c)) {
+        connect_props(c, &props);
+        p.props = &props;
+    }
+#endif
+    size_t n = 0;
+    tern_status st = tern_codec_size_connect(&p, &n);
+    if (st != TERN_OK) return st;
+    uint8_t *buf = tern_tx_reserve(c, n);
+    if (!buf) return TERN_ERR_BUFFER_TOO_SMALL;
+    st = tern_codec_encode_connect(&p, buf, n, &n);
+    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
+    return st;
+}
+
+/* Refusals that a retry cannot fix end auto-reconnect. */
+static int refusal_is_final(uint8_t reason)
+{
+    return reason != TERN_RC_SERVER_UNAVAILABLE && reason != TERN_RC_SERVER_BUSY &&
+           reason != 3 /* 3.1.1: server unavailable */ && reason != TERN_RC_QUOTA_EXCEEDED &&
+           reason != TERN_RC_CONNECTION_RATE_EXCEEDED;
+}
+
+static uint32_t next_backoff(tern_client *c)
+{
+    uint32_t lo = c->opts->reconnect_min_ms ? c->opts->reconnect_min_ms : 500u;
+    uint32_t hi = c->opts->reconnect_max_ms ? c->opts->reconnect_max_ms : 30000u;
+    c->backoff_ms = c->backoff_ms ? (c->backoff_ms > hi / 2 ? hi : c->backoff_ms * 2) : lo;
+    /* xorshift32: jitter so that a fleet does not reconnect in lockstep */
+    c->rng ^= c->rng << 13;
+    c->rng ^= c->rng >> 17;
+    c->rng ^= c->rng << 5;
+    uint32_t half = c->backoff_ms / 2;
+    return half + (half ? c->rng % (half + 1) : 0);
+}
+
+tern_status tern_conn_lost(tern_client *c, tern_status why)
+{
+    int was_connecting = c->state != TERN_STATE_CONNECTED;
+    if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
+    c->last_error = why;
+    int final = why == TERN_OK || (why == TERN_ERR_CONNACK_REFUSED && refusal_is_final(c->last_reason));
+    if (c->opts && c->opts->auto_reconnect && !final) {
+        c->state = TERN_STATE_BACKOFF;
+        c->timer_ms = tern_now(c) + next_backoff(c);
+    } else {
+        c->state = TERN_STATE_IDLE;
+    }
+    if (c->cfg->cb.on_disconnect && !(was_connecting && why == TERN_ERR_CONNACK_REFUSED))
+        c->cfg->cb.on_disconnect(c, why, c->cfg->cb.user);
+    return why;
+}
+
+#if TERN_CFG_MQTT5
+static void apply_connack_props(tern_client *c, const tern_props *p)
+{
+    if (p->present & TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM)) c->peer_receive_max = p->receive_maximum;
+    if (p->present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE))
+        c->peer_max_packet = p->maximum_packet_size;
+    if (p->present & TERN_PROP_BIT(TERN_PROP_SERVER_KEEP_ALIVE)) c->keep_alive = p->server_keep_alive;
+}
+#endif
+
+tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
+{
+    if (c->state != TERN_STATE_WAIT_CONNACK) return TERN_ERR_UNEXPECTED_PACKET;
+    tern_connack ack;
+    memset(&ack, 0, sizeof ack);
+#if TERN_CFG_MQTT5
+    tern_props props;
+    ack.props = &props;
+#endif
+    tern_status st = tern_codec_decode_connack(pkt, len, c->opts->version, &ack);
+    if (st != TERN_OK) return st;
+    c->last_reason = ack.reason_code;
+    if (ack.reason_code != 0) {
+        if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, TERN_ERR_CONNACK_REFUSED, &ack, c->cfg->cb.user);
+        return TERN_ERR_CONNACK_REFUSED;
+    }
+    c->keep_alive = c->opts->keep_alive;
+    c->peer_receive_max = 0xFFFF;
+    c->peer_max_packet = 0;
+#if TERN_CFG_MQTT5
+    if (tern_is_v5(c)) apply_connack_props(c, &props);
+#endif
+    c->state = TERN_STATE_CONNECTED;
+    c->backoff_ms = 0;
+    tern_slots_after_connack(c, ack.session_present);
+    if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, TERN_OK, &ack, c->cfg->cb.user);
+    return TERN_OK;
+}
+
+tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
+{
+    if (c->state == TERN_STATE_IDLE) return TERN_ERR_NOT_CONNECTED;
+    if (c->state == TERN_STATE_CONNECTED) {
+        tern_disconnect d = {NULL, reason};
+        uint8_t pkt[8];
+        size_t n = 0;
+        if (tern_codec_encode_disconnect(&d, c->opts->version, pkt, sizeof pkt, &n) == TERN_OK &&
+            tern_tx_queue(c, pkt, (uint32_t)n) == TERN_OK)
+            (void)tern_tx_flush(c); /* best effort: the socket closes next */
+    }
+    if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
+    c->state = TERN_STATE_IDLE;
+    c->last_error = TERN_OK;
+    if (c->cfg->cb.on_disconnect) c->cfg->cb.on_disconnect(c, TERN_OK, c->cfg->cb.user);
+    return TERN_OK;
+}
+
+int tern_client_is_connected(const tern_client *c) { return c->state == TERN_STATE_CONNECTED; }
+uint16_t tern_client_inflight(const tern_client *c) { return c->unacked; }
+uint8_t tern_client_last_reason(const tern_client *c) { return c->last_reason; }
+tern_status tern_client_last_error(const tern_client *c) { return c->last_error; }

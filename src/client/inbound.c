@@ -1,0 +1,206 @@
+/* Inbound: read what the transport has, cut it into packets, and handle each one. A packet
+ * is handled only when the send queue has room for its answer, so an ack is never lost. */
+#include <string.h>
+
+#include "internal.h"
+
+#define ACK_ROOM 8u
+
+static void deliver(tern_client *c, const tern_publish *m)
+{
+    for (uint16_t i = 0; i < c->cfg->route_count; i++) {
+        const tern_route *r = &c->cfg->routes[i];
+        if (r->on_message && tern_topic_matches(r->filter, m->topic)) {
+            r->on_message(c, m, r->user);
+            return;
+        }
+    }
+    if (c->cfg->cb.on_message) c->cfg->cb.on_message(c, m, c->cfg->cb.user);
+}
+
+/* Inbound QoS 2 ids awaiting PUBREL: find (remove 0) or remember (remove -1). */
+static int qos2_seen(tern_client *c, uint16_t id, int remove)
+{
+    for (uint16_t i = 0; i < c->cfg->inbound_qos2_count; i++) {
+        if (c->cfg->inbound_qos2[i] != id) continue;
+        if (remove) c->cfg->inbound_qos2[i] = 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int qos2_remember(tern_client *c, uint16_t id)
+{
+    for (uint16_t i = 0; i < c->cfg->inbound_qos2_count; i++) {
+        if (c->cfg->inbound_qos2[i] == 0) {
+            c->cfg->inbound_qos2[i] = id;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
+{
+    tern_publish m;
+    memset(&m, 0, sizeof m);
+#if TERN_CFG_MQTT5
+    tern_props props;
+    if (tern_is_v5(c)) m.props = &props;
+#endif
+    tern_status st = tern_codec_decode_publish(pkt, len, c->opts->version, &m);
+    if (st != TERN_OK) return st;
+#if TERN_CFG_MQTT5
+    /* We advertise no Topic Alias Maximum, so the broker must not use aliases. */
+    if (m.props && (props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS))) return TERN_ERR_TOPIC_ALIAS;
+#endif
+    if (m.qos == 0) {
+        deliver(c, &m);
+        return TERN_OK;
+    }
+    if (m.qos == 1) {
+        deliver(c, &m);
+        return tern_tx_ack(c, TERN_PUBACK, m.packet_id, 0);
+    }
+    /* QoS 2: deliver once; a re-sent PUBLISH of an id awaiting PUBREL is only acknowledged. */
+    if (!qos2_seen(c, m.packet_id, 0)) {
+        if (!qos2_remember(c, m.packet_id)) return TERN_ERR_RECEIVE_MAXIMUM;
+        deliver(c, &m);
+    }
+    return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
+}
+
+static tern_status on_pubrel(tern_client *c, const uint8_t *pkt, size_t len)
+{
+    tern_ack ack;
+    memset(&ack, 0, sizeof ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    if (st != TERN_OK) return st;
+    int known = qos2_seen(c, ack.packet_id, 1);
+    return tern_tx_ack(c, TERN_PUBCOMP, ack.packet_id,
+                       known || !tern_is_v5(c) ? 0 : TERN_RC_PACKET_ID_NOT_FOUND);
+}
+
+static tern_status on_suback(tern_client *c, const uint8_t *pkt, size_t len, uint8_t type)
+{
+    tern_suback ack;
+    memset(&ack, 0, sizeof ack);
+#if TERN_CFG_MQTT5
+    tern_props props;
+    if (tern_is_v5(c)) ack.props = &props;
+#endif
+    tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, c->opts->version, &ack)
+                                         : tern_codec_decode_unsuback(pkt, len, c->opts->version, &ack);
+    if (st == TERN_OK && c->cfg->cb.on_suback) c->cfg->cb.on_suback(c, type, &ack, c->cfg->cb.user);
+    return st;
+}
+
+static tern_status on_disconnect(tern_client *c, const uint8_t *pkt, size_t len)
+{
+    if (!tern_is_v5(c)) return TERN_ERR_UNEXPECTED_PACKET; /* 3.1.1 servers never send it */
+    tern_disconnect d;
+    memset(&d, 0, sizeof d);
+    tern_status st = tern_codec_decode_disconnect(pkt, len, c->opts->version, &d);
+    if (st != TERN_OK) return st;
+    c->last_reason = d.reason_code;
+    return TERN_ERR_SERVER_DISCONNECT;
+}
+
+static tern_status handle_packet(tern_client *c, const uint8_t *pkt, size_t len, uint8_t type)
+{
+    if (c->state != TERN_STATE_CONNECTED && type != TERN_CONNACK && type != TERN_DISCONNECT)
+        return TERN_ERR_UNEXPECTED_PACKET;
+    switch (type) {
+    case TERN_CONNACK: return tern_conn_on_connack(c, pkt, len);
+    case TERN_PUBLISH: return on_publish(c, pkt, len);
+    case TERN_PUBACK:
+    case TERN_PUBREC:
+    case TERN_PUBCOMP: return tern_on_pub_ack(c, pkt, len);
+    case TERN_PUBREL: return on_pubrel(c, pkt, len);
+    case TERN_SUBACK:
+    case TERN_UNSUBACK: return on_suback(c, pkt, len, type);
+    case TERN_PINGRESP: {
+        tern_packet_type t;
+        c->ping_outstanding = 0;
+        return tern_codec_decode_ping(pkt, len, &t);
+    }
+    case TERN_DISCONNECT: return on_disconnect(c, pkt, len);
+    default: return TERN_ERR_UNEXPECTED_PACKET;
+    }
+}
+
+/* A packet larger than the receive buffer: skip it on the wire and tell the application.
+ * A QoS 1/2 PUBLISH is still acknowledged (its id is in the part we hold) so the broker does
+ * not send it again and again; the application was told it was not delivered. */
+static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t total)
+{
+    const uint8_t *p = c->cfg->rx;
+    uint8_t qos = (uint8_t)((h->flags >> 1) & 3u);
+    tern_status st = TERN_OK;
+    if (h->type != TERN_PUBLISH) return TERN_ERR_PACKET_TOO_LARGE;
+    if (qos > 0) {
+        size_t at = h->header_len + 2u + (size_t)((p[h->header_len] << 8) | p[h->header_len + 1]);
+        if (at + 2 > c->rx_len) return TERN_ERR_MESSAGE_TOO_LARGE; /* topic alone fills it */
+        uint16_t id = (uint16_t)((p[at] << 8) | p[at + 1]);
+        st = tern_tx_ack(c, qos == 1 ? TERN_PUBACK : TERN_PUBREC, id, 0);
+    }
+    c->rx_skip = (uint32_t)(total - c->rx_len);
+    c->rx_len = 0;
+    if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_MESSAGE_TOO_LARGE, c->cfg->cb.user);
+    return st;
+}
+
+/* Handle every complete packet in the receive buffer. */
+static tern_status process_buffer(tern_client *c)
+{
+    uint32_t pos = 0;
+    tern_status st = TERN_OK;
+    while (pos < c->rx_len) {
+        tern_header h;
+        st = tern_codec_decode_header(c->cfg->rx + pos, c->rx_len - pos, &h);
+        if (st == TERN_NEED_MORE) { st = TERN_OK; break; }
+        if (st != TERN_OK) break;
+        size_t total = (size_t)h.header_len + h.remaining;
+        if (total > c->cfg->rx_cap) {
+            memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
+            c->rx_len -= pos;
+            pos = 0;
+            if (c->rx_len < c->cfg->rx_cap && c->rx_len < total) return TERN_OK; /* fill first */
+            if (!tern_tx_reserve(c, ACK_ROOM)) return TERN_OK;
+            return skip_oversized(c, &h, total);
+        }
+        if (total > c->rx_len - pos) break;
+        if (!tern_tx_reserve(c, ACK_ROOM)) break; /* answer room first; read again later */
+        const uint8_t *pkt = c->cfg->rx + pos;
+        if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
+        st = handle_packet(c, pkt, total, h.type);
+        if (st != TERN_OK) return st;
+        pos += (uint32_t)total;
+    }
+    if (pos > 0) {
+        memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
+        c->rx_len -= pos;
+    }
+    return st;
+}
+
+tern_status tern_rx_read(tern_client *c)
+{
+    for (;;) {
+        tern_status st = process_buffer(c);
+        if (st != TERN_OK || c->state == TERN_STATE_IDLE) return st;
+        if (c->rx_len == c->cfg->rx_cap) return TERN_OK; /* waiting for send-queue room */
+        int32_t n = c->cfg->transport.recv(c->cfg->transport.ctx, c->cfg->rx + c->rx_len,
+                                           c->cfg->rx_cap - c->rx_len);
+        if (n < 0) return (tern_status)-n;
+        if (n == 0) return TERN_OK;
+        c->last_rx_ms = tern_now(c);
+        if (c->rx_skip) {
+            uint32_t drop = (uint32_t)n < c->rx_skip ? (uint32_t)n : c->rx_skip;
+            c->rx_skip -= drop;
+            memmove(c->cfg->rx + c->rx_len, c->cfg->rx + c->rx_len + drop, (uint32_t)n - drop);
+            n -= (int32_t)drop;
+        }
+        c->rx_len += (uint32_t)n;
+    }
+}

@@ -1,0 +1,59 @@
+/* Internal to the session engine: state names and the helpers its files share. */
+#ifndef TERN_CLIENT_INTERNAL_H
+#define TERN_CLIENT_INTERNAL_H
+
+#include "tern/client.h"
+
+enum {
+    TERN_STATE_IDLE = 0,      /* never connected, or disconnected on purpose */
+    TERN_STATE_OPENING,       /* transport opening */
+    TERN_STATE_WAIT_CONNACK,  /* CONNECT queued or sent */
+    TERN_STATE_CONNECTED,
+    TERN_STATE_BACKOFF        /* lost; waiting to reconnect */
+};
+
+static inline uint32_t tern_now(const tern_client *c) { return c->cfg->now_ms(c->cfg->clock_ctx); }
+static inline int tern_is_v5(const tern_client *c)
+{
+    return TERN_CFG_MQTT5 && c->opts->version == TERN_MQTT_5;
+}
+
+/* tern_inflight.resend values. */
+enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 };
+
+/* Send queue (txqueue.c). */
+/* Reserve n bytes at the end of the send queue; NULL when there is no room now. */
+uint8_t *tern_tx_reserve(tern_client *c, size_t n);
+/* Commit n reserved bytes as one packet (traced). */
+void tern_tx_commit(tern_client *c, uint32_t n);
+/* Queue a whole packet by copy. TERN_WOULD_BLOCK when there is no room now. */
+tern_status tern_tx_queue(tern_client *c, const uint8_t *packet, uint32_t n);
+/* Send what the transport takes. Error status when it failed. */
+tern_status tern_tx_flush(tern_client *c);
+/* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP. */
+tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
+
+/* Connection life (client.c). */
+tern_status tern_conn_send_connect(tern_client *c);
+/* End the connection with status why: callbacks, close, maybe schedule a reconnect. */
+tern_status tern_conn_lost(tern_client *c, tern_status why);
+/* A CONNACK arrived. */
+tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len);
+
+/* Outgoing flows (outbound.c). */
+tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state);
+void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint8_t reason);
+/* After CONNACK: mark slots for re-send (session resumed) or drop them (not resumed). */
+void tern_slots_after_connack(tern_client *c, int session_present);
+/* Queue pending re-sends while the send queue has room. */
+tern_status tern_slots_resend(tern_client *c);
+uint16_t tern_next_packet_id(tern_client *c);
+tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
+
+/* Inbound (inbound.c). */
+tern_status tern_rx_read(tern_client *c);
+
+/* Timers (timers.c). */
+tern_status tern_timers_run(tern_client *c);
+
+#endif

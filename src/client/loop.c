@@ -1,0 +1,127 @@
+/* Driving the engine: the non-blocking poll, the external event loop API, and the blocking
+ * convenience layer on top of transport.wait. */
+#include "internal.h"
+
+/* The transport is open: send CONNECT. */
+static tern_status opened(tern_client *c)
+{
+    uint32_t now = tern_now(c);
+    c->state = TERN_STATE_WAIT_CONNACK;
+    c->timer_ms = now;
+    c->last_rx_ms = c->last_tx_ms = now;
+    return tern_conn_send_connect(c);
+}
+
+static tern_status try_open(tern_client *c)
+{
+    tern_status st = c->cfg->transport.open ? c->cfg->transport.open(c->cfg->transport.ctx) : TERN_OK;
+    if (st == TERN_WOULD_BLOCK) return tern_timers_run(c);
+    return st == TERN_OK ? opened(c) : st;
+}
+
+/* Work that may write: re-sends and the send queue. */
+static tern_status write_side(tern_client *c)
+{
+    tern_status st = tern_slots_resend(c);
+    return st == TERN_OK ? tern_tx_flush(c) : st;
+}
+
+/* Every failure ends the connection here, once. */
+static tern_status settle(tern_client *c, tern_status st)
+{
+    if (st == TERN_OK || st == TERN_WOULD_BLOCK || c->state == TERN_STATE_IDLE) return TERN_OK;
+#if TERN_CFG_MQTT5
+    /* Tell a v5 broker why, when the fault is theirs (best effort). */
+    if (tern_is_v5(c) && st != TERN_ERR_CLOSED && st != TERN_ERR_IO && st != TERN_ERR_SERVER_DISCONNECT &&
+        st != TERN_ERR_CONNACK_REFUSED && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
+        tern_disconnect d = {NULL, st == TERN_ERR_KEEPALIVE_TIMEOUT ? TERN_RC_KEEP_ALIVE_TIMEOUT
+                                   : st == TERN_ERR_TOPIC_ALIAS   ? TERN_RC_TOPIC_ALIAS_INVALID
+                                   : st == TERN_ERR_RECEIVE_MAXIMUM ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
+                                   : st < TERN_ERR_BUSY           ? TERN_RC_MALFORMED_PACKET
+                                                                  : TERN_RC_PROTOCOL_ERROR};
+        uint8_t pkt[4];
+        size_t n = 0;
+        if (tern_codec_encode_disconnect(&d, TERN_MQTT_5, pkt, sizeof pkt, &n) == TERN_OK) {
+            c->tx_head = c->tx_len = 0;
+            if (tern_tx_queue(c, pkt, (uint32_t)n) == TERN_OK) (void)tern_tx_flush(c);
+        }
+    }
+#endif
+    return tern_conn_lost(c, st);
+}
+
+static tern_status step(tern_client *c, int read, int write)
+{
+    tern_status st = TERN_OK;
+    if (c->state == TERN_STATE_BACKOFF) st = tern_timers_run(c);
+    if (st == TERN_OK && c->state == TERN_STATE_OPENING) st = try_open(c);
+    if (c->state < TERN_STATE_WAIT_CONNACK || st != TERN_OK) return st;
+    if (read) st = tern_rx_read(c);
+    if (st == TERN_OK && write) st = write_side(c);
+    if (st == TERN_OK) st = tern_timers_run(c);
+    if (st == TERN_OK && write) st = tern_tx_flush(c);
+    return st;
+}
+
+tern_status tern_client_poll(tern_client *c) { return settle(c, step(c, 1, 1)); }
+tern_status tern_client_on_readable(tern_client *c) { return settle(c, step(c, 1, 1)); }
+tern_status tern_client_on_writable(tern_client *c) { return settle(c, step(c, 0, 1)); }
+tern_status tern_client_tick(tern_client *c) { return settle(c, step(c, 0, 1)); }
+
+int tern_client_socket(const tern_client *c)
+{
+    const tern_transport *t = &c->cfg->transport;
+    return t->socket ? t->socket(t->ctx) : -1;
+}
+
+int tern_client_wants_write(const tern_client *c)
+{
+    const tern_transport *t = &c->cfg->transport;
+    if (c->state == TERN_STATE_OPENING) return t->wants_write ? t->wants_write(t->ctx) : 1;
+    return c->tx_head < c->tx_len || c->resend_pending || (t->wants_write && t->wants_write(t->ctx));
+}
+
+/* Wait for the transport (or just time) for at most ms. */
+static void wait_a_while(tern_client *c, uint32_t ms)
+{
+    const tern_transport *t = &c->cfg->transport;
+    uint32_t timer = tern_client_next_timeout_ms(c);
+    if (timer < ms) ms = timer;
+    if (t->wait) (void)t->wait(t->ctx, tern_client_wants_write(c), ms);
+}
+
+/* Drive until done(c) or the time is up; stops on a failure unless auto_reconnect is on. */
+static tern_status drive(tern_client *c, uint32_t ms, int (*done)(const tern_client *))
+{
+    uint32_t start = tern_now(c);
+    for (;;) {
+        tern_status st = tern_client_poll(c);
+        if (st != TERN_OK && !(c->opts && c->opts->auto_reconnect)) return st;
+        if (c->state == TERN_STATE_IDLE) return c->last_error != TERN_OK ? c->last_error : TERN_ERR_NOT_CONNECTED;
+        if (done && done(c)) return TERN_OK;
+        uint32_t elapsed = tern_now(c) - start;
+        if (elapsed >= ms) return done ? TERN_ERR_TIMEOUT : TERN_OK;
+        wait_a_while(c, ms - elapsed);
+    }
+}
+
+static int is_connected(const tern_client *c) { return c->state == TERN_STATE_CONNECTED; }
+
+static int is_idle(const tern_client *c)
+{
+    return c->state == TERN_STATE_CONNECTED && c->unacked == 0 && c->tx_head == c->tx_len;
+}
+
+tern_status tern_client_connect_wait(tern_client *c, const tern_connect_options *opts,
+                                     uint32_t timeout_ms)
+{
+    tern_status st = tern_client_connect(c, opts);
+    return st == TERN_OK ? drive(c, timeout_ms, is_connected) : st;
+}
+
+tern_status tern_client_run(tern_client *c, uint32_t ms) { return drive(c, ms, NULL); }
+
+tern_status tern_client_wait_idle(tern_client *c, uint32_t timeout_ms)
+{
+    return drive(c, timeout_ms, is_idle);
+}

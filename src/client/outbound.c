@@ -1,0 +1,136 @@
+/* Outgoing flows: PUBLISH at QoS 0/1/2, SUBSCRIBE, UNSUBSCRIBE, and the in-flight slots that
+ * keep every unacknowledged QoS 1/2 packet until its flow completes. */
+#include <string.h>
+
+#include "internal.h"
+
+uint16_t tern_next_packet_id(tern_client *c)
+{
+    /* Skip ids still in flight: an id is never reused before its flow completes. */
+    for (;;) {
+        uint16_t id = c->next_id++;
+        if (c->next_id == 0) c->next_id = 1;
+        int used = 0;
+        for (uint16_t i = 0; i < c->cfg->inflight_count && !used; i++)
+            used = c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].packet_id == id;
+        if (!used) return id;
+    }
+}
+
+tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
+{
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        tern_inflight *s = &c->cfg->inflight[i];
+        if (s->state == state && s->packet_id == packet_id) return s;
+    }
+    return NULL;
+}
+
+static void slot_stored(tern_client *c, tern_inflight *s)
+{
+    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+}
+
+void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint8_t reason)
+{
+    uint16_t id = slot->packet_id;
+    slot->state = TERN_SLOT_FREE;
+    slot->len = 0;
+    slot->resend = 0;
+    c->unacked--;
+    slot_stored(c, slot);
+    if (c->cfg->cb.on_publish_done) c->cfg->cb.on_publish_done(c, id, st, reason, c->cfg->cb.user);
+}
+
+static int can_send_now(const tern_client *c)
+{
+    return c->state == TERN_STATE_CONNECTED;
+}
+
+static tern_status publish_qos0(tern_client *c, const tern_publish *m, size_t n)
+{
+    uint8_t *buf = tern_tx_reserve(c, n);
+    if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
+    tern_status st = tern_codec_encode_publish(m, c->opts->version, buf, n, &n);
+    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
+    return st;
+}
+
+static tern_inflight *free_slot(tern_client *c)
+{
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++)
+        if (c->cfg->inflight[i].state == TERN_SLOT_FREE) return &c->cfg->inflight[i];
+    return NULL;
+}
+
+/* QoS 1/2: encode into a slot, then queue a copy; the slot keeps it for re-sending. */
+static tern_status publish_qos12(tern_client *c, const tern_publish *m, size_t n, uint16_t *id_out)
+{
+    tern_inflight *s = free_slot(c);
+    if (!s || c->unacked >= c->peer_receive_max) return TERN_ERR_BUSY;
+    if (n > s->cap) return TERN_ERR_BUFFER_TOO_SMALL;
+    if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
+    tern_publish copy = *m;
+    copy.packet_id = tern_next_packet_id(c);
+    copy.dup = 0;
+    tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
+    if (st != TERN_OK) return st;
+    s->len = (uint32_t)n;
+    s->packet_id = copy.packet_id;
+    s->seq = c->next_seq++;
+    s->state = m->qos == 1 ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBREC;
+    c->unacked++;
+    slot_stored(c, s);
+    if (id_out) *id_out = copy.packet_id;
+    /* Not connected: it waits in its slot and goes out when the session resumes. */
+    /* Offline, or older messages still wait to be re-sent: queue it behind them, in order. */
+    s->resend = !can_send_now(c) || c->resend_pending ? TERN_RESEND_NEVER_SENT : TERN_RESEND_NONE;
+    if (s->resend) c->resend_pending = 1;
+    return s->resend ? TERN_OK : tern_tx_queue(c, s->packet, s->len);
+}
+
+tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_t *packet_id)
+{
+    if (!c->opts) return TERN_ERR_NOT_CONNECTED;
+    if (msg->qos > (TERN_CFG_QOS2 ? 2 : 1)) return msg->qos > 2 ? TERN_ERR_QOS : TERN_ERR_UNSUPPORTED;
+    if (msg->qos == 0 && !can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
+    size_t n = 0;
+    tern_publish sized = *msg;
+    sized.packet_id = 1; /* any non-zero id sizes the same */
+    tern_status st = tern_codec_size_publish(&sized, c->opts->version, &n);
+    if (st != TERN_OK) return st;
+    if (c->peer_max_packet && n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
+    return msg->qos == 0 ? publish_qos0(c, msg, n) : publish_qos12(c, msg, n, packet_id);
+}
+
+static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscription *subs,
+                             uint16_t count, tern_props *props, uint16_t *packet_id)
+{
+    if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
+    tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
+    p.packet_id = tern_next_packet_id(c);
+    size_t n = 0;
+    tern_status st = unsubscribe ? tern_codec_size_unsubscribe(&p, c->opts->version, &n)
+                                 : tern_codec_size_subscribe(&p, c->opts->version, &n);
+    if (st != TERN_OK) return st;
+    uint8_t *buf = tern_tx_reserve(c, n);
+    if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
+    st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, n, &n)
+                     : tern_codec_encode_subscribe(&p, c->opts->version, buf, n, &n);
+    if (st != TERN_OK) return st;
+    tern_tx_commit(c, (uint32_t)n);
+    if (packet_id) *packet_id = p.packet_id;
+    return TERN_OK;
+}
+
+tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,
+                                  tern_props *props, uint16_t *packet_id)
+{
+    return queue_sub(c, 0, subs, count, props, packet_id);
+}
+
+tern_status tern_client_unsubscribe(tern_client *c, const tern_subscription *subs,
+                                    uint16_t count, tern_props *props, uint16_t *packet_id)
+{
+    return queue_sub(c, 1, subs, count, props, packet_id);
+}

@@ -1,0 +1,127 @@
+/* The in-flight slots across connections: acknowledgements, re-sending in the original order
+ * when the broker resumes the session, dropping (and telling) when it does not, and restoring
+ * persisted packets after a reboot. */
+#include <string.h>
+
+#include "internal.h"
+
+#define PUBLISH_DUP_FLAG 0x08u
+
+void tern_slots_after_connack(tern_client *c, int session_present)
+{
+    c->resend_pending = 0;
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        tern_inflight *s = &c->cfg->inflight[i];
+        if (s->state == TERN_SLOT_FREE) continue;
+        if (s->resend != TERN_RESEND_NEVER_SENT) {
+            /* The broker may have seen it: without the session it is gone, so say so. */
+            if (!session_present) {
+                tern_slot_release(c, s, TERN_ERR_SESSION_LOST, 0);
+                continue;
+            }
+            /* A PUBLISH sent before goes again marked DUP; a PUBREL never is. */
+            if (s->state != TERN_SLOT_WAIT_PUBCOMP) s->packet[0] |= PUBLISH_DUP_FLAG;
+            s->resend = TERN_RESEND_AGAIN;
+        }
+        c->resend_pending = 1;
+    }
+}
+
+/* The pending slot with the lowest sequence number, or NULL. */
+static tern_inflight *oldest_pending(tern_client *c)
+{
+    tern_inflight *best = NULL;
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        tern_inflight *s = &c->cfg->inflight[i];
+        if (s->state != TERN_SLOT_FREE && s->resend && (!best || (int32_t)(s->seq - best->seq) < 0))
+            best = s;
+    }
+    return best;
+}
+
+tern_status tern_slots_resend(tern_client *c)
+{
+    while (c->resend_pending && c->state == TERN_STATE_CONNECTED) {
+        tern_inflight *s = oldest_pending(c);
+        if (!s) {
+            c->resend_pending = 0;
+            break;
+        }
+        tern_status st = tern_tx_queue(c, s->packet, s->len);
+        if (st == TERN_WOULD_BLOCK) return TERN_OK; /* the rest goes when the queue drains */
+        if (st != TERN_OK) return st;
+        s->resend = 0;
+    }
+    return TERN_OK;
+}
+
+/* PUBREC: the QoS 2 message is with the broker; the slot now holds the PUBREL. */
+static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
+{
+    tern_inflight *s = tern_slot_find(c, ack->packet_id, TERN_SLOT_WAIT_PUBREC);
+    if (!s) {
+        /* Not ours (a duplicate after a re-send): answer so the broker can finish. */
+        return tern_tx_ack(c, TERN_PUBREL, ack->packet_id,
+                           tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
+    }
+    if (ack->reason_code >= 0x80) {
+        tern_slot_release(c, s, TERN_ERR_CONNACK_REFUSED, ack->reason_code);
+        return TERN_OK;
+    }
+    tern_ack rel = {NULL, ack->packet_id, TERN_PUBREL, 0};
+    size_t n = 0;
+    tern_status st = tern_codec_encode_ack(&rel, c->opts->version, s->packet, s->cap, &n);
+    if (st != TERN_OK) return st;
+    s->len = (uint32_t)n;
+    s->state = TERN_SLOT_WAIT_PUBCOMP;
+    s->seq = c->next_seq++;
+    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+    return tern_tx_queue(c, s->packet, s->len);
+}
+
+tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
+{
+    tern_ack ack;
+    memset(&ack, 0, sizeof ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    if (st != TERN_OK) return st;
+    if (ack.type == TERN_PUBREC) return on_pubrec(c, &ack);
+    uint8_t want = ack.type == TERN_PUBACK ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBCOMP;
+    tern_inflight *s = tern_slot_find(c, ack.packet_id, want);
+    /* An ack for an id not in flight is ignored: after a re-send the broker may ack twice. */
+    if (s) tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_CONNACK_REFUSED : TERN_OK,
+                             ack.reason_code);
+    return TERN_OK;
+}
+
+tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len)
+{
+    tern_header h;
+    if (!c->opts && c->state != TERN_STATE_IDLE) return TERN_ERR_INVALID_ARG;
+    tern_status st = tern_codec_decode_header(packet, len, &h);
+    if (st != TERN_OK) return st;
+    if (h.header_len + 4u > len) return TERN_ERR_REMAINING_LENGTH;
+    if (h.header_len + h.remaining != len || (h.type != TERN_PUBLISH && h.type != TERN_PUBREL))
+        return TERN_ERR_INVALID_ARG;
+    uint8_t qos = (uint8_t)((h.flags >> 1) & 3u);
+    if (h.type == TERN_PUBLISH && (qos == 0 || qos == 3)) return TERN_ERR_QOS;
+    /* The packet id follows the topic in a PUBLISH, and leads a PUBREL. */
+    size_t at = h.header_len;
+    if (h.type == TERN_PUBLISH) at += 2u + (size_t)((packet[at] << 8) | packet[at + 1]);
+    if (at + 2 > len) return TERN_ERR_REMAINING_LENGTH;
+    tern_inflight *s = NULL;
+    for (uint16_t i = 0; i < c->cfg->inflight_count && !s; i++)
+        if (c->cfg->inflight[i].state == TERN_SLOT_FREE) s = &c->cfg->inflight[i];
+    if (!s) return TERN_ERR_BUSY;
+    if (len > s->cap) return TERN_ERR_BUFFER_TOO_SMALL;
+    memcpy(s->packet, packet, len);
+    s->len = len;
+    s->packet_id = (uint16_t)((packet[at] << 8) | packet[at + 1]);
+    s->state = h.type == TERN_PUBREL ? TERN_SLOT_WAIT_PUBCOMP
+               : qos == 1        ? TERN_SLOT_WAIT_PUBACK
+                                 : TERN_SLOT_WAIT_PUBREC;
+    s->seq = c->next_seq++;
+    s->resend = 0;
+    c->unacked++;
+    return TERN_OK;
+}

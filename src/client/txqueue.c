@@ -1,0 +1,53 @@
+/* The send queue: packets are encoded straight into the caller's send buffer and leave it
+ * as fast as the transport takes them. Room is made by sliding the unsent tail to the front. */
+#include <string.h>
+
+#include "internal.h"
+
+uint8_t *tern_tx_reserve(tern_client *c, size_t n)
+{
+    if (c->tx_len + n > c->cfg->tx_cap && c->tx_head > 0) {
+        memmove(c->cfg->tx, c->cfg->tx + c->tx_head, c->tx_len - c->tx_head);
+        c->tx_len -= c->tx_head;
+        c->tx_head = 0;
+    }
+    return c->tx_len + n <= c->cfg->tx_cap ? c->cfg->tx + c->tx_len : NULL;
+}
+
+void tern_tx_commit(tern_client *c, uint32_t n)
+{
+    if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 1, c->cfg->tx + c->tx_len, n, c->cfg->cb.user);
+    c->tx_len += n;
+}
+
+tern_status tern_tx_queue(tern_client *c, const uint8_t *packet, uint32_t n)
+{
+    uint8_t *p = tern_tx_reserve(c, n);
+    if (!p) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
+    memcpy(p, packet, n);
+    tern_tx_commit(c, n);
+    return TERN_OK;
+}
+
+tern_status tern_tx_flush(tern_client *c)
+{
+    while (c->tx_head < c->tx_len) {
+        int32_t n = c->cfg->transport.send(c->cfg->transport.ctx, c->cfg->tx + c->tx_head,
+                                           c->tx_len - c->tx_head);
+        if (n < 0) return (tern_status)-n;
+        if (n == 0) return TERN_OK;
+        c->tx_head += (uint32_t)n;
+        c->last_tx_ms = tern_now(c);
+    }
+    c->tx_head = c->tx_len = 0;
+    return TERN_OK;
+}
+
+tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason)
+{
+    tern_ack ack = {NULL, packet_id, type, reason};
+    uint8_t pkt[4];
+    size_t n = 0;
+    tern_status st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    return st == TERN_OK ? tern_tx_queue(c, pkt, (uint32_t)n) : st;
+}
