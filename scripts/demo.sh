@@ -8,6 +8,7 @@ tern="$root/$build/tools/tern/tern"
 dir=$(mktemp -d /tmp/tern-demo.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$dir/mosquitto.conf" <<CONF
+user root
 listener $port 127.0.0.1
 allow_anonymous true
 log_dest file $dir/mosquitto.log

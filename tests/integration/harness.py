@@ -48,6 +48,8 @@ class Broker:
 
     def config(self):
         lines = [
+            # As root, mosquitto would drop to user "mosquitto" and lose access to our files.
+            "user root" if os.geteuid() == 0 else "",
             f"listener {self.port} 127.0.0.1",
             "allow_anonymous true",
             "max_inflight_messages 0",

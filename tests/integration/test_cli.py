@@ -78,7 +78,8 @@ class CliAgainstMosquitto(unittest.TestCase):
     def test_tern_pub_to_mosquitto_sub(self):
         for v, mv in (("311", "mqttv311"), ("5", "mqttv5")):
             with self.subTest(version=v):
-                sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-V", mv,
+                # stdbuf: mosquitto_sub's -d lines must not wait in a pipe buffer.
+                sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-V", mv,
                                         "-t", "interop/a", "-q", "2", "-C", "1", "-W", "10", "-d"],
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                 buf = b""
@@ -105,13 +106,11 @@ class CliAgainstMosquitto(unittest.TestCase):
         blob = bytes(range(256)) * 40
         with open(path, "wb") as f:
             f.write(blob)
-        sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-t", "bin/#",
-                                "-C", "2", "-W", "10", "-N"], stdout=subprocess.PIPE)
-        time.sleep(0.5)
+        sub = Sub(self.port, "-t", "bin/#", "-q", "1", "-C", "2", "-W", "10", "-N")
         tern_pub(self.port, "-q", "1", "-t", "bin/file", "-f", path)
         tern_pub(self.port, "-q", "1", "-t", "bin/null", "-n")
-        out, _ = sub.communicate(timeout=15)
-        self.assertEqual(out, blob)
+        out = sub.proc.communicate(timeout=15)[0]
+        self.assertEqual((sub.proc.returncode, out), (0, blob))
 
     def test_retained_message(self):
         for v in VERSIONS:
@@ -176,7 +175,7 @@ class CliRefusedByBroker(unittest.TestCase):
         pwfile = os.path.join(b.dir, "passwd")
         subprocess.run(["mosquitto_passwd", "-b", "-c", pwfile, "alice", "secret"], check=True,
                        capture_output=True)
-        b.config = lambda: (f"listener {b.port} 127.0.0.1\nallow_anonymous false\npassword_file {pwfile}\n")
+        b.config = lambda: ("user root\n" if os.geteuid() == 0 else "") + (f"listener {b.port} 127.0.0.1\nallow_anonymous false\npassword_file {pwfile}\n")
         b.start()
         try:
             for v, needle in (("311", "not authori"), ("5", "Not authorized")):

@@ -1,0 +1,111 @@
+/* tern pub: publish one message (or one per line of stdin) and wait until it is delivered
+ * to the broker at the QoS asked for. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "tool.h"
+
+#define LINE_MAX_BYTES 65536u
+
+/* Read the whole of f; *len gets the size. NULL on failure. */
+static uint8_t *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        uint8_t *bigger = realloc(buf, cap * 2);
+        if (!bigger) free(buf);
+        buf = bigger;
+        cap *= 2;
+    }
+    *len = n;
+    return ferror(f) ? (free(buf), NULL) : buf;
+}
+
+static int load_message(const tool_options *o, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    if (o->source == MSG_ARG) {
+        *len = strlen(o->message);
+        *data = (uint8_t *)strdup(o->message);
+    } else if (o->source == MSG_FILE) {
+        FILE *f = fopen(o->message, "rb");
+        if (!f) {
+            fprintf(stderr, "tern: cannot open '%s'\n", o->message);
+            return -1;
+        }
+        *data = read_all(f, len);
+        fclose(f);
+    } else if (o->source == MSG_STDIN_ALL) {
+        *data = read_all(stdin, len);
+    } else {
+        *data = malloc(1); /* -n and -l: an empty start */
+    }
+    if (!*data) fprintf(stderr, "tern: cannot read the message\n");
+    return *data ? 0 : -1;
+}
+
+/* Publish, driving the client while the slots or the send buffer are full. */
+static tern_status publish_one(tool_session *s, const tern_publish *m)
+{
+    for (;;) {
+        tern_status st = tern_client_publish(&s->client, m, NULL);
+        if (st != TERN_ERR_BUSY && st != TERN_WOULD_BLOCK) return st;
+        st = tern_client_run(&s->client, 50);
+        if (st != TERN_OK) return st;
+    }
+}
+
+static tern_status publish_lines(tool_session *s, tern_publish *m)
+{
+    static char line[LINE_MAX_BYTES];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\n') line[--n] = 0;
+        m->payload.data = (const uint8_t *)line;
+        m->payload.len = (uint32_t)n;
+        tern_status st = publish_one(s, m);
+        if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+        if (st != TERN_OK) return st;
+    }
+    return TERN_OK;
+}
+
+int tool_pub(const tool_options *o)
+{
+    tern_publish m;
+    memset(&m, 0, sizeof m);
+    m.topic.data = (const uint8_t *)o->topics[0];
+    m.topic.len = (uint32_t)strlen(o->topics[0]);
+    m.qos = (uint8_t)o->qos;
+    m.retain = (uint8_t)o->retain;
+    tern_status st = tern_topic_validate_name(m.topic);
+    if (st != TERN_OK) {
+        fprintf(stderr, "tern: invalid topic '%s': %s\n", o->topics[0], tern_status_str(st));
+        return 1;
+    }
+    uint8_t *data;
+    size_t len;
+    if (load_message(o, &data, &len)) return 1;
+    m.payload.data = data;
+    m.payload.len = (uint32_t)len;
+    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + 64u;
+    tool_session s;
+    int rc = 1;
+    if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
+        st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_one(&s, &m);
+        if (st == TERN_OK) st = tern_client_wait_idle(&s.client, 30000u);
+        if (st == TERN_OK) rc = 0;
+        else tool_fail(&s, "publish", st);
+        if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
+    }
+    tool_session_free(&s);
+    free(data);
+    return rc;
+}

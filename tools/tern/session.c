@@ -1,0 +1,153 @@
+/* The client that tern pub and tern sub share. */
+#define _POSIX_C_SOURCE 200809L
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+uint32_t tool_now_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+static tern_bytes str_bytes(const char *s)
+{
+    tern_bytes b = {(const uint8_t *)s, s ? (uint32_t)strlen(s) : 0};
+    return b;
+}
+
+/* -d: one line per packet, in the spirit of mosquitto's -d. */
+static void trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    tern_header h;
+    if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
+    fprintf(stderr, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
+            tern_packet_name(h.type));
+    if (h.type == TERN_PUBLISH)
+        fprintf(stderr, " (d%d, q%d, r%d, %u bytes)", (h.flags >> 3) & 1, (h.flags >> 1) & 3,
+                h.flags & 1, (unsigned)len);
+    else if (h.type == TERN_CONNACK && len >= 4)
+        fprintf(stderr, " (session present %d, code %u)", pkt[h.header_len] & 1, pkt[h.header_len + 1]);
+    fputc('\n', stderr);
+}
+
+static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    if (type != TERN_SUBACK) return;
+    s->subacked = 1;
+    for (uint16_t i = 0; i < ack->count; i++) {
+        if (ack->codes[i] < 0x80) continue;
+        fprintf(stderr, "tern: subscription to '%s' refused: %s\n",
+                i < s->o->topic_count ? s->o->topics[i] : "?",
+                tern_reason_str(ack->codes[i], TERN_SUBACK, s->conn.version));
+        s->sub_status = TERN_ERR_PROTOCOL;
+    }
+}
+
+static void set_will(tool_session *s, const tool_options *o)
+{
+    if (!o->will_topic) return;
+    s->will.topic = str_bytes(o->will_topic);
+    s->will.payload = str_bytes(o->will_payload);
+    s->will.qos = (uint8_t)o->will_qos;
+    s->will.retain = (uint8_t)o->will_retain;
+    s->conn.will = &s->will;
+}
+
+static void set_connect_options(tool_session *s, const tool_options *o)
+{
+    if (o->client_id) snprintf(s->client_id, sizeof s->client_id, "%s", o->client_id);
+    else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
+                  o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
+    s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
+    s->conn.client_id = str_bytes(s->client_id);
+    s->conn.username = str_bytes(o->username);
+    s->conn.has_username = o->username != NULL;
+    s->conn.password = str_bytes(o->password);
+    s->conn.has_password = o->password != NULL;
+    s->conn.clean_start = (uint8_t)o->clean_session;
+    s->conn.keep_alive = (uint16_t)o->keepalive;
+    s->conn.session_expiry = (uint32_t)o->session_expiry;
+    s->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
+    set_will(s, o);
+}
+
+int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, uint32_t rx_cap,
+                      uint16_t slots, uint32_t slot_cap, uint16_t inbound_qos2)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    set_connect_options(s, o);
+    tern_tcp_init(&s->tcp, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS);
+    tern_tcp_transport(&s->tcp, &s->cfg.transport);
+    s->cfg.now_ms = tool_now_ms;
+    s->cfg.tx_cap = tx_cap;
+    s->cfg.rx_cap = rx_cap;
+    s->cfg.tx = malloc(tx_cap);
+    s->cfg.rx = malloc(rx_cap);
+    s->cfg.inflight_count = slots;
+    s->cfg.inflight = calloc(slots ? slots : 1, sizeof *s->cfg.inflight);
+    s->cfg.inbound_qos2_count = inbound_qos2;
+    s->cfg.inbound_qos2 = calloc(inbound_qos2 ? inbound_qos2 : 1, sizeof *s->cfg.inbound_qos2);
+    int ok = s->cfg.tx && s->cfg.rx && s->cfg.inflight && s->cfg.inbound_qos2;
+    for (uint16_t i = 0; ok && i < slots; i++) {
+        s->cfg.inflight[i].cap = slot_cap;
+        s->cfg.inflight[i].packet = malloc(slot_cap);
+        ok = s->cfg.inflight[i].packet != NULL;
+    }
+    s->cfg.cb.user = s;
+    s->cfg.cb.on_suback = on_suback;
+    if (o->debug) s->cfg.cb.on_trace = trace;
+    if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
+        fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
+        return -1;
+    }
+    return 0;
+}
+
+void tool_session_free(tool_session *s)
+{
+    for (uint16_t i = 0; s->cfg.inflight && i < s->cfg.inflight_count; i++) free(s->cfg.inflight[i].packet);
+    free(s->cfg.inflight);
+    free(s->cfg.inbound_qos2);
+    free(s->cfg.tx);
+    free(s->cfg.rx);
+}
+
+void tool_fail(tool_session *s, const char *what, tern_status st)
+{
+    uint8_t reason = tern_client_last_reason(&s->client);
+    if (st == TERN_ERR_CONNACK_REFUSED) {
+        fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)\n", what,
+                tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason);
+    } else if (st == TERN_ERR_SERVER_DISCONNECT) {
+        fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)\n", what,
+                tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason);
+    } else if ((st == TERN_ERR_CONNECT_REFUSED || st == TERN_ERR_IO || st == TERN_ERR_TIMEOUT) &&
+               s->tcp.last_errno) {
+        fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,
+                tern_status_str(st), strerror(s->tcp.last_errno));
+    } else if (st == TERN_ERR_DNS) {
+        fprintf(stderr, "tern: %s: cannot resolve host '%s'\n", what, s->o->host);
+    } else {
+        fprintf(stderr, "tern: %s: %s\n", what, tern_status_str(st));
+    }
+}
+
+int tool_session_connect(tool_session *s)
+{
+    tern_status st = tern_client_connect_wait(&s->client, &s->conn, TOOL_CONNECT_TIMEOUT_MS + 1000u);
+    if (st == TERN_OK) return 0;
+    tool_fail(s, "connect", st);
+    return -1;
+}

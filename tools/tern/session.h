@@ -1,0 +1,38 @@
+/* What tern pub and tern sub share: a client over TCP built from the command-line options,
+ * the clock, the packet trace (-d) and one-line error messages. */
+#ifndef TERN_TOOL_SESSION_H
+#define TERN_TOOL_SESSION_H
+
+#include "options.h"
+#include "tern/client.h"
+#include "tern/tcp.h"
+
+#define TOOL_CONNECT_TIMEOUT_MS 10000u
+
+typedef struct {
+    const tool_options *o;
+    tern_tcp tcp;
+    tern_client client;
+    tern_client_config cfg;
+    tern_connect_options conn;
+    tern_publish will;
+    char client_id[64];
+    tern_status sub_status;  /* set when a SUBACK refuses a filter */
+    int subacked;
+    long received;            /* messages printed by tern sub */
+} tool_session;
+
+/* Build the client: buffers of the given sizes (heap: the CLI may allocate, the core never
+ * does), inflight slots of slot_cap bytes each. Returns 0 or -1 with a message printed. */
+int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, uint32_t rx_cap,
+                      uint16_t slots, uint32_t slot_cap, uint16_t inbound_qos2);
+/* Connect and wait for CONNACK. Returns 0 or -1 with a one-line message printed. */
+int tool_session_connect(tool_session *s);
+void tool_session_free(tool_session *s);
+
+/* Print "tern: <what>: <why>" for a status, naming CONNACK/DISCONNECT reasons and errno. */
+void tool_fail(tool_session *s, const char *what, tern_status st);
+
+uint32_t tool_now_ms(void *ctx);
+
+#endif

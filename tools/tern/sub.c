@@ -1,0 +1,73 @@
+/* tern sub: subscribe to one or more filters and print what arrives. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+#include "tool.h"
+
+#define SUB_RX_BYTES (1u << 20)
+
+static void print_message(tern_client *c, const tern_publish *m, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    if (s->o->verbose) printf("%.*s ", (int)m->topic.len, (const char *)m->topic.data);
+    fwrite(m->payload.data, 1, m->payload.len, stdout);
+    if (!s->o->no_newline) putchar('\n');
+    fflush(stdout);
+    s->received++;
+}
+
+static int subscribe_all(tool_session *s)
+{
+    tern_subscription subs[TERN_TOOL_MAX_TOPICS];
+    for (int i = 0; i < s->o->topic_count; i++) {
+        subs[i].filter.data = (const uint8_t *)s->o->topics[i];
+        subs[i].filter.len = (uint32_t)strlen(s->o->topics[i]);
+        subs[i].options = (uint8_t)s->o->qos;
+        tern_status st = tern_topic_validate_filter(subs[i].filter);
+        if (st != TERN_OK) {
+            fprintf(stderr, "tern: invalid topic filter '%s': %s\n", s->o->topics[i], tern_status_str(st));
+            return -1;
+        }
+    }
+    tern_status st = tern_client_subscribe(&s->client, subs, (uint16_t)s->o->topic_count, NULL, NULL);
+    if (st != TERN_OK) {
+        tool_fail(s, "subscribe", st);
+        return -1;
+    }
+    return 0;
+}
+
+int tool_sub(const tool_options *o)
+{
+    tool_session s;
+    int rc = 1;
+    if (tool_session_init(&s, o, 8192, SUB_RX_BYTES, 0, 0, 64) != 0) goto out;
+    s.cfg.cb.on_message = print_message;
+    if (tool_session_connect(&s) != 0 || subscribe_all(&s) != 0) goto out;
+    s.conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
+    uint32_t start = tool_now_ms(NULL);
+    uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
+    while (!o->count || s.received < o->count) {
+        tern_status st = tern_client_run(&s.client, 100);
+        if (s.sub_status != TERN_OK) goto out;
+        if (st != TERN_OK) {
+            tool_fail(&s, "connection lost", st);
+            goto out;
+        }
+        if (tool_now_ms(NULL) - start < limit) continue;
+        if (o->count) {
+            fprintf(stderr, "tern: timed out after %ld s with %ld of %ld messages\n", o->timeout_s,
+                    s.received, o->count);
+            goto out;
+        }
+        break;
+    }
+    rc = 0;
+    tern_client_disconnect(&s.client, 0);
+out:
+    tool_session_free(&s);
+    return rc;
+}
