@@ -95,10 +95,14 @@ typedef struct {
     uint32_t tx_cap;
     uint8_t *rx;                 /* receive buffer: the largest packet accepted */
     uint32_t rx_cap;
-    tern_inflight *inflight;     /* outgoing QoS 1/2 slots */
+    tern_inflight *inflight;     /* outgoing QoS 1/2 slots. MQTT 5 also honours the broker's
+                                    Receive Maximum; MQTT 3.1.1 has no flow control, so keep
+                                    this at or below the broker's limit (mosquitto: 20) */
     uint16_t inflight_count;
     uint16_t inbound_qos2_count; /* size of inbound_qos2 */
-    uint16_t *inbound_qos2;      /* ids of inbound QoS 2 messages awaiting PUBREL */
+    uint16_t *inbound_qos2;      /* ids of inbound QoS 2 messages awaiting PUBREL. MQTT 5
+                                    brokers are told half of inbound_qos2_count as our Receive
+                                    Maximum: the rest is headroom for re-sends after a reconnect */
     tern_route *routes;
     uint16_t route_count;
     tern_callbacks cb;
@@ -131,7 +135,7 @@ struct tern_client {
     uint32_t tx_head, tx_len, rx_len, rx_skip;
     uint32_t last_tx_ms, last_rx_ms, ping_sent_ms, timer_ms;
     uint32_t backoff_ms, rng, next_seq, peer_max_packet;
-    uint16_t next_id, keep_alive, peer_receive_max, unacked;
+    uint16_t next_id, keep_alive, peer_receive_max, unacked, qos2_evict;
     uint8_t state, ping_outstanding, resend_pending, last_reason;
     tern_status last_error;
 };

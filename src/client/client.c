@@ -21,7 +21,7 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
     return TERN_OK;
 }
 
-static void start_opening(tern_client *c)
+void tern_conn_start_opening(tern_client *c)
 {
     c->state = TERN_STATE_OPENING;
     c->timer_ms = tern_now(c);
@@ -37,7 +37,7 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
     c->opts = opts;
     c->backoff_ms = 0;
-    start_opening(c);
+    tern_conn_start_opening(c);
     return TERN_OK;
 }
 
@@ -51,7 +51,7 @@ static void connect_props(const tern_client *c, tern_props *p)
     p->maximum_packet_size = c->cfg->rx_cap;
     if (c->cfg->inbound_qos2_count) {
         p->present |= TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
-        p->receive_maximum = c->cfg->inbound_qos2_count;
+        p->receive_maximum = (uint16_t)(c->cfg->inbound_qos2_count / 2u ? c->cfg->inbound_qos2_count / 2u : 1u);
     }
     if (c->opts->session_expiry) {
         p->present |= TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY);

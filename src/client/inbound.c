@@ -31,13 +31,22 @@ static int qos2_seen(tern_client *c, uint16_t id, int remove)
 
 static int qos2_remember(tern_client *c, uint16_t id)
 {
-    for (uint16_t i = 0; i < c->cfg->inbound_qos2_count; i++) {
+    uint16_t n = c->cfg->inbound_qos2_count;
+    for (uint16_t i = 0; i < n; i++) {
         if (c->cfg->inbound_qos2[i] == 0) {
             c->cfg->inbound_qos2[i] = id;
             return 1;
         }
     }
-    return 0;
+    /* Full. MQTT 5 brokers are told half of this as our Receive Maximum, so a full table
+     * means entries whose PUBREL never came: brokers that restore sessions from disk can lose
+     * them (seen with mosquitto 2.0). MQTT 3.1.1 has no flow control at all. Either way make
+     * room by forgetting the entry filled longest ago (round robin), and say so. */
+    if (n == 0) return 0;
+    c->cfg->inbound_qos2[c->qos2_evict] = id;
+    c->qos2_evict = (uint16_t)((c->qos2_evict + 1u) % n);
+    if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_RECEIVE_MAXIMUM, c->cfg->cb.user);
+    return 1;
 }
 
 static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)

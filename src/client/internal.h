@@ -34,6 +34,8 @@ tern_status tern_tx_flush(tern_client *c);
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
 
 /* Connection life (client.c). */
+/* Begin (re)opening the transport with empty buffers. */
+void tern_conn_start_opening(tern_client *c);
 tern_status tern_conn_send_connect(tern_client *c);
 /* End the connection with status why: callbacks, close, maybe schedule a reconnect. */
 tern_status tern_conn_lost(tern_client *c, tern_status why);

@@ -55,7 +55,8 @@ static tern_status step(tern_client *c, int read, int write)
     tern_status st = TERN_OK;
     if (c->state == TERN_STATE_BACKOFF) st = tern_timers_run(c);
     if (st == TERN_OK && c->state == TERN_STATE_OPENING) st = try_open(c);
-    if (c->state < TERN_STATE_WAIT_CONNACK || st != TERN_OK) return st;
+    if (st != TERN_OK || (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED))
+        return st;
     if (read) st = tern_rx_read(c);
     if (st == TERN_OK && write) st = write_side(c);
     if (st == TERN_OK) st = tern_timers_run(c);

@@ -31,10 +31,7 @@ tern_status tern_timers_run(tern_client *c)
     uint32_t now = tern_now(c);
     switch (c->state) {
     case TERN_STATE_BACKOFF:
-        if ((int32_t)(now - c->timer_ms) >= 0) {
-            c->state = TERN_STATE_OPENING;
-            c->timer_ms = now;
-        }
+        if ((int32_t)(now - c->timer_ms) >= 0) tern_conn_start_opening(c);
         return TERN_OK;
     case TERN_STATE_OPENING:
     case TERN_STATE_WAIT_CONNACK:

@@ -46,7 +46,7 @@ tern_status tern_tx_flush(tern_client *c)
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason)
 {
     tern_ack ack = {NULL, packet_id, type, reason};
-    uint8_t pkt[4];
+    uint8_t pkt[5]; /* v5 with a reason code: 2 + id + reason */
     size_t n = 0;
     tern_status st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
     return st == TERN_OK ? tern_tx_queue(c, pkt, (uint32_t)n) : st;

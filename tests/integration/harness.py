@@ -38,11 +38,12 @@ class Broker:
     persistence: keep the session database in the broker's own directory across restarts.
     """
 
-    def __init__(self, extra="", persistence=False, port=None):
+    def __init__(self, extra="", persistence=False, port=None, max_inflight=0):
         self.dir = tempfile.mkdtemp(prefix="tern-broker-")
         self.port = port or free_port()
         self.extra = extra
         self.persistence = persistence
+        self.max_inflight = max_inflight  # 0: unlimited (what the benchmarks want)
         self.proc = None
         self.log_path = os.path.join(self.dir, "mosquitto.log")
 
@@ -52,7 +53,7 @@ class Broker:
             "user root" if os.geteuid() == 0 else "",
             f"listener {self.port} 127.0.0.1",
             "allow_anonymous true",
-            "max_inflight_messages 0",
+            f"max_inflight_messages {self.max_inflight}",
             "max_queued_messages 0",
             "set_tcp_nodelay true",
             f"log_dest file {self.log_path}",
@@ -99,6 +100,13 @@ class Broker:
         try:
             with open(self.log_path) as f:
                 return f.read()[-4000:]
+        except OSError:
+            return ""
+
+    def log_all(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
         except OSError:
             return ""
 
