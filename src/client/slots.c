@@ -65,7 +65,7 @@ static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
                            tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
     }
     if (ack->reason_code >= 0x80) {
-        tern_slot_release(c, s, TERN_ERR_CONNACK_REFUSED, ack->reason_code);
+        tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
         return TERN_OK;
     }
     tern_ack rel = {NULL, ack->packet_id, TERN_PUBREL, 0};
@@ -89,7 +89,7 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
     uint8_t want = ack.type == TERN_PUBACK ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBCOMP;
     tern_inflight *s = tern_slot_find(c, ack.packet_id, want);
     /* An ack for an id not in flight is ignored: after a re-send the broker may ack twice. */
-    if (s) tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_CONNACK_REFUSED : TERN_OK,
+    if (s) tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
                              ack.reason_code);
     return TERN_OK;
 }
