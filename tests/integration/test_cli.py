@@ -159,6 +159,14 @@ class CliAgainstMosquitto(unittest.TestCase):
         self.assertGreaterEqual(sub.trace.count(b"sending PINGREQ"), 2, sub.trace.decode())
         self.assertGreaterEqual(sub.trace.count(b"received PINGRESP"), 2, sub.trace.decode())
 
+    @unittest.skipUnless(os.environ.get("EXAMPLE_PUBLISH"), "examples not built")
+    def test_example_program_publishes(self):
+        sub = Sub(self.port, "-V", "5", "-q", "1", "-t", "example/t", "-C", "1", "-W", "10")
+        p = subprocess.run([os.environ["EXAMPLE_PUBLISH"], "127.0.0.1", str(self.port), "example/t", "from example"],
+                           capture_output=True, timeout=20)
+        self.assertEqual((p.returncode, p.stdout), (0, b"published and acknowledged\n"), p.stderr)
+        self.assertEqual(sub.finish(), (0, "from example\n"))
+
     def test_failures_say_why_in_one_line(self):
         p = tern_pub(1, "-t", "x", "-m", "y", check=False)
         self.assertNotEqual(p.returncode, 0)
