@@ -2,12 +2,13 @@
 #   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke)
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
+#   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz check demo clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check check demo clean
 
 all: build
 
@@ -39,7 +40,14 @@ fuzz-smoke: fuzz-build
 fuzz: fuzz-build
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
-check: test sanitize fuzz-smoke
+# Footprint report (Cortex-M4 and x86-64); size-check also enforces size/budget.json.
+size: deps
+	python3 scripts/size_report.py
+
+size-check: deps
+	python3 scripts/size_report.py --check
+
+check: test sanitize fuzz-smoke size-check
 	@echo "make check: all passed"
 
 demo: build

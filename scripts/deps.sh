@@ -3,7 +3,8 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libwolfssl-dev
-          mosquitto mosquitto-clients python3 valgrind openssl)
+          mosquitto mosquitto-clients python3 valgrind openssl
+          gcc-arm-none-eabi libnewlib-arm-none-eabi)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""make size: the footprint of tern's core (codec + client, no transport) on Cortex-M4 and
+x86-64, per object and linked into a program that connects, subscribes, publishes, runs and
+disconnects. Writes size/results/latest.json; with --check, fails when a figure exceeds
+size/budget.json (so that growth is a conscious decision: raise the budget in the same commit).
+
+Profiles: minimal = MQTT 3.1.1 only; full = 3.1.1 + 5.0. Both without status strings
+(TERN_CFG_STATUS_STRINGS=0), as a device build would be. tls_glue = the TLS transport alone.
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORE = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")) + glob.glob(os.path.join(ROOT, "src/client/*.c")))
+TLS_GLUE = os.path.join(ROOT, "src/transport/tls_wolfssl.c")
+PROFILES = {
+    "minimal": ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0"],
+    "full": ["-DTERN_CFG_STATUS_STRINGS=0"],
+}
+TARGETS = {
+    "cortex_m4": {"cc": "arm-none-eabi-gcc", "size": "arm-none-eabi-size",
+                  "flags": ["-mcpu=cortex-m4", "-mthumb"],
+                  "link": ["--specs=nano.specs", "--specs=nosys.specs"]},
+    # No unwind tables: they would count as text and a device build leaves them out too.
+    "x86_64": {"cc": "gcc", "size": "size", "flags": ["-fno-asynchronous-unwind-tables"], "link": []},
+}
+COMMON = ["-Os", "-std=c11", "-ffunction-sections", "-fdata-sections", "-I" + os.path.join(ROOT, "include")]
+
+
+def run(cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def sizes(tool, path):
+    line = run([tool, path]).splitlines()[1].split()
+    return {"text": int(line[0]), "data": int(line[1]), "bss": int(line[2])}
+
+
+def objects(t, defs, sources, tmp):
+    per, total = {}, {"text": 0, "data": 0, "bss": 0}
+    for src in sources:
+        obj = os.path.join(tmp, os.path.basename(src) + ".o")
+        run([t["cc"], *t["flags"], *COMMON, *defs, "-c", src, "-o", obj])
+        s = sizes(t["size"], obj)
+        per[os.path.relpath(src, ROOT)] = s
+        for k in total:
+            total[k] += s[k]
+    return per, total
+
+
+def linked(t, defs, tmp):
+    """Size of the probe program minus an empty program with the same C library."""
+    out = {}
+    for name, srcs in (("probe", CORE + [os.path.join(ROOT, "size/size_probe.c")]),
+                       ("base", [os.path.join(ROOT, "size/baseline.c")])):
+        elf = os.path.join(tmp, name + ".elf")
+        run([t["cc"], *t["flags"], *COMMON, *defs, *srcs, "-Wl,--gc-sections", *t["link"], "-o", elf])
+        out[name] = sizes(t["size"], elf)
+    return {k: out["probe"][k] - out["base"][k] for k in out["probe"]}
+
+
+def struct_size(t, tmp):
+    src = os.path.join(tmp, "sz.c")
+    with open(src, "w") as f:
+        f.write('#include "tern/client.h"\nchar tern_client_size[sizeof(tern_client)];\n')
+    obj = os.path.join(tmp, "sz.o")
+    run([t["cc"], *t["flags"], *COMMON, "-c", src, "-o", obj])
+    nm = t["size"].replace("size", "nm")
+    for line in run([nm, "-S", obj]).splitlines():
+        parts = line.split()
+        if parts[-1] == "tern_client_size":
+            return int(parts[1], 16)
+    raise RuntimeError("tern_client_size not found")
+
+
+def measure():
+    result = {"client_struct_bytes": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for tname, t in TARGETS.items():
+            result[tname] = {}
+            for pname, defs in PROFILES.items():
+                per, total = objects(t, defs, CORE, tmp)
+                result[tname][pname] = dict(total, linked=linked(t, defs, tmp), objects=per)
+            if os.path.exists(TLS_GLUE):
+                result[tname]["tls_glue"] = objects(t, [], [TLS_GLUE], tmp)[1]
+            else:
+                result[tname]["tls_glue"] = None  # no TLS transport in the tree yet
+            result["client_struct_bytes"][tname] = struct_size(t, tmp)
+    return result
+
+
+def print_table(r):
+    print(f"{'target':<10} {'profile':<8} {'text':>7} {'data':>5} {'bss':>5} {'linked text':>12}")
+    for tname in TARGETS:
+        for pname in PROFILES:
+            p = r[tname][pname]
+            print(f"{tname:<10} {pname:<8} {p['text']:>7} {p['data']:>5} {p['bss']:>5} {p['linked']['text']:>12}")
+        glue = r[tname]["tls_glue"]
+        print(f"{tname:<10} {'tls_glue':<8} {glue['text'] if glue else '-':>7}")
+    print("sizeof(tern_client):", ", ".join(f"{k} {v} bytes" for k, v in r["client_struct_bytes"].items()))
+
+
+def check(r, budget_path):
+    with open(budget_path) as f:
+        budget = json.load(f)
+    over = []
+    for tname, profiles in budget.items():
+        if tname == "client_struct_bytes":
+            for t, limit in profiles.items():
+                if r[tname][t] > limit:
+                    over.append(f"sizeof(tern_client) on {t}: {r[tname][t]} > {limit}")
+            continue
+        for pname, limits in profiles.items():
+            for key, limit in limits.items():
+                got = r[tname][pname]["linked"]["text"] if key == "linked_text" else r[tname][pname][key]
+                if got > limit:
+                    over.append(f"{tname} {pname} {key}: {got} > budget {limit}")
+    for line in over:
+        print("size budget exceeded:", line, file=sys.stderr)
+    return not over
+
+
+def main():
+    r = measure()
+    os.makedirs(os.path.join(ROOT, "size/results"), exist_ok=True)
+    with open(os.path.join(ROOT, "size/results/latest.json"), "w") as f:
+        json.dump(r, f, indent=1, sort_keys=True)
+    print_table(r)
+    if "--check" in sys.argv:
+        ok = check(r, os.path.join(ROOT, "size/budget.json"))
+        print("size: within budget" if ok else "size: over budget (size/budget.json)")
+        sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
