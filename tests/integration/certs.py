@@ -1,0 +1,130 @@
+"""Test certificates, generated at test time with the `openssl` command (no fixtures in git).
+
+Certs(dir).generate() writes, under dir:
+  ca.crt / ca.key                 the test CA (ECDSA P-256)
+  other-ca.crt                    an unrelated CA (ECDSA P-256) that signed nothing we use
+  server-ec.crt / .key            localhost + 127.0.0.1, ECDSA P-256 key, signed by the CA
+  server-rsa.crt / .key           localhost + 127.0.0.1, RSA-2048 key, signed by the CA
+  server-expired.crt / .key       localhost + 127.0.0.1, signed by the CA, valid 2020-2021 only
+  server-selfsigned.crt / .key    localhost + 127.0.0.1, signed by itself
+  server-wrongname.crt / .key     wrong.example.com only, signed by the CA
+  client.crt / .key               client certificate (PEM), signed by the CA
+  client.der / client-key.der     the same client certificate and key in DER
+Standard library only.
+"""
+import os
+import subprocess
+
+SERVER_SAN = "DNS:localhost,IP:127.0.0.1"
+
+CA_CONF = """[ca]
+default_ca = tern
+[tern]
+database = {db}/index.txt
+new_certs_dir = {db}
+serial = {db}/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = none
+[any]
+commonName = supplied
+[ca_ext]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = {san}
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[client]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+
+
+def _openssl(*args, cwd=None):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class Certs:
+    def __init__(self, directory):
+        self.dir = directory
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _key(self, name, kind):
+        if kind == "rsa":
+            _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                     "-out", self.path(name))
+        else:
+            _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                     "-out", self.path(name))
+
+    def _conf(self, ca, san=SERVER_SAN):
+        """An `openssl ca` config (and its small database) for the CA named ca."""
+        db = self.path(ca + ".db")
+        os.makedirs(db, exist_ok=True)
+        if not os.path.exists(os.path.join(db, "serial")):
+            open(os.path.join(db, "index.txt"), "w").close()
+            with open(os.path.join(db, "serial"), "w") as f:
+                f.write("1000\n")
+        conf = self.path(ca + ".cnf")
+        with open(conf, "w") as f:
+            f.write(CA_CONF.format(db=db, san=san))
+        return conf
+
+    def _ca(self, name, cn):
+        self._key(name + ".key", "ec")
+        conf = self._conf(name)
+        _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
+                 "-days", "3650", "-config", conf, "-extensions", "ca_ext",
+                 "-out", self.path(name + ".crt"))
+
+    def _issue(self, name, cn, kind="ec", ca="ca", ext="server", san=SERVER_SAN,
+               dates=None):
+        """Key name.key and certificate name.crt for cn, signed by ca."""
+        self._key(name + ".key", kind)
+        csr = self.path(name + ".csr")
+        _openssl("req", "-new", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
+                 "-out", csr)
+        conf = self._conf(ca, san)
+        when = ["-startdate", dates[0], "-enddate", dates[1]] if dates else ["-days", "365"]
+        _openssl("ca", "-batch", "-notext", "-config", conf, "-cert", self.path(ca + ".crt"),
+                 "-keyfile", self.path(ca + ".key"), "-in", csr, "-extensions", ext,
+                 *when, "-out", self.path(name + ".crt"))
+
+    def _self_signed(self, name, cn):
+        self._key(name + ".key", "ec")
+        conf = self._conf(name)
+        _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
+                 "-days", "365", "-config", conf, "-extensions", "server",
+                 "-out", self.path(name + ".crt"))
+
+    def generate(self):
+        self._ca("ca", "tern test CA")
+        self._ca("other-ca", "tern unrelated CA")
+        self._issue("server-ec", "localhost")
+        self._issue("server-rsa", "localhost", kind="rsa")
+        self._issue("server-expired", "localhost", dates=("20200101000000Z", "20210101000000Z"))
+        self._issue("server-wrongname", "wrong.example.com", san="DNS:wrong.example.com")
+        self._self_signed("server-selfsigned", "localhost")
+        self._issue("client", "tern-client", ext="client")
+        _openssl("x509", "-in", self.path("client.crt"), "-outform", "DER",
+                 "-out", self.path("client.der"))
+        _openssl("pkey", "-in", self.path("client.key"), "-outform", "DER",
+                 "-out", self.path("client-key.der"))
+        return self
+
+
+if __name__ == "__main__":
+    import sys
+    Certs(sys.argv[1] if len(sys.argv) > 1 else ".").generate()

@@ -1,0 +1,452 @@
+/* The session engine against a scripted peer, in all three delivery modes (all at once, one
+ * byte per read, would-block before every read and write): the same assertions must hold. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "scripted_peer.h"
+
+#define SLOTS 3
+
+typedef struct {
+    scripted_peer peer;
+    tern_client client;
+    tern_client_config cfg;
+    tern_connect_options opts;
+    uint8_t tx[512], rx[128];
+    tern_inflight slots[SLOTS];
+    uint8_t slot_mem[SLOTS][128];
+    uint16_t qos2[4];
+    /* what the callbacks saw */
+    int messages, connects, disconnects, errors, subacks;
+    char last_payload[64];
+    uint16_t done_ids[16];
+    tern_status done_status[16];
+    int done;
+    tern_status last_error_cb, last_disconnect;
+} fixture;
+
+static fixture fx;
+
+static void on_message(tern_client *c, const tern_publish *m, void *user)
+{
+    (void)c;
+    fixture *f = user;
+    f->messages++;
+    size_t n = m->payload.len < sizeof f->last_payload - 1 ? m->payload.len : sizeof f->last_payload - 1;
+    memcpy(f->last_payload, m->payload.data, n);
+    f->last_payload[n] = 0;
+}
+
+static void on_connect(tern_client *c, tern_status st, const tern_connack *a, void *user)
+{
+    (void)c, (void)a, (void)st;
+    ((fixture *)user)->connects++;
+}
+
+static void on_disconnect(tern_client *c, tern_status why, void *user)
+{
+    (void)c;
+    ((fixture *)user)->disconnects++;
+    ((fixture *)user)->last_disconnect = why;
+}
+
+static void on_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
+{
+    (void)c, (void)reason;
+    fixture *f = user;
+    if (f->done < 16) {
+        f->done_ids[f->done] = id;
+        f->done_status[f->done] = st;
+    }
+    f->done++;
+}
+
+static void on_error(tern_client *c, tern_status st, void *user)
+{
+    (void)c;
+    ((fixture *)user)->errors++;
+    ((fixture *)user)->last_error_cb = st;
+}
+
+static void on_suback(tern_client *c, uint8_t type, const tern_suback *a, void *user)
+{
+    (void)c, (void)type, (void)a;
+    ((fixture *)user)->subacks++;
+}
+
+static void setup(int mode, tern_mqtt_version v)
+{
+    memset(&fx, 0, sizeof fx);
+    peer_init(&fx.peer, mode);
+    peer_transport(&fx.peer, &fx.cfg.transport);
+    fx.cfg.now_ms = peer_clock;
+    fx.cfg.clock_ctx = &fx.peer;
+    fx.cfg.tx = fx.tx;
+    fx.cfg.tx_cap = sizeof fx.tx;
+    fx.cfg.rx = fx.rx;
+    fx.cfg.rx_cap = sizeof fx.rx;
+    for (int i = 0; i < SLOTS; i++) {
+        fx.slots[i].packet = fx.slot_mem[i];
+        fx.slots[i].cap = sizeof fx.slot_mem[i];
+    }
+    fx.cfg.inflight = fx.slots;
+    fx.cfg.inflight_count = SLOTS;
+    fx.cfg.inbound_qos2 = fx.qos2;
+    fx.cfg.inbound_qos2_count = 4;
+    fx.cfg.cb = (tern_callbacks){&fx, on_message, on_connect, on_disconnect, on_done, on_suback, on_error, NULL, NULL};
+    fx.opts.version = v;
+    fx.opts.client_id = (tern_bytes){(const uint8_t *)"engine", 6};
+    fx.opts.clean_start = 1;
+    fx.opts.keep_alive = 10;
+    assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+}
+
+/* Connect and take the CONNACK; the CONNECT is checked by decoding it. */
+static void connect_ok(tern_mqtt_version v, int session_present)
+{
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+    peer_feed_connack(&fx.peer, v, session_present, 0);
+    assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+    assert_true(tern_client_is_connected(&fx.client));
+    size_t len = 0;
+    const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+    tern_props props;
+    tern_connect c = {.props = &props};
+    assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+    assert_int_equal(c.version, v);
+    assert_int_equal(c.keep_alive, 10);
+    assert_int_equal(c.client_id.len, 6);
+    if (v == TERN_MQTT_5) {
+        assert_true(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
+        assert_int_equal(props.maximum_packet_size, sizeof fx.rx);
+    }
+}
+
+static tern_publish message(uint8_t qos, const char *payload)
+{
+    tern_publish m = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)payload, (uint32_t)strlen(payload)},
+                      NULL, 0, qos, 0, 0};
+    return m;
+}
+
+static uint16_t sent_publish_id(int *dup)
+{
+    size_t len = 0;
+    const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+    tern_publish m;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(tern_codec_decode_publish(pkt, len, fx.opts.version, &m), TERN_OK);
+    if (dup) *dup = m.dup;
+    return m.packet_id;
+}
+
+#define FOR_EACH_MODE_AND_VERSION(...)                                                   \
+    for (int mode = 0; mode < PEER_MODES; mode++)                                        \
+        for (int vi = 0; vi < 2; vi++) {                                                 \
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;                      \
+            setup(mode, v);                                                              \
+            __VA_ARGS__                                                                  \
+        }
+
+static void connack_refusals_surface_their_code(void **state)
+{
+    (void)state;
+    static const uint8_t v3[] = {1, 2, 3, 4, 5};
+    static const uint8_t v5[] = {0x80, 0x84, 0x85, 0x86, 0x87, 0x88, 0x8A, 0x97};
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (size_t i = 0; i < sizeof v3 + sizeof v5; i++) {
+            tern_mqtt_version v = i < sizeof v3 ? TERN_MQTT_311 : TERN_MQTT_5;
+            uint8_t code = i < sizeof v3 ? v3[i] : v5[i - sizeof v3];
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_feed_connack(&fx.peer, v, 0, code);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_REFUSED);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(tern_client_last_reason(&fx.client), code);
+        }
+    }
+}
+
+static void qos1_and_qos2_out_complete(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_publish m1 = message(1, "one"), m2 = message(2, "two");
+        uint16_t id1 = 0, id2 = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m1, &id1), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &m2, &id2), TERN_OK);
+        assert_int_not_equal(id1, id2);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), id1);
+        assert_int_equal(sent_publish_id(NULL), id2);
+        assert_int_equal(tern_client_inflight(&fx.client), 2);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, id1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, id2);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREL, &len);
+        assert_int_equal(fx.done, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, id2);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 2);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+        assert_int_equal(fx.done_status[1], TERN_OK);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+    })
+}
+
+static void busy_when_slots_full_clears_after_ack(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_publish m = message(1, "x");
+        uint16_t ids[SLOTS];
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(tern_client_publish(&fx.client, &m, &ids[i]), TERN_OK);
+        for (int i = 0; i < SLOTS; i++)
+            for (int j = 0; j < i; j++) assert_int_not_equal(ids[i], ids[j]);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_ERR_BUSY);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, ids[1]);
+        peer_pump(&fx.peer, &fx.client);
+        uint16_t again = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &again), TERN_OK);
+        assert_int_not_equal(again, ids[0]); /* still in flight: never reused */
+        assert_int_not_equal(again, ids[2]);
+    })
+}
+
+static void inbound_qos2_delivered_once_despite_dup(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        peer_feed_publish(&fx.peer, v, "in/q2", "once", 2, 7, 0);
+        peer_feed_publish(&fx.peer, v, "in/q2", "once", 2, 7, 1); /* broker re-sends */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 1);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 7);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        /* After PUBREL the id is free: a new message with it is delivered. */
+        peer_feed_publish(&fx.peer, v, "in/q2", "next", 2, 7, 0);
+        peer_feed_publish(&fx.peer, v, "in/q1", "q1", 1, 8, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 3);
+        assert_string_equal(fx.last_payload, "q1");
+        peer_expect(&fx.peer, TERN_PUBACK, &len);
+    })
+}
+
+static void resumed_session_resends_in_order_with_dup(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a"), b = message(2, "b");
+        uint16_t ida, idb;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), ida);
+        assert_int_equal(sent_publish_id(NULL), idb);
+        fx.peer.closed = 1; /* the connection drops before any ack */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.disconnects, 1);
+        fx.peer.now += 60000; /* past any backoff */
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        int dup = 0;
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        assert_int_equal(sent_publish_id(&dup), ida);
+        assert_int_equal(dup, 1);
+        assert_int_equal(sent_publish_id(&dup), idb);
+        assert_int_equal(dup, 1);
+        assert_int_equal(fx.done, 0);
+    })
+}
+
+static void lost_session_reports_each_dropped_message(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a");
+        uint16_t ida, idb;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &a, &idb), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 2);
+        assert_int_equal(fx.done_status[0], TERN_ERR_SESSION_LOST);
+        assert_int_equal(fx.done_status[1], TERN_ERR_SESSION_LOST);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+    })
+}
+
+static void keepalive_pings_then_declares_dead(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        fx.peer.now += 10000;
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PINGREQ, &len);
+        uint8_t pingresp[] = {0xD0, 0x00};
+        peer_feed(&fx.peer, pingresp, 2);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        fx.peer.now += 10000; /* quiet again: a second ping, never answered */
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PINGREQ, &len);
+        fx.peer.now += 5000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_KEEPALIVE_TIMEOUT);
+        assert_false(tern_client_is_connected(&fx.client));
+    })
+}
+
+static void oversized_message_is_skipped_and_acked(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        char big[300];
+        memset(big, 'B', sizeof big - 1);
+        big[sizeof big - 1] = 0;
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 9, 0);
+        peer_feed_publish(&fx.peer, v, "small", "fits", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        assert_int_equal(fx.messages, 1);
+        assert_string_equal(fx.last_payload, "fits");
+        size_t len;
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 9);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+static void malformed_input_ends_the_connection_with_its_status(void **state)
+{
+    (void)state;
+    static const struct { uint8_t bytes[8]; size_t n; tern_status st; } cases[] = {
+        {{0x36, 0x05, 0x00, 0x01, 't', 0x00, 0x01}, 7, TERN_ERR_QOS},            /* QoS 3 */
+        {{0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01}, 6, TERN_ERR_VARINT},             /* 5-byte length */
+        {{0x20, 0x02, 0x00, 0x00}, 4, TERN_ERR_UNEXPECTED_PACKET},              /* second CONNACK */
+        {{0x82, 0x04, 0x00, 0x01, 0x00, 0x00}, 6, TERN_ERR_UNEXPECTED_PACKET},  /* SUBSCRIBE */
+        {{0x40, 0x03, 0x00, 0x01, 0x00}, 5, TERN_ERR_REMAINING_LENGTH},         /* PUBACK too long (3.1.1) */
+    };
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            setup(mode, TERN_MQTT_311);
+            connect_ok(TERN_MQTT_311, 0);
+            peer_feed(&fx.peer, cases[i].bytes, cases[i].n);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), cases[i].st);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.last_disconnect, cases[i].st);
+        }
+        /* MQTT 5: the client says why before it closes (best effort: a transport that would
+         * block right then gets no DISCONNECT, the connection closes all the same). */
+        if (mode == PEER_WOULD_BLOCK) continue;
+        setup(mode, TERN_MQTT_5);
+        connect_ok(TERN_MQTT_5, 0);
+        peer_feed(&fx.peer, cases[0].bytes, cases[0].n);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_QOS);
+        size_t len;
+        const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+        assert_int_equal(d[2], TERN_RC_MALFORMED_PACKET);
+    }
+}
+
+static void server_disconnect_surfaces_its_reason(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        connect_ok(TERN_MQTT_5, 0);
+        uint8_t d[] = {0xE0, 0x01, 0x8B};
+        peer_feed(&fx.peer, d, sizeof d);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_SERVER_DISCONNECT);
+        assert_int_equal(tern_client_last_reason(&fx.client), TERN_RC_SERVER_SHUTTING_DOWN);
+    }
+}
+
+static int routed;
+static void on_routed(tern_client *c, const tern_publish *m, void *user)
+{
+    (void)c, (void)m, (void)user;
+    routed++;
+}
+
+static void subscribe_results_and_routes(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        tern_route route = {{(const uint8_t *)"sensors/+/temp", 14}, on_routed, NULL};
+        fx.cfg.routes = &route;
+        fx.cfg.route_count = 1;
+        routed = 0;
+        connect_ok(v, 0);
+        tern_subscription subs[2] = {{{(const uint8_t *)"a/#", 3}, 1}, {{(const uint8_t *)"b", 1}, 2}};
+        uint16_t id = 0;
+        assert_int_equal(tern_client_subscribe(&fx.client, subs, 2, NULL, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_SUBSCRIBE, &len);
+        tern_subscription got[2];
+        tern_subscribe s = {got, NULL, 0, 2, 0};
+        assert_int_equal(tern_codec_decode_subscribe(pkt, len, v, &s), TERN_OK);
+        assert_int_equal(s.count, 2);
+        assert_int_equal(s.packet_id, id);
+        assert_int_equal(got[1].options & 3, 2);
+        uint8_t codes[2] = {1, 0x80};
+        tern_suback ack = {codes, NULL, 2, id};
+        uint8_t buf[16];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_suback(&ack, v, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_feed_publish(&fx.peer, v, "sensors/kitchen/temp", "21", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "a/other", "x", 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.subacks, 1);
+        assert_int_equal(routed, 1);     /* the matching route */
+        assert_int_equal(fx.messages, 1); /* the default callback */
+    })
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(connack_refusals_surface_their_code),
+        cmocka_unit_test(qos1_and_qos2_out_complete),
+        cmocka_unit_test(busy_when_slots_full_clears_after_ack),
+        cmocka_unit_test(inbound_qos2_delivered_once_despite_dup),
+        cmocka_unit_test(resumed_session_resends_in_order_with_dup),
+        cmocka_unit_test(lost_session_reports_each_dropped_message),
+        cmocka_unit_test(keepalive_pings_then_declares_dead),
+        cmocka_unit_test(oversized_message_is_skipped_and_acked),
+        cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
+        cmocka_unit_test(server_disconnect_surfaces_its_reason),
+        cmocka_unit_test(subscribe_results_and_routes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
