@@ -64,6 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t tx[512], rx[256], slot_mem[4][128];
     static tern_inflight slots[4];
     static uint16_t qos2[4];
+    static uint8_t alias_mem[2][16];
+    static tern_topic_alias aliases[2];
     memset(&peer, 0, sizeof peer);
     peer.in = data;
     peer.len = size;
@@ -88,6 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.inbound_qos2 = qos2;
     cfg.inbound_qos2_count = 4;
     cfg.cb.on_message = on_message;
+    for (int i = 0; i < 2; i++) aliases[i] = (tern_topic_alias){alias_mem[i], sizeof alias_mem[i], 0};
+    cfg.topic_aliases = aliases;
+    cfg.topic_alias_count = 2;
     tern_connect_options opts;
     memset(&opts, 0, sizeof opts);
     opts.version = v;

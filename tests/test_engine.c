@@ -23,6 +23,7 @@ typedef struct {
     /* what the callbacks saw */
     int messages, connects, disconnects, errors, subacks;
     char last_payload[64];
+    char last_topic[64];
     uint16_t done_ids[16];
     tern_status done_status[16];
     int done;
@@ -39,6 +40,9 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     size_t n = m->payload.len < sizeof f->last_payload - 1 ? m->payload.len : sizeof f->last_payload - 1;
     memcpy(f->last_payload, m->payload.data, n);
     f->last_payload[n] = 0;
+    n = m->topic.len < sizeof f->last_topic - 1 ? m->topic.len : sizeof f->last_topic - 1;
+    memcpy(f->last_topic, m->topic.data, n);
+    f->last_topic[n] = 0;
 }
 
 static void on_connect(tern_client *c, tern_status st, const tern_connack *a, void *user)
@@ -433,6 +437,72 @@ static void subscribe_results_and_routes(void **state)
     })
 }
 
+static void feed_aliased(const char *topic, uint16_t alias)
+{
+    tern_props props;
+    memset(&props, 0, sizeof props);
+    props.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
+    props.topic_alias = alias;
+    tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)}, {(const uint8_t *)"p", 1}, &props, 0, 0, 0, 0};
+    uint8_t buf[64];
+    size_t n = 0;
+    assert_int_equal(tern_codec_encode_publish(&m, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
+    peer_feed(&fx.peer, buf, n);
+}
+
+static void inbound_topic_aliases(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        static uint8_t store[2][32];
+        tern_topic_alias aliases[2] = {{store[0], 32, 0}, {store[1], 32, 0}};
+        fx.cfg.topic_aliases = aliases;
+        fx.cfg.topic_alias_count = 2;
+        connect_ok(TERN_MQTT_5, 0);
+        feed_aliased("long/topic/name", 1);
+        feed_aliased("", 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 2);
+        assert_string_equal(fx.last_topic, "long/topic/name");
+        feed_aliased("", 2); /* never bound */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TOPIC_ALIAS);
+        setup(mode, TERN_MQTT_5);
+        fx.cfg.topic_aliases = aliases;
+        fx.cfg.topic_alias_count = 2;
+        connect_ok(TERN_MQTT_5, 0);
+        feed_aliased("x", 3); /* beyond the advertised maximum */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TOPIC_ALIAS);
+    }
+}
+
+static void broker_receive_maximum_limits_in_flight(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_props props;
+        memset(&props, 0, sizeof props);
+        props.present = TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
+        props.receive_maximum = 1;
+        tern_connack a = {&props, 0, 0};
+        uint8_t buf[32];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_pump(&fx.peer, &fx.client);
+        tern_publish m = message(1, "x");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_ERR_BUSY); /* slots free, quota not */
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, TERN_MQTT_5, TERN_PUBACK, id);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +517,8 @@ int main(void)
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
         cmocka_unit_test(server_disconnect_surfaces_its_reason),
         cmocka_unit_test(subscribe_results_and_routes),
+        cmocka_unit_test(inbound_topic_aliases),
+        cmocka_unit_test(broker_receive_maximum_limits_in_flight),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

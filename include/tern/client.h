@@ -59,6 +59,14 @@ typedef struct {
     void *user;
 } tern_route;
 
+/* One inbound topic alias (MQTT 5): the caller gives each entry storage for a topic of up to
+ * `cap` bytes; the engine remembers there the topic the broker bound to the alias. */
+typedef struct {
+    uint8_t *topic;
+    uint16_t cap;
+    uint16_t len;    /* 0: unbound */
+} tern_topic_alias;
+
 /* Everything the engine tells the application. Any pointer may be NULL. */
 typedef struct {
     void *user;
@@ -105,6 +113,8 @@ typedef struct {
                                     Maximum: the rest is headroom for re-sends after a reconnect */
     tern_route *routes;
     uint16_t route_count;
+    uint16_t topic_alias_count;  /* MQTT 5: advertised as Topic Alias Maximum (0 = none) */
+    tern_topic_alias *topic_aliases;
     tern_callbacks cb;
 } tern_client_config;
 

@@ -70,6 +70,13 @@
     X(TERN_ERR_CONNECT_REFUSED,     "TCP connection refused") \
     X(TERN_ERR_TLS,                 "TLS error") \
     X(TERN_ERR_TLS_VERIFY,          "TLS certificate verification failed") \
+    X(TERN_ERR_TLS_UNKNOWN_CA,      "TLS server certificate not issued by a trusted CA (or self-signed)") \
+    X(TERN_ERR_TLS_HOSTNAME,        "TLS server certificate is for another host name or address") \
+    X(TERN_ERR_TLS_EXPIRED,         "TLS certificate expired or not yet valid") \
+    X(TERN_ERR_TLS_CLIENT_CERT,     "TLS server requires a client certificate, or rejected ours") \
+    X(TERN_ERR_TLS_PSK,             "TLS pre-shared key rejected (identity or key mismatch)") \
+    X(TERN_ERR_TLS_VERSION,         "no TLS protocol version in common with the server") \
+    X(TERN_ERR_TLS_CONFIG,          "TLS configuration could not be loaded (CA, certificate, key, PSK)") \
     /* firmware update */ \
     X(TERN_ERR_SIGNATURE,           "signature verification failed") \
     X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \

@@ -7,7 +7,8 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
 {
     if (!c || !cfg || !cfg->now_ms || !cfg->tx || !cfg->rx || cfg->tx_cap < 16 ||
         cfg->rx_cap < 16 || !cfg->transport.send || !cfg->transport.recv ||
-        (cfg->inflight_count && !cfg->inflight) || (cfg->inbound_qos2_count && !cfg->inbound_qos2))
+        (cfg->inflight_count && !cfg->inflight) || (cfg->inbound_qos2_count && !cfg->inbound_qos2) ||
+        (cfg->topic_alias_count && !cfg->topic_aliases))
         return TERN_ERR_INVALID_ARG;
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
@@ -23,6 +24,8 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
 
 void tern_conn_start_opening(tern_client *c)
 {
+    /* Topic aliases live for one network connection [MQTT-3.3.2-7]. */
+    for (uint16_t i = 0; i < c->cfg->topic_alias_count; i++) c->cfg->topic_aliases[i].len = 0;
     c->state = TERN_STATE_OPENING;
     c->timer_ms = tern_now(c);
     c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
@@ -52,6 +55,10 @@ static void connect_props(const tern_client *c, tern_props *p)
     if (c->cfg->inbound_qos2_count) {
         p->present |= TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
         p->receive_maximum = (uint16_t)(c->cfg->inbound_qos2_count / 2u ? c->cfg->inbound_qos2_count / 2u : 1u);
+    }
+    if (c->cfg->topic_alias_count) {
+        p->present |= TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM);
+        p->topic_alias_maximum = c->cfg->topic_alias_count;
     }
     if (c->opts->session_expiry) {
         p->present |= TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY);

@@ -49,6 +49,26 @@ static int qos2_remember(tern_client *c, uint16_t id)
     return 1;
 }
 
+#if TERN_CFG_MQTT5
+/* MQTT 5 topic alias from the broker: a topic with an alias binds it, an empty topic uses it.
+ * Aliases beyond what we advertised, or unbound ones, are a protocol error (0x94). */
+static tern_status resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t alias)
+{
+    if (alias == 0 || alias > c->cfg->topic_alias_count) return TERN_ERR_TOPIC_ALIAS;
+    tern_topic_alias *a = &c->cfg->topic_aliases[alias - 1];
+    if (m->topic.len == 0) {
+        if (a->len == 0) return TERN_ERR_TOPIC_ALIAS;
+        m->topic.data = a->topic;
+        m->topic.len = a->len;
+        return TERN_OK;
+    }
+    if (m->topic.len > a->cap) return TERN_ERR_BUFFER_TOO_SMALL; /* the caller's table is too small */
+    memcpy(a->topic, m->topic.data, m->topic.len);
+    a->len = (uint16_t)m->topic.len;
+    return TERN_OK;
+}
+#endif
+
 static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_publish m;
@@ -60,8 +80,10 @@ static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
     tern_status st = tern_codec_decode_publish(pkt, len, c->opts->version, &m);
     if (st != TERN_OK) return st;
 #if TERN_CFG_MQTT5
-    /* We advertise no Topic Alias Maximum, so the broker must not use aliases. */
-    if (m.props && (props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS))) return TERN_ERR_TOPIC_ALIAS;
+    if (m.props && (props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS))) {
+        st = resolve_topic_alias(c, &m, props.topic_alias);
+        if (st != TERN_OK) return st;
+    }
 #endif
     if (m.qos == 0) {
         deliver(c, &m);

@@ -1,0 +1,145 @@
+/* TLS transport over tern_tcp, with wolfSSL. Knows nothing of MQTT.
+ *
+ * Secure unless told otherwise, loudly: TLS 1.3 preferred and 1.2 allowed, the server
+ * certificate always verified against the CA file, CA directory or the system store, and the
+ * server's host name (or IP address) checked against the name the application connected to.
+ * The TLS session is kept after each handshake and offered on every reopen, so a reconnect
+ * normally costs a resumption rather than a full handshake.
+ *
+ * Non-blocking like every transport: open() returns TERN_WOULD_BLOCK while the TCP connect or
+ * the handshake is under way, send()/recv() return 0 when wolfSSL wants the socket, and
+ * wants_write() says whether it wants to write. A send() that returned 0 must be retried with
+ * the same leading bytes (wolfSSL may already hold them in a record it could not flush).
+ *
+ * Memory: the application owns the tern_tls struct; wolfSSL allocates its context, the
+ * connection and the saved session, all freed by close() and tern_tls_deinit(). */
+#ifndef TERN_TLS_H
+#define TERN_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/status.h"
+#include "tern/tcp.h"
+#include "tern/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* TLS protocol versions, as used in tern_tls_config.min_version / max_version. */
+enum { TERN_TLS_V1_2 = 12, TERN_TLS_V1_3 = 13 };
+
+/* Longest pre-shared key accepted, in bytes (wolfSSL's own limit). */
+#define TERN_TLS_PSK_MAX 64
+/* Room for the one-line reason of the last failure, including its terminating NUL. */
+#define TERN_TLS_ERROR_MAX 200
+
+/* What to trust and what to present. Zero everything (or call tern_tls_config_init) for the
+ * secure defaults; every string is read during tern_tls_init only and need not outlive it.
+ * Each field names the mosquitto_pub/sub option it maps to. */
+typedef struct {
+    const char *ca_file;      /* --cafile: trusted CA certificates, PEM (a bundle) or DER */
+    const char *ca_path;      /* --capath: a directory of PEM CA certificates.
+                               * Neither ca_file nor ca_path: the system store (/etc/ssl/certs) */
+    const char *cert_file;    /* --cert: client certificate (chain) for mutual TLS, PEM or DER */
+    const char *key_file;     /* --key: its private key, PEM or DER (unencrypted) */
+    const char *psk_hex;      /* --psk: pre-shared key in hex ("deadbeef"), as mosquitto spells it */
+    const char *psk_identity; /* --psk-identity: required with psk_hex */
+    const char *alpn;         /* --alpn: protocol list, comma-separated ("mqtt", "x-amzn-mqtt-ca") */
+    const char *ciphers;      /* --ciphers: colon-separated suite names (OpenSSL/IANA spelling,
+                               * TLS 1.3 ones too); NULL: a forward-secret AEAD-only default */
+    const char *server_name;  /* name to verify and send as SNI; NULL: the host connected to */
+    uint8_t min_version;      /* TERN_TLS_V1_2 or TERN_TLS_V1_3; 0: TLS 1.2 */
+    uint8_t max_version;      /* --tls-version sets min = max; 0: TLS 1.3 */
+    /* mosquitto's --insecure: the certificate chain is still verified, but not that it names
+     * the host. Anyone with any certificate from a trusted CA can impersonate the broker. */
+    uint8_t insecure_skip_hostname_check;
+    /* No verification at all: anyone on the path can read and change the traffic.
+     * For test benches only. The library never prints; the application should warn. */
+    uint8_t insecure_skip_verify;
+} tern_tls_config;
+
+/* A TLS connection: the TCP transport it wraps, the wolfSSL objects, the saved session. */
+typedef struct {
+    tern_tcp tcp;
+    tern_transport tcp_io;        /* tcp's own function table, used underneath */
+    struct WOLFSSL_CTX *ctx;      /* certificates, keys, versions: built once by init */
+    struct WOLFSSL *ssl;          /* the current connection, NULL when closed */
+    struct WOLFSSL_SESSION *session; /* the session to offer on the next open, or NULL */
+    const char *server_name;      /* for SNI and verification; not copied */
+    uint8_t psk[TERN_TLS_PSK_MAX];
+    uint8_t psk_len;
+    char psk_identity[128];
+    uint8_t state;                /* internal: closed, TCP connecting, handshaking, open */
+    uint8_t want_write;           /* wolfSSL is waiting to write */
+    uint8_t resumed;              /* the current connection resumed a session */
+    uint8_t session_fresh;        /* the session of the current connection has been kept */
+    uint8_t is_ip;                /* server_name is an IP literal: check the IP SAN, no SNI */
+    uint8_t verify;               /* verify the certificate chain */
+    uint8_t check_name;           /* verify the host name / IP address */
+    uint8_t cert_loaded;          /* a client certificate is configured */
+    uint8_t cert_requested;       /* the server asked for a client certificate */
+    tern_status verify_status;    /* what the certificate check found, TERN_OK if nothing */
+    char error[TERN_TLS_ERROR_MAX];
+} tern_tls;
+
+/* Zero cfg: the secure defaults. */
+void tern_tls_config_init(tern_tls_config *cfg);
+
+/* "tlsv1.2" / "tlsv1.3" (mosquitto's spelling; "1.2" and "1.3" too) to TERN_TLS_V1_x.
+ * TERN_ERR_INVALID_ARG for anything else. */
+tern_status tern_tls_parse_version(const char *name, uint8_t *version);
+
+/* Prepare a TLS transport to host:port (host is not copied and must outlive t) and load the
+ * configuration: CA certificates, client certificate and key, PSK, versions, ciphers. Nothing
+ * happens on the network yet. On failure (TERN_ERR_TLS_CONFIG, TERN_ERR_INVALID_ARG,
+ * TERN_ERR_UNSUPPORTED) nothing is left allocated and tern_tls_error(t) says what was wrong;
+ * tern_tls_deinit is still safe to call. */
+tern_status tern_tls_init(tern_tls *t, const char *host, uint16_t port,
+                          uint32_t connect_timeout_ms, const tern_tls_config *cfg);
+
+/* Fill a tern_transport whose context is t. */
+void tern_tls_transport(tern_tls *t, tern_transport *out);
+
+/* Close any connection and free everything wolfSSL allocated for t, the saved session too. */
+void tern_tls_deinit(tern_tls *t);
+
+/* The one-line reason for the last failure of init, open, send or recv: e.g.
+ * "host name mismatch: expected \"localhost\", certificate is for \"wrong.example.com\"".
+ * Empty when there was none; never NULL. */
+const char *tern_tls_error(const tern_tls *t);
+
+/* Did the current (or last) connection resume a saved session instead of a full handshake? */
+int tern_tls_resumed(const tern_tls *t);
+
+/* The negotiated protocol version ("TLSv1.3"), cipher suite and ALPN protocol of the open
+ * connection; "" when there is none (for the ALPN: when the server chose none). */
+const char *tern_tls_version(const tern_tls *t);
+const char *tern_tls_cipher(const tern_tls *t);
+const char *tern_tls_alpn(const tern_tls *t);
+
+/* Is there a saved session to offer on the next open? */
+int tern_tls_has_session(const tern_tls *t);
+
+/* Write the saved session (with its TLS 1.3 ticket) into buf so that a device can resume after
+ * a reboot. *len gets the size; with buf NULL or cap too small only *len is set and
+ * TERN_ERR_BUFFER_TOO_SMALL returned. TERN_ERR_NOT_CONNECTED when there is no session yet.
+ * For TLS 1.3 the ticket arrives after the handshake: export after the first bytes were
+ * received (e.g. the CONNACK) or after close.
+ * The bytes hold the session's master secret: store them where only the device can read them. */
+tern_status tern_tls_session_export(const tern_tls *t, uint8_t *buf, size_t cap, size_t *len);
+
+/* Offer a session exported earlier (by this process or another) on the next open. Import only
+ * what was exported for the same server and configuration: a resumed session is trusted
+ * because of the certificate check of the handshake that created it. */
+tern_status tern_tls_session_import(tern_tls *t, const uint8_t *buf, size_t len);
+
+/* Forget the saved session: the next open makes a full handshake. */
+void tern_tls_session_clear(tern_tls *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
