@@ -503,6 +503,65 @@ static void broker_receive_maximum_limits_in_flight(void **state)
     }
 }
 
+/* The external event loop: wants_write says when to watch for writability, on_writable and
+ * on_readable move the bytes, tick runs the timers; nothing else is called. */
+static void event_loop_api_drives_a_whole_exchange(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        assert_int_equal(tern_client_socket(&fx.client), -1); /* the peer has no descriptor */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        for (int i = 0; i < 200 && !tern_client_is_connected(&fx.client); i++) {
+            if (tern_client_wants_write(&fx.client)) assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+            assert_int_equal(tern_client_on_readable(&fx.client), TERN_OK);
+        }
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_false(tern_client_wants_write(&fx.client));
+        tern_publish m = message(1, "loop");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        assert_true(tern_client_wants_write(&fx.client));
+        for (int i = 0; i < 200 && tern_client_wants_write(&fx.client); i++)
+            assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+        assert_int_equal(sent_publish_id(NULL), id);
+        peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+        for (int i = 0; i < 200 && fx.done == 0; i++) assert_int_equal(tern_client_on_readable(&fx.client), TERN_OK);
+        assert_int_equal(fx.done, 1);
+        /* Timers: the next deadline is the keep-alive; tick at it and a PINGREQ goes out. */
+        uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+        assert_true(wait > 0 && wait <= 10000);
+        fx.peer.now += wait;
+        assert_int_equal(tern_client_tick(&fx.client), TERN_OK);
+        for (int i = 0; i < 200 && tern_client_wants_write(&fx.client); i++)
+            assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PINGREQ, &len);
+    }
+}
+
+/* The blocking layer over a transport whose wait advances the fake clock. */
+static void blocking_layer_connects_publishes_and_times_out(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 5000), TERN_OK);
+        tern_publish m = message(1, "blocking");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        /* Nobody acks: wait_idle gives up after its timeout, on the fake clock. */
+        uint32_t before = fx.peer.now;
+        assert_int_equal(tern_client_wait_idle(&fx.client, 3000), TERN_ERR_TIMEOUT);
+        assert_true(fx.peer.now - before >= 3000);
+        peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+        assert_int_equal(tern_client_wait_idle(&fx.client, 3000), TERN_OK);
+        assert_int_equal(tern_client_run(&fx.client, 500), TERN_OK);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +578,8 @@ int main(void)
         cmocka_unit_test(subscribe_results_and_routes),
         cmocka_unit_test(inbound_topic_aliases),
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
+        cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
+        cmocka_unit_test(blocking_layer_connects_publishes_and_times_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
