@@ -376,6 +376,12 @@ tern_status tern_codec_encode_auth(const tern_disconnect *p, uint8_t *buf, size_
 tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_connect *out);
 tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_connack *out);
 tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_publish *out);
+/* The head of a PUBLISH that may be longer than the span (for streaming large messages):
+ * everything up to the payload is decoded and checked as above; out->payload is the part of
+ * the payload inside the span and *payload_total the payload's full length. TERN_NEED_MORE
+ * when the span ends before the payload starts. */
+tern_status tern_codec_decode_publish_head(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                           tern_publish *out, uint32_t *payload_total);
 /* Decodes any of PUBACK, PUBREC, PUBREL, PUBCOMP; out->type tells which. */
 tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_ack *out);
 tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);

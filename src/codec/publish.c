@@ -109,37 +109,61 @@ static tern_status read_publish_props(tern_reader *r, tern_props *props, int top
 }
 #endif
 
-tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_version v,
-                                      tern_publish *out)
+/* Everything after the fixed header up to the payload; the payload is the rest of the span. */
+static tern_status read_publish_fields(tern_reader *r, const tern_header *h, tern_mqtt_version v,
+                                       tern_publish *out)
 {
-    tern_reader r;
-    tern_header h;
-    tern_status st = tern_check_version(v);
-    /* Flags are PUBLISH's own (dup/qos/retain): checked below, not by a mask. */
-    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_PUBLISH, 0, 0, &h);
-    if (st != TERN_OK) return st;
-    uint8_t qos = (uint8_t)((h.flags >> PUBLISH_QOS_SHIFT) & 3u);
-    st = check_qos_dup(qos, (h.flags & PUBLISH_DUP) != 0);
-    if (st == TERN_OK) st = tern_read_binary(&r, &out->topic);
+    uint8_t qos = (uint8_t)((h->flags >> PUBLISH_QOS_SHIFT) & 3u);
+    tern_status st = check_qos_dup(qos, (h->flags & PUBLISH_DUP) != 0);
+    if (st == TERN_OK) st = tern_read_binary(r, &out->topic);
     if (st != TERN_OK) return st;
     int is_v5 = TERN_CFG_MQTT5 && v == TERN_MQTT_5;
     /* In 5.0 an empty topic waits for the properties (Topic Alias); all else is judged now. */
     if (out->topic.len > 0 || !is_v5) st = tern_topic_validate_name(out->topic);
     out->packet_id = 0;
     if (st == TERN_OK && qos > 0) {
-        st = tern_read_u16(&r, &out->packet_id);
+        st = tern_read_u16(r, &out->packet_id);
         if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
     }
 #if TERN_CFG_MQTT5
     if (st == TERN_OK)
-        st = is_v5 ? read_publish_props(&r, out->props, out->topic.len == 0)
-                   : tern_read_props(&r, 0, TERN_PUBLISH, out->props);
+        st = is_v5 ? read_publish_props(r, out->props, out->topic.len == 0)
+                   : tern_read_props(r, 0, TERN_PUBLISH, out->props);
 #endif
     if (st != TERN_OK) return st;
-    out->payload.data = r.p + r.pos;
-    out->payload.len = (uint32_t)tern_reader_left(&r);
+    out->payload.data = r->p + r->pos;
+    out->payload.len = (uint32_t)tern_reader_left(r);
     out->qos = qos;
-    out->retain = (uint8_t)(h.flags & PUBLISH_RETAIN);
-    out->dup = (uint8_t)((h.flags & PUBLISH_DUP) != 0);
+    out->retain = (uint8_t)(h->flags & PUBLISH_RETAIN);
+    out->dup = (uint8_t)((h->flags & PUBLISH_DUP) != 0);
     return TERN_OK;
+}
+
+tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                      tern_publish *out)
+{
+    tern_reader r;
+    tern_header h;
+    tern_status st = tern_check_version(v);
+    /* Flags are PUBLISH's own (dup/qos/retain): checked by read_publish_fields. */
+    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_PUBLISH, 0, 0, &h);
+    return st == TERN_OK ? read_publish_fields(&r, &h, v, out) : st;
+}
+
+tern_status tern_codec_decode_publish_head(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                           tern_publish *out, uint32_t *payload_total)
+{
+    tern_header h;
+    tern_status st = tern_check_version(v);
+    if (st == TERN_OK) st = tern_codec_decode_header(buf, len, &h);
+    if (st != TERN_OK) return st;
+    if (h.type != TERN_PUBLISH) return TERN_ERR_PACKET_TYPE;
+    size_t end = (size_t)h.header_len + h.remaining;
+    int partial = len < end;
+    tern_reader r = {buf, partial ? len : end, h.header_len};
+    st = read_publish_fields(&r, &h, v, out);
+    /* Running out inside the head of a packet that goes on means: not enough yet. */
+    if (st == TERN_ERR_REMAINING_LENGTH && partial) return TERN_NEED_MORE;
+    if (st == TERN_OK) *payload_total = (uint32_t)(end - (size_t)(out->payload.data - buf));
+    return st;
 }
