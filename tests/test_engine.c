@@ -28,6 +28,10 @@ typedef struct {
     tern_status done_status[16];
     int done;
     tern_status last_error_cb, last_disconnect;
+    /* messages in pieces, reassembled */
+    char assembled[1200];
+    uint32_t assembled_len, chunk_total;
+    int chunks, chunk_topic_ok;
 } fixture;
 
 static fixture fx;
@@ -101,7 +105,9 @@ static void setup(int mode, tern_mqtt_version v)
     fx.cfg.inflight_count = SLOTS;
     fx.cfg.inbound_qos2 = fx.qos2;
     fx.cfg.inbound_qos2_count = 4;
-    fx.cfg.cb = (tern_callbacks){&fx, on_message, on_connect, on_disconnect, on_done, on_suback, on_error, NULL, NULL};
+    fx.cfg.cb = (tern_callbacks){.user = &fx, .on_message = on_message, .on_connect = on_connect,
+                                 .on_disconnect = on_disconnect, .on_publish_done = on_done,
+                                 .on_suback = on_suback, .on_error = on_error};
     fx.opts.version = v;
     fx.opts.client_id = (tern_bytes){(const uint8_t *)"engine", 6};
     fx.opts.clean_start = 1;
@@ -562,6 +568,145 @@ static void blocking_layer_connects_publishes_and_times_out(void **state)
     }
 }
 
+static void on_chunk(tern_client *c, const tern_publish *m, uint32_t offset, uint32_t total, void *user)
+{
+    (void)c;
+    fixture *f = user;
+    assert_int_equal(offset, f->assembled_len); /* pieces come in order, without gaps */
+    assert_true(offset + m->payload.len <= total && total <= sizeof f->assembled);
+    memcpy(f->assembled + offset, m->payload.data, m->payload.len);
+    f->assembled_len += m->payload.len;
+    f->chunk_total = total;
+    f->chunks++;
+    f->chunk_topic_ok += m->topic.len == 3 && memcmp(m->topic.data, "big", 3) == 0;
+}
+
+static void large_message_delivered_in_pieces_then_acked(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(v, 0);
+        static char big[1001];
+        for (size_t i = 0; i < sizeof big - 1; i++) big[i] = (char)('a' + i % 26);
+        big[sizeof big - 1] = 0;
+        for (uint8_t qos = 1; qos <= 2; qos++) {
+            fx.assembled_len = 0;
+            fx.chunks = fx.chunk_topic_ok = 0;
+            peer_feed_publish(&fx.peer, v, "big", big, qos, 9, 0);
+            peer_feed_publish(&fx.peer, v, "small", "fits", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_int_equal(fx.chunk_total, 1000);
+            assert_int_equal(fx.assembled_len, 1000);
+            assert_memory_equal(fx.assembled, big, 1000);
+            assert_true(fx.chunks >= 8); /* 1000 bytes through a 128-byte buffer */
+            assert_int_equal(fx.chunk_topic_ok, fx.chunks);
+            assert_string_equal(fx.last_payload, "fits"); /* the next packet is intact */
+            size_t len;
+            const uint8_t *ack = peer_expect(&fx.peer, qos == 1 ? TERN_PUBACK : TERN_PUBREC, &len);
+            assert_int_equal(ack[3], 9);
+        }
+        /* QoS 2 re-sent before PUBREL: acknowledged, not delivered again. */
+        int before = fx.chunks;
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 9, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.chunks, before);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 9);
+        peer_pump(&fx.peer, &fx.client);
+        const uint8_t *comp = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        if (v == TERN_MQTT_5 && len > 4) assert_int_equal(comp[4], 0); /* the id was known */
+        assert_int_equal(fx.errors, 0);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+static void connection_lost_mid_message_says_cut(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(TERN_MQTT_311, 0);
+        static char big[1001];
+        memset(big, 'z', sizeof big - 1);
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "big", big, 1, 5, 0);
+        fx.peer.feed_len -= 500; /* only half of it arrives */
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(fx.chunks > 0);
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_CUT);
+        size_t len;
+        const uint8_t *pkt;
+        while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBACK); /* never acked */
+    }
+}
+
+static const uint8_t *sent_publish(tern_publish *m, tern_props *props)
+{
+    size_t len = 0;
+    const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+    memset(m, 0, sizeof *m);
+    m->props = props;
+    assert_int_equal(tern_codec_decode_publish(pkt, len, TERN_MQTT_5, m), TERN_OK);
+    return pkt;
+}
+
+static void outgoing_topic_aliases_for_qos0(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        static uint8_t store[1][16];
+        tern_topic_alias out[1] = {{store[0], 16, 0}};
+        fx.cfg.out_topic_aliases = out;
+        fx.cfg.out_topic_alias_count = 1;
+        for (int round = 0; round < 2; round++) { /* aliases start over on every connection */
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            tern_props cp;
+            memset(&cp, 0, sizeof cp);
+            cp.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM);
+            cp.topic_alias_maximum = 5;
+            tern_connack a = {&cp, 0, 0};
+            uint8_t buf[32];
+            size_t n = 0;
+            assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
+            peer_feed(&fx.peer, buf, n);
+            peer_pump(&fx.peer, &fx.client);
+            tern_publish x = message(0, "1"), y = message(0, "2"), q1 = message(1, "3");
+            y.topic = (tern_bytes){(const uint8_t *)"t/y", 3};
+            assert_int_equal(tern_client_publish(&fx.client, &x, NULL), TERN_OK);
+            assert_int_equal(tern_client_publish(&fx.client, &x, NULL), TERN_OK);
+            assert_int_equal(tern_client_publish(&fx.client, &y, NULL), TERN_OK);
+            assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            tern_publish m;
+            tern_props p;
+            sent_publish(&m, &p); /* binds alias 1 */
+            assert_int_equal(m.topic.len, 3);
+            assert_true(p.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS));
+            assert_int_equal(p.topic_alias, 1);
+            sent_publish(&m, &p); /* uses it */
+            assert_int_equal(m.topic.len, 0);
+            assert_int_equal(p.topic_alias, 1);
+            sent_publish(&m, &p); /* table full: in full */
+            assert_int_equal(m.topic.len, 3);
+            assert_false(p.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS));
+            sent_publish(&m, &p); /* QoS 1: always in full */
+            assert_int_equal(m.topic.len, 3);
+            assert_false(p.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS));
+            fx.peer.closed = 1;
+            peer_pump(&fx.peer, &fx.client);
+            fx.peer.closed = 0;
+            size_t len;
+            const uint8_t *pkt;
+            while (peer_next(&fx.peer, &pkt, &len)) {}
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +725,9 @@ int main(void)
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
         cmocka_unit_test(blocking_layer_connects_publishes_and_times_out),
+        cmocka_unit_test(large_message_delivered_in_pieces_then_acked),
+        cmocka_unit_test(connection_lost_mid_message_says_cut),
+        cmocka_unit_test(outgoing_topic_aliases_for_qos0),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,16 @@ typedef struct {
     /* Persistence hook: a slot was filled or changed (slot->len > 0) or freed (len == 0).
      * Saving slot->packet lets tern_client_restore() bring the message back after a reboot. */
     void (*on_store)(tern_client *c, const tern_inflight *slot, void *user);
+    /* Messages larger than the receive buffer, in pieces: with this set, such a message
+     * arrives as consecutive calls, msg->payload being one piece, `offset` where it starts in
+     * the whole payload and `total` the whole payload's length (the last piece ends at total).
+     * Topic, QoS, packet id and properties are valid in every call. The message is
+     * acknowledged after its last piece (QoS 2: delivered once, as on_message). When the
+     * connection ends mid-message, on_error gets TERN_ERR_MESSAGE_CUT: drop what arrived; a
+     * QoS 1/2 message comes again from offset 0 when the session resumes. Without on_chunk
+     * such messages are skipped (acknowledged) and on_error gets TERN_ERR_MESSAGE_TOO_LARGE. */
+    void (*on_chunk)(tern_client *c, const tern_publish *msg, uint32_t offset, uint32_t total,
+                     void *user);
 } tern_callbacks;
 
 /* The application's memory and hooks. Kept by pointer: it must outlive the client. */
@@ -115,6 +125,12 @@ typedef struct {
     uint16_t route_count;
     uint16_t topic_alias_count;  /* MQTT 5: advertised as Topic Alias Maximum (0 = none) */
     tern_topic_alias *topic_aliases;
+    /* MQTT 5, outgoing QoS 0: the engine gives the first topics it publishes an alias (up to
+     * this count and the broker's Topic Alias Maximum) and then sends just the alias. QoS 1/2
+     * messages always carry their topic: they may be re-sent on a later connection, where
+     * aliases are gone. A full table means later topics go out in full. */
+    uint16_t out_topic_alias_count;
+    tern_topic_alias *out_topic_aliases;
     tern_callbacks cb;
 } tern_client_config;
 
@@ -145,8 +161,11 @@ struct tern_client {
     uint32_t tx_head, tx_len, rx_len, rx_skip;
     uint32_t last_tx_ms, last_rx_ms, ping_sent_ms, timer_ms;
     uint32_t backoff_ms, rng, next_seq, peer_max_packet;
+    uint32_t chunk_left;         /* payload bytes of the message in pieces still to come */
     uint16_t next_id, keep_alive, peer_receive_max, unacked, qos2_evict;
-    uint8_t state, ping_outstanding, resend_pending, last_reason;
+    uint16_t chunk_head;         /* its head, kept at the start of rx */
+    uint16_t peer_topic_alias_max;
+    uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     tern_status last_error;
 };
 

@@ -58,6 +58,7 @@
     X(TERN_ERR_TOPIC_ALIAS,         "invalid or unknown topic alias") \
     X(TERN_ERR_RECEIVE_MAXIMUM,     "peer exceeded receive maximum") \
     X(TERN_ERR_MESSAGE_TOO_LARGE,   "message larger than the receive buffer") \
+    X(TERN_ERR_MESSAGE_CUT,         "connection ended in the middle of a message delivered in pieces") \
     X(TERN_ERR_KEEPALIVE_TIMEOUT,   "broker did not answer within the keep-alive grace period") \
     X(TERN_ERR_SERVER_DISCONNECT,   "broker sent DISCONNECT (see reason code)") \
     X(TERN_ERR_TIMEOUT,             "timed out") \

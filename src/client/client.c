@@ -8,7 +8,8 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
     if (!c || !cfg || !cfg->now_ms || !cfg->tx || !cfg->rx || cfg->tx_cap < 16 ||
         cfg->rx_cap < 16 || !cfg->transport.send || !cfg->transport.recv ||
         (cfg->inflight_count && !cfg->inflight) || (cfg->inbound_qos2_count && !cfg->inbound_qos2) ||
-        (cfg->topic_alias_count && !cfg->topic_aliases))
+        (cfg->topic_alias_count && !cfg->topic_aliases) ||
+        (cfg->out_topic_alias_count && !cfg->out_topic_aliases))
         return TERN_ERR_INVALID_ARG;
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
@@ -26,6 +27,9 @@ void tern_conn_start_opening(tern_client *c)
 {
     /* Topic aliases live for one network connection [MQTT-3.3.2-7]. */
     for (uint16_t i = 0; i < c->cfg->topic_alias_count; i++) c->cfg->topic_aliases[i].len = 0;
+    for (uint16_t i = 0; i < c->cfg->out_topic_alias_count; i++) c->cfg->out_topic_aliases[i].len = 0;
+    c->peer_topic_alias_max = 0;
+    c->chunk_left = c->chunk_head = 0;
     c->state = TERN_STATE_OPENING;
     c->timer_ms = tern_now(c);
     c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
@@ -129,6 +133,7 @@ static uint32_t next_backoff(tern_client *c)
 tern_status tern_conn_lost(tern_client *c, tern_status why)
 {
     int was_connecting = c->state != TERN_STATE_CONNECTED;
+    tern_chunk_abandon(c);
     if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
     c->last_error = why;
     int final = why == TERN_OK || (why == TERN_ERR_CONNACK_REFUSED && refusal_is_final(c->last_reason));
@@ -150,6 +155,8 @@ static void apply_connack_props(tern_client *c, const tern_props *p)
     if (p->present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE))
         c->peer_max_packet = p->maximum_packet_size;
     if (p->present & TERN_PROP_BIT(TERN_PROP_SERVER_KEEP_ALIVE)) c->keep_alive = p->server_keep_alive;
+    if (p->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM))
+        c->peer_topic_alias_max = p->topic_alias_maximum;
 }
 #endif
 
@@ -194,6 +201,7 @@ tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
             (void)tern_tx_flush(c); /* best effort: the socket closes next */
     }
     if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
+    tern_chunk_abandon(c);
     c->state = TERN_STATE_IDLE;
     c->last_error = TERN_OK;
     if (c->cfg->cb.on_disconnect) c->cfg->cb.on_disconnect(c, TERN_OK, c->cfg->cb.user);

@@ -4,9 +4,7 @@
 
 #include "internal.h"
 
-#define ACK_ROOM 8u
-
-static void deliver(tern_client *c, const tern_publish *m)
+void tern_deliver(tern_client *c, const tern_publish *m)
 {
     for (uint16_t i = 0; i < c->cfg->route_count; i++) {
         const tern_route *r = &c->cfg->routes[i];
@@ -18,8 +16,7 @@ static void deliver(tern_client *c, const tern_publish *m)
     if (c->cfg->cb.on_message) c->cfg->cb.on_message(c, m, c->cfg->cb.user);
 }
 
-/* Inbound QoS 2 ids awaiting PUBREL: find (remove 0) or remember (remove -1). */
-static int qos2_seen(tern_client *c, uint16_t id, int remove)
+int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
 {
     for (uint16_t i = 0; i < c->cfg->inbound_qos2_count; i++) {
         if (c->cfg->inbound_qos2[i] != id) continue;
@@ -29,7 +26,7 @@ static int qos2_seen(tern_client *c, uint16_t id, int remove)
     return 0;
 }
 
-static int qos2_remember(tern_client *c, uint16_t id)
+int tern_qos2_remember(tern_client *c, uint16_t id)
 {
     uint16_t n = c->cfg->inbound_qos2_count;
     for (uint16_t i = 0; i < n; i++) {
@@ -52,7 +49,7 @@ static int qos2_remember(tern_client *c, uint16_t id)
 #if TERN_CFG_MQTT5
 /* MQTT 5 topic alias from the broker: a topic with an alias binds it, an empty topic uses it.
  * Aliases beyond what we advertised, or unbound ones, are a protocol error (0x94). */
-static tern_status resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t alias)
+tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t alias)
 {
     if (alias == 0 || alias > c->cfg->topic_alias_count) return TERN_ERR_TOPIC_ALIAS;
     tern_topic_alias *a = &c->cfg->topic_aliases[alias - 1];
@@ -69,34 +66,42 @@ static tern_status resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t
 }
 #endif
 
+tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size_t len,
+                                        tern_publish *m, tern_props *props, uint32_t *total)
+{
+    memset(m, 0, sizeof *m);
+#if TERN_CFG_MQTT5
+    if (tern_is_v5(c)) m->props = props;
+#else
+    (void)props;
+#endif
+    tern_status st = tern_codec_decode_publish_head(buf, len, c->opts->version, m, total);
+#if TERN_CFG_MQTT5
+    if (st == TERN_OK && m->props && (props->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS)))
+        st = tern_resolve_topic_alias(c, m, props->topic_alias);
+#endif
+    return st;
+}
+
 static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_publish m;
-    memset(&m, 0, sizeof m);
-#if TERN_CFG_MQTT5
     tern_props props;
-    if (tern_is_v5(c)) m.props = &props;
-#endif
-    tern_status st = tern_codec_decode_publish(pkt, len, c->opts->version, &m);
+    uint32_t total;
+    tern_status st = tern_decode_inbound_publish(c, pkt, len, &m, &props, &total);
     if (st != TERN_OK) return st;
-#if TERN_CFG_MQTT5
-    if (m.props && (props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS))) {
-        st = resolve_topic_alias(c, &m, props.topic_alias);
-        if (st != TERN_OK) return st;
-    }
-#endif
     if (m.qos == 0) {
-        deliver(c, &m);
+        tern_deliver(c, &m);
         return TERN_OK;
     }
     if (m.qos == 1) {
-        deliver(c, &m);
+        tern_deliver(c, &m);
         return tern_tx_ack(c, TERN_PUBACK, m.packet_id, 0);
     }
     /* QoS 2: deliver once; a re-sent PUBLISH of an id awaiting PUBREL is only acknowledged. */
-    if (!qos2_seen(c, m.packet_id, 0)) {
-        if (!qos2_remember(c, m.packet_id)) return TERN_ERR_RECEIVE_MAXIMUM;
-        deliver(c, &m);
+    if (!tern_qos2_seen(c, m.packet_id, 0)) {
+        if (!tern_qos2_remember(c, m.packet_id)) return TERN_ERR_RECEIVE_MAXIMUM;
+        tern_deliver(c, &m);
     }
     return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
 }
@@ -107,7 +112,7 @@ static tern_status on_pubrel(tern_client *c, const uint8_t *pkt, size_t len)
     memset(&ack, 0, sizeof ack);
     tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
     if (st != TERN_OK) return st;
-    int known = qos2_seen(c, ack.packet_id, 1);
+    int known = tern_qos2_seen(c, ack.packet_id, 1);
     return tern_tx_ack(c, TERN_PUBCOMP, ack.packet_id,
                        known || !tern_is_v5(c) ? 0 : TERN_RC_PACKET_ID_NOT_FOUND);
 }
@@ -173,6 +178,9 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
         size_t at = h->header_len + 2u + (size_t)((p[h->header_len] << 8) | p[h->header_len + 1]);
         if (at + 2 > c->rx_len) return TERN_ERR_MESSAGE_TOO_LARGE; /* topic alone fills it */
         uint16_t id = (uint16_t)((p[at] << 8) | p[at + 1]);
+        /* QoS 2: remember the id, so its PUBREL is answered as for any other message. */
+        if (qos == 2 && !tern_qos2_seen(c, id, 0) && !tern_qos2_remember(c, id))
+            return TERN_ERR_RECEIVE_MAXIMUM;
         st = tern_tx_ack(c, qos == 1 ? TERN_PUBACK : TERN_PUBREC, id, 0);
     }
     c->rx_skip = (uint32_t)(total - c->rx_len);
@@ -186,6 +194,10 @@ static tern_status process_buffer(tern_client *c)
 {
     uint32_t pos = 0;
     tern_status st = TERN_OK;
+    if (c->chunk_left) {
+        st = tern_chunk_continue(c);
+        if (st != TERN_OK || c->chunk_left) return st;
+    }
     while (pos < c->rx_len) {
         tern_header h;
         st = tern_codec_decode_header(c->cfg->rx + pos, c->rx_len - pos, &h);
@@ -196,12 +208,17 @@ static tern_status process_buffer(tern_client *c)
             memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
             c->rx_len -= pos;
             pos = 0;
+            if (c->cfg->cb.on_chunk && h.type == TERN_PUBLISH) {
+                st = tern_chunk_start(c);
+                if (st == TERN_NEED_MORE) return TERN_OK;
+                if (st != TERN_ERR_MESSAGE_TOO_LARGE) return st;
+            }
             if (c->rx_len < c->cfg->rx_cap && c->rx_len < total) return TERN_OK; /* fill first */
-            if (!tern_tx_reserve(c, ACK_ROOM)) return TERN_OK;
+            if (!tern_tx_reserve(c, TERN_ACK_ROOM)) return TERN_OK;
             return skip_oversized(c, &h, total);
         }
         if (total > c->rx_len - pos) break;
-        if (!tern_tx_reserve(c, ACK_ROOM)) break; /* answer room first; read again later */
+        if (!tern_tx_reserve(c, TERN_ACK_ROOM)) break; /* answer room first; read again later */
         const uint8_t *pkt = c->cfg->rx + pos;
         if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
         st = handle_packet(c, pkt, total, h.type);

@@ -54,6 +54,28 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
 
 /* Inbound (inbound.c). */
 tern_status tern_rx_read(tern_client *c);
+/* Room the send queue must have before an inbound packet is handled: its answer. */
+#define TERN_ACK_ROOM 8u
+void tern_deliver(tern_client *c, const tern_publish *m);
+/* Inbound QoS 2 ids awaiting PUBREL: is id there (and forget it when remove is set)? */
+int tern_qos2_seen(tern_client *c, uint16_t id, int remove);
+/* Remember id; 0 when there is no table at all. */
+int tern_qos2_remember(tern_client *c, uint16_t id);
+/* MQTT 5 inbound topic alias: bind it or resolve an empty topic through it. */
+tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t alias);
+/* Decode an inbound PUBLISH, or the head of one that runs past len (*total: its whole
+ * payload length), resolving its topic alias. props: storage for MQTT 5 properties. */
+tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size_t len,
+                                        tern_publish *m, tern_props *props, uint32_t *total);
+
+/* Messages in pieces (chunks.c). rx holds the start of a PUBLISH larger than rx_cap:
+ * start delivering it. TERN_NEED_MORE: its head is not all in yet; TERN_ERR_MESSAGE_TOO_LARGE:
+ * its head alone fills the buffer. */
+tern_status tern_chunk_start(tern_client *c);
+/* Deliver what arrived of the message in pieces; c->chunk_left is 0 once it is complete. */
+tern_status tern_chunk_continue(tern_client *c);
+/* The connection ended: abandon a message in pieces, telling the application. */
+void tern_chunk_abandon(tern_client *c);
 
 /* Timers (timers.c). */
 tern_status tern_timers_run(tern_client *c);

@@ -47,13 +47,70 @@ static int can_send_now(const tern_client *c)
     return c->state == TERN_STATE_CONNECTED;
 }
 
-static tern_status publish_qos0(tern_client *c, const tern_publish *m, size_t n)
+/* The size of m on the wire, within what the broker accepts. */
+static tern_status size_publish(const tern_client *c, const tern_publish *m, size_t *n)
 {
+    tern_publish sized = *m;
+    sized.packet_id = 1; /* any non-zero id sizes the same */
+    tern_status st = tern_codec_size_publish(&sized, c->opts->version, n);
+    if (st == TERN_OK && c->peer_max_packet && *n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
+    return st;
+}
+
+#if TERN_CFG_MQTT5
+/* MQTT 5 outgoing topic alias for a QoS 0 message: an alias already bound to the topic
+ * replaces it; otherwise a free alias is bound by sending both. Returns the alias entry to
+ * record once the packet is queued (binding), or NULL. */
+static tern_topic_alias *apply_out_alias(tern_client *c, tern_publish *m, tern_props *props)
+{
+    uint16_t n = c->cfg->out_topic_alias_count;
+    if (n > c->peer_topic_alias_max) n = c->peer_topic_alias_max;
+    if (n == 0 || !tern_is_v5(c) || m->topic.len == 0 ||
+        (m->props && (m->props->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS))))
+        return NULL;
+    tern_topic_alias *free_entry = NULL;
+    uint16_t alias = 0;
+    for (uint16_t i = 0; i < n && !alias; i++) {
+        tern_topic_alias *a = &c->cfg->out_topic_aliases[i];
+        if (a->len == m->topic.len && memcmp(a->topic, m->topic.data, a->len) == 0) alias = (uint16_t)(i + 1);
+        else if (!free_entry && a->len == 0 && a->cap >= m->topic.len) free_entry = a;
+    }
+    if (!alias && !free_entry) return NULL;
+    if (m->props) *props = *m->props;
+    else memset(props, 0, sizeof *props);
+    props->present |= TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
+    m->props = props;
+    if (alias) {
+        props->topic_alias = alias;
+        m->topic.len = 0;
+        return NULL;
+    }
+    props->topic_alias = (uint16_t)(free_entry - c->cfg->out_topic_aliases + 1);
+    return free_entry;
+}
+#endif
+
+static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
+{
+    tern_publish m = *msg;
+    tern_topic_alias *bind = NULL;
+#if TERN_CFG_MQTT5
+    tern_props props;
+    bind = apply_out_alias(c, &m, &props);
+#endif
+    size_t n = 0;
+    tern_status st = size_publish(c, &m, &n);
+    if (st != TERN_OK) return st;
     uint8_t *buf = tern_tx_reserve(c, n);
     if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
-    tern_status st = tern_codec_encode_publish(m, c->opts->version, buf, n, &n);
-    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
-    return st;
+    st = tern_codec_encode_publish(&m, c->opts->version, buf, n, &n);
+    if (st != TERN_OK) return st;
+    tern_tx_commit(c, (uint32_t)n);
+    if (bind) { /* bound only now that the broker will see the binding */
+        memcpy(bind->topic, m.topic.data, m.topic.len);
+        bind->len = (uint16_t)m.topic.len;
+    }
+    return TERN_OK;
 }
 
 static tern_inflight *free_slot(tern_client *c)
@@ -64,8 +121,11 @@ static tern_inflight *free_slot(tern_client *c)
 }
 
 /* QoS 1/2: encode into a slot, then queue a copy; the slot keeps it for re-sending. */
-static tern_status publish_qos12(tern_client *c, const tern_publish *m, size_t n, uint16_t *id_out)
+static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t *id_out)
 {
+    size_t n = 0;
+    tern_status st = size_publish(c, m, &n);
+    if (st != TERN_OK) return st;
     tern_inflight *s = free_slot(c);
     if (!s || c->unacked >= c->peer_receive_max) return TERN_ERR_BUSY;
     if (n > s->cap) return TERN_ERR_BUFFER_TOO_SMALL;
@@ -73,7 +133,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, size_t n
     tern_publish copy = *m;
     copy.packet_id = tern_next_packet_id(c);
     copy.dup = 0;
-    tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
+    st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
     s->len = (uint32_t)n;
     s->packet_id = copy.packet_id;
@@ -94,13 +154,7 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
     if (!c->opts) return TERN_ERR_NOT_CONNECTED;
     if (msg->qos > (TERN_CFG_QOS2 ? 2 : 1)) return msg->qos > 2 ? TERN_ERR_QOS : TERN_ERR_UNSUPPORTED;
     if (msg->qos == 0 && !can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
-    size_t n = 0;
-    tern_publish sized = *msg;
-    sized.packet_id = 1; /* any non-zero id sizes the same */
-    tern_status st = tern_codec_size_publish(&sized, c->opts->version, &n);
-    if (st != TERN_OK) return st;
-    if (c->peer_max_packet && n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
-    return msg->qos == 0 ? publish_qos0(c, msg, n) : publish_qos12(c, msg, n, packet_id);
+    return msg->qos == 0 ? publish_qos0(c, msg) : publish_qos12(c, msg, packet_id);
 }
 
 static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscription *subs,
