@@ -71,6 +71,9 @@ typedef struct {
     uint8_t psk[TERN_TLS_PSK_MAX];
     uint8_t psk_len;
     char psk_identity[128];
+    char alpn[64];                /* comma-separated protocol list, "" for none */
+    uint64_t bytes_sent;          /* TCP bytes through this transport since init (for */
+    uint64_t bytes_received;      /*   measurements: handshake and record overhead) */
     uint8_t state;                /* internal: closed, TCP connecting, handshaking, open */
     uint8_t want_write;           /* wolfSSL is waiting to write */
     uint8_t resumed;              /* the current connection resumed a session */

@@ -38,12 +38,13 @@ class Broker:
     persistence: keep the session database in the broker's own directory across restarts.
     """
 
-    def __init__(self, extra="", persistence=False, port=None, max_inflight=0):
+    def __init__(self, extra="", persistence=False, port=None, max_inflight=0, extra_ports=()):
         self.dir = tempfile.mkdtemp(prefix="tern-broker-")
         self.port = port or free_port()
         self.extra = extra
         self.persistence = persistence
         self.max_inflight = max_inflight  # 0: unlimited (what the benchmarks want)
+        self.extra_ports = list(extra_ports)  # listeners in `extra`, waited for on start
         self.proc = None
         self.log_path = os.path.join(self.dir, "mosquitto.log")
 
@@ -70,9 +71,10 @@ class Broker:
             f.write(self.config())
         self.proc = subprocess.Popen([MOSQUITTO, "-c", conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        if not wait_for_port(self.port):
-            self.stop()
-            raise RuntimeError(f"mosquitto did not start on port {self.port}: {self.log()}")
+        for port in [self.port] + self.extra_ports:
+            if not wait_for_port(port):
+                self.stop()
+                raise RuntimeError(f"mosquitto did not start on port {port}: {self.log()}")
         return self
 
     def kill(self):

@@ -1,20 +1,28 @@
 /* Parsing of the mosquitto_pub/sub-compatible flags. Every bad flag gets a one-line error. */
 #include "options.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define TLS_USAGE \
+    "  TLS:          [--cafile f] [--capath dir] [--cert f --key f] [--tls-version tlsv1.2|tlsv1.3]\n" \
+    "                [--psk hex --psk-identity id] [--alpn list] [--ciphers list] [--insecure]\n" \
+    "                [--tls-session file]   (port 8883 unless -p)\n"
 
 static const char pub_usage[] =
     "usage: tern pub [-h host] [-p port] -t topic (-m msg | -f file | -s | -l | -n)\n"
     "                [-q qos] [-r] [-i id] [-u user] [-P pass] [-k keepalive] [-c] [-x expiry]\n"
     "                [-V mqttv311|mqttv5|311|5] [-d] [--quiet]\n"
-    "                [--will-topic t --will-payload p --will-qos q --will-retain]\n";
+    "                [--will-topic t --will-payload p --will-qos q --will-retain]\n"
+    TLS_USAGE;
 static const char sub_usage[] =
     "usage: tern sub [-h host] [-p port] -t filter [-t filter ...] [-q qos] [-C count] [-W secs]\n"
     "                [-v] [-N] [-i id] [-u user] [-P pass] [-k keepalive] [-c] [-x expiry]\n"
     "                [-V mqttv311|mqttv5|311|5] [-d] [--quiet]\n"
-    "                [--will-topic t --will-payload p --will-qos q --will-retain]\n";
+    "                [--will-topic t --will-payload p --will-qos q --will-retain]\n"
+    TLS_USAGE;
 
 const char *tool_usage(tool_mode mode) { return mode == TOOL_PUB ? pub_usage : sub_usage; }
 
@@ -66,6 +74,8 @@ static int parse_flag(tool_options *o, const char *a, char *err, size_t cap)
     else if (!strcmp(a, "-d") || !strcmp(a, "--debug")) o->debug = 1;
     else if (!strcmp(a, "--quiet")) o->quiet = 1;
     else if (!strcmp(a, "--will-retain")) o->will_retain = 1;
+    else if (!strcmp(a, "--insecure")) o->insecure = o->tls = 1;
+    else if (!strcmp(a, "--tls-use-os-certs")) o->tls = 1;
     else if (o->mode == TOOL_SUB && !strcmp(a, "-v")) o->verbose = 1;
     else if (o->mode == TOOL_SUB && !strcmp(a, "-N")) o->no_newline = 1;
     else if (o->mode == TOOL_PUB && !strcmp(a, "-n")) return set_source(o, MSG_NULL, NULL, err, cap) ? -1 : 1;
@@ -73,6 +83,32 @@ static int parse_flag(tool_options *o, const char *a, char *err, size_t cap)
     else if (o->mode == TOOL_PUB && !strcmp(a, "-l")) return set_source(o, MSG_STDIN_LINES, NULL, err, cap) ? -1 : 1;
     else return 0;
     return 1;
+}
+
+static int parse_tls_version(const char *v, uint8_t *out)
+{
+    if (!strcmp(v, "tlsv1.2") || !strcmp(v, "1.2")) *out = 12;
+    else if (!strcmp(v, "tlsv1.3") || !strcmp(v, "1.3")) *out = 13;
+    else return -1;
+    return 0;
+}
+
+/* TLS options with a value: stored as given. 1 when a is one of them. */
+static int parse_tls(tool_options *o, const char *a, const char *v)
+{
+    static const struct { const char *flag; size_t at; } map[] = {
+        {"--cafile", offsetof(tool_options, cafile)},   {"--capath", offsetof(tool_options, capath)},
+        {"--cert", offsetof(tool_options, cert)},       {"--key", offsetof(tool_options, key)},
+        {"--psk", offsetof(tool_options, psk)},         {"--psk-identity", offsetof(tool_options, psk_identity)},
+        {"--alpn", offsetof(tool_options, alpn)},       {"--ciphers", offsetof(tool_options, ciphers)},
+        {"--tls-session", offsetof(tool_options, tls_session)}, {"--tls-version", 0},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(a, map[i].flag)) continue;
+        if (map[i].at) memcpy((char *)o + map[i].at, &v, sizeof v);
+        return 1;
+    }
+    return 0;
 }
 
 /* Options with a value v. Returns 1 if handled, 0 if unknown, -1 on error. */
@@ -83,6 +119,7 @@ static int parse_valued(tool_options *o, const char *a, const char *v, char *err
     else if (!strcmp(a, "-p") || !strcmp(a, "--port")) {
         if (parse_long(v, 1, 65535, &n)) goto bad;
         o->port = (uint16_t)n;
+        o->port_given = 1;
     } else if (!strcmp(a, "-t") || !strcmp(a, "--topic")) {
         if (o->topic_count > 0 && o->mode == TOOL_PUB) {
             snprintf(err, cap, "tern pub takes one -t topic");
@@ -107,6 +144,9 @@ static int parse_valued(tool_options *o, const char *a, const char *v, char *err
     } else if (!strcmp(a, "-x")) {
         if (parse_long(v, 0, 4294967295L, &n)) goto bad;
         o->session_expiry = n;
+    } else if (parse_tls(o, a, v)) {
+        if (!strcmp(a, "--tls-version") && parse_tls_version(v, &o->tls_version)) goto bad;
+        o->tls = 1;
     } else if (!strcmp(a, "--will-topic")) o->will_topic = v;
     else if (!strcmp(a, "--will-payload")) o->will_payload = v;
     else if (!strcmp(a, "--will-qos")) {
@@ -149,6 +189,14 @@ static int check_combination(const tool_options *o, char *err, size_t cap)
         snprintf(err, cap, "-c (persistent session) needs a client id (-i)");
         return -1;
     }
+    if ((o->psk != NULL) != (o->psk_identity != NULL)) {
+        snprintf(err, cap, "--psk and --psk-identity go together");
+        return -1;
+    }
+    if ((o->cert != NULL) != (o->key != NULL)) {
+        snprintf(err, cap, "--cert and --key go together");
+        return -1;
+    }
     if (o->session_expiry && o->version != 5) {
         snprintf(err, cap, "-x (session expiry) needs MQTT 5 (-V 5)");
         return -1;
@@ -178,5 +226,6 @@ int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, c
         }
         i++;
     }
+    if (o->tls && !o->port_given) o->port = 8883;
     return check_combination(o, err, err_cap);
 }

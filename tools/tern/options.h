@@ -45,6 +45,13 @@ typedef struct {
     const char *will_payload;
     int will_qos;
     int will_retain;
+    /* TLS (any of these turns it on; the port then defaults to 8883) */
+    int tls;
+    int port_given;
+    const char *cafile, *capath, *cert, *key, *psk, *psk_identity, *alpn, *ciphers;
+    const char *tls_session;      /* file to resume from and save the TLS session to */
+    uint8_t tls_version;          /* --tls-version: exactly this version (0: 1.2 or 1.3) */
+    int insecure;                 /* --insecure: do not check the host name */
 } tool_options;
 
 /* Parse argv (after the subcommand). On error, writes a one-line message to err and returns -1;

@@ -54,6 +54,17 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
     }
 }
 
+/* -d with TLS: how each connection (reconnects too) was secured. */
+static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    if (st != TERN_OK) return;
+    s->connects++;
+    s->session_present = ack->session_present;
+    if (s->use_tls && s->o->debug) tool_tls_describe(s);
+}
+
 static void set_will(tool_session *s, const tool_options *o)
 {
     if (!o->will_topic) return;
@@ -82,14 +93,54 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     set_will(s, o);
 }
 
+static int is_loopback(const char *host)
+{
+    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
+}
+
+/* The transport: TCP, or TLS over it with the options' trust and identity. */
+static int set_transport(tool_session *s, const tool_options *o)
+{
+    if (!o->tls) {
+        if (o->password && !is_loopback(o->host))
+            fprintf(stderr, "tern: warning: sending the password in clear text to %s; use TLS (--cafile)\n", o->host);
+        tern_tcp_init(&s->tcp, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS);
+        tern_tcp_transport(&s->tcp, &s->cfg.transport);
+        return 0;
+    }
+    if (o->insecure)
+        fprintf(stderr, "tern: warning: --insecure: the broker's host name is not checked; "
+                        "anyone with a certificate from a trusted CA can impersonate it\n");
+    tern_tls_config tc;
+    tern_tls_config_init(&tc);
+    tc.ca_file = o->cafile;
+    tc.ca_path = o->capath;
+    tc.cert_file = o->cert;
+    tc.key_file = o->key;
+    tc.psk_hex = o->psk;
+    tc.psk_identity = o->psk_identity;
+    tc.alpn = o->alpn;
+    tc.ciphers = o->ciphers;
+    tc.min_version = tc.max_version = o->tls_version;
+    tc.insecure_skip_hostname_check = (uint8_t)o->insecure;
+    tern_status st = tern_tls_init(&s->tls, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS, &tc);
+    if (st != TERN_OK) {
+        fprintf(stderr, "tern: TLS: %s\n", tern_tls_error(&s->tls));
+        return -1;
+    }
+    s->use_tls = 1;
+    tern_tls_transport(&s->tls, &s->cfg.transport);
+    tool_tls_session_load(s);
+    return 0;
+}
+
 int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, uint32_t rx_cap,
                       uint16_t slots, uint32_t slot_cap, uint16_t inbound_qos2)
 {
     memset(s, 0, sizeof *s);
     s->o = o;
     set_connect_options(s, o);
-    tern_tcp_init(&s->tcp, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS);
-    tern_tcp_transport(&s->tcp, &s->cfg.transport);
+    if (set_transport(s, o) != 0) return -1;
     s->cfg.now_ms = tool_now_ms;
     s->cfg.tx_cap = tx_cap;
     s->cfg.rx_cap = rx_cap;
@@ -107,6 +158,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     }
     s->cfg.cb.user = s;
     s->cfg.cb.on_suback = on_suback;
+    s->cfg.cb.on_connect = on_connect;
     if (o->debug) s->cfg.cb.on_trace = trace;
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
@@ -117,6 +169,10 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
 
 void tool_session_free(tool_session *s)
 {
+    if (s->use_tls) {
+        tool_tls_session_save(s);
+        tern_tls_deinit(&s->tls);
+    }
     for (uint16_t i = 0; s->cfg.inflight && i < s->cfg.inflight_count; i++) free(s->cfg.inflight[i].packet);
     free(s->cfg.inflight);
     free(s->cfg.inbound_qos2);
@@ -134,9 +190,11 @@ void tool_fail(tool_session *s, const char *what, tern_status st)
         fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)\n", what,
                 tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason);
     } else if ((st == TERN_ERR_CONNECT_REFUSED || st == TERN_ERR_IO || st == TERN_ERR_TIMEOUT) &&
-               s->tcp.last_errno) {
+               tool_tcp(s)->last_errno) {
         fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,
-                tern_status_str(st), strerror(s->tcp.last_errno));
+                tern_status_str(st), strerror(tool_tcp(s)->last_errno));
+    } else if (s->use_tls && tern_tls_error(&s->tls)[0] && st != TERN_ERR_DNS) {
+        fprintf(stderr, "tern: %s: TLS: %s\n", what, tern_tls_error(&s->tls));
     } else if (st == TERN_ERR_DNS) {
         fprintf(stderr, "tern: %s: cannot resolve host '%s'\n", what, s->o->host);
     } else {

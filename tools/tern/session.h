@@ -6,12 +6,17 @@
 #include "options.h"
 #include "tern/client.h"
 #include "tern/tcp.h"
+#include "tern/tls.h"
 
 #define TOOL_CONNECT_TIMEOUT_MS 10000u
 
 typedef struct {
     const tool_options *o;
     tern_tcp tcp;
+    tern_tls tls;             /* used instead of tcp with TLS options */
+    int use_tls;
+    int connects;             /* CONNACKs accepted so far */
+    int session_present;      /* of the last one */
     tern_client client;
     tern_client_config cfg;
     tern_connect_options conn;
@@ -34,5 +39,14 @@ void tool_session_free(tool_session *s);
 void tool_fail(tool_session *s, const char *what, tern_status st);
 
 uint32_t tool_now_ms(void *ctx);
+
+/* TLS helpers (session_tls.c). */
+/* The TCP connection under the transport in use. */
+tern_tcp *tool_tcp(tool_session *s);
+/* --tls-session: offer the session saved in the file, if any / save the current one. */
+void tool_tls_session_load(tool_session *s);
+void tool_tls_session_save(tool_session *s);
+/* -d: one line on the TLS connection: version, cipher, resumed or full, ALPN. */
+void tool_tls_describe(tool_session *s);
 
 #endif

@@ -48,11 +48,17 @@ int tool_sub(const tool_options *o)
     s.cfg.cb.on_message = print_message;
     if (tool_session_connect(&s) != 0 || subscribe_all(&s) != 0) goto out;
     s.conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
+    int subscribed_on = s.connects;
     uint32_t start = tool_now_ms(NULL);
     uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
     while (!o->count || s.received < o->count) {
         tern_status st = tern_client_run(&s.client, 100);
         if (s.sub_status != TERN_OK) goto out;
+        /* Reconnected without the old session: subscribe again, as mosquitto_sub does. */
+        if (s.connects != subscribed_on && tern_client_is_connected(&s.client)) {
+            subscribed_on = s.connects;
+            if (!s.session_present && subscribe_all(&s) != 0) goto out;
+        }
         if (st != TERN_OK) {
             tool_fail(&s, "connection lost", st);
             goto out;

@@ -1,0 +1,292 @@
+/* TLS transport: wolfSSL over the TCP transport, non-blocking from end to end. wolfSSL reads
+ * and writes through tcp_io (so bytes are counted and "would block" passes straight through);
+ * its WANT_READ / WANT_WRITE become the transport's 0 = would block. */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <limits.h>
+#include <string.h>
+
+#include "tls_internal.h"
+
+#include <wolfssl/error-ssl.h>
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tern_tls *t = ctx;
+    int32_t n = t->tcp_io.recv(t->tcp_io.ctx, (uint8_t *)buf, (size_t)sz);
+    if (n > 0) t->bytes_received += (uint64_t)n;
+    if (n > 0) return n;
+    if (n == 0) return WOLFSSL_CBIO_ERR_WANT_READ;
+    return n == -(int32_t)TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tern_tls *t = ctx;
+    int32_t n = t->tcp_io.send(t->tcp_io.ctx, (const uint8_t *)buf, (size_t)sz);
+    if (n > 0) t->bytes_sent += (uint64_t)n;
+    if (n > 0) return n;
+    if (n == 0) return WOLFSSL_CBIO_ERR_WANT_WRITE;
+    return n == -(int32_t)TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static int is_ip_literal(const char *name)
+{
+    uint8_t addr[16];
+    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+}
+
+/* Keep the session of the open connection (with its TLS 1.3 ticket once it has arrived). */
+static void keep_session(tern_tls *t)
+{
+    WOLFSSL_SESSION *s = wolfSSL_get1_session(t->ssl);
+    if (!s) return;
+    if (t->session) wolfSSL_SESSION_free(t->session);
+    t->session = s;
+    t->session_fresh = 1;
+}
+
+static void tls_close(void *ctx)
+{
+    tern_tls *t = ctx;
+    if (t->ssl) {
+        if (t->state == TLS_OPEN) {
+            keep_session(t);
+            (void)wolfSSL_shutdown(t->ssl); /* close_notify, best effort: never waits */
+        }
+        wolfSSL_free(t->ssl);
+        t->ssl = NULL;
+    }
+    t->tcp_io.close(t->tcp_io.ctx);
+    t->state = TLS_CLOSED;
+    t->want_write = 0;
+}
+
+/* A connection that failed: close it and return why. */
+static tern_status failed(tern_tls *t, int err)
+{
+    tern_status st = tern_tls_failure(t, err, t->state != TLS_OPEN);
+    tls_close(t);
+    return st;
+}
+
+static tern_status new_connection(tern_tls *t)
+{
+    t->ssl = wolfSSL_new(t->ctx);
+    if (!t->ssl) {
+        tern_tls_set_error(t, "out of memory for the TLS connection");
+        return TERN_ERR_TLS;
+    }
+    wolfSSL_set_ex_data(t->ssl, 0, t);
+    wolfSSL_SetCertCbCtx(t->ssl, t);
+    wolfSSL_SSLSetIORecv(t->ssl, io_recv);
+    wolfSSL_SSLSetIOSend(t->ssl, io_send);
+    wolfSSL_SetIOReadCtx(t->ssl, t);
+    wolfSSL_SetIOWriteCtx(t->ssl, t);
+    int ok = 1;
+    size_t name_len = strlen(t->server_name);
+    if (!t->is_ip) ok &= wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name, (word16)name_len) == WOLFSSL_SUCCESS;
+    if (t->check_name && t->is_ip)
+        ok &= wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(t->ssl), t->server_name) == WOLFSSL_SUCCESS;
+    else if (t->check_name)
+        ok &= wolfSSL_check_domain_name(t->ssl, t->server_name) == WOLFSSL_SUCCESS;
+    if (t->alpn[0])
+        ok &= wolfSSL_UseALPN(t->ssl, t->alpn, (unsigned)strlen(t->alpn), WOLFSSL_ALPN_FAILED_ON_MISMATCH) == WOLFSSL_SUCCESS;
+    ok &= wolfSSL_UseSessionTicket(t->ssl) == WOLFSSL_SUCCESS;
+    /* Offer the kept session; a server that declines it simply makes a full handshake. */
+    if (ok && t->session) (void)wolfSSL_set_session(t->ssl, t->session);
+    if (!ok) {
+        tern_tls_set_error(t, "cannot set up SNI, host name check, ALPN or session tickets");
+        return TERN_ERR_TLS_CONFIG;
+    }
+    return TERN_OK;
+}
+
+/* The IP address a server was reached by must be among its certificate's IP addresses. This
+ * wolfSSL build (no WOLFSSL_IP_ALT_NAME) skips that check in the handshake: do it here,
+ * before a single byte of MQTT goes out. */
+static int peer_matches_ip(tern_tls *t)
+{
+    WOLFSSL_X509 *cert = wolfSSL_get_peer_certificate(t->ssl);
+    if (!cert) return 0;
+    int ok = wolfSSL_X509_check_ip_asc(cert, t->server_name, 0) == WOLFSSL_SUCCESS;
+    if (!ok) tern_tls_note_refusal(t, IPADDR_MISMATCH, cert);
+    wolfSSL_X509_free(cert);
+    return ok;
+}
+
+static tern_status handshake(tern_tls *t)
+{
+    int rc = wolfSSL_connect(t->ssl);
+    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name && !peer_matches_ip(t)) {
+        tern_status st = t->verify_status;
+        tls_close(t);
+        return st;
+    }
+    if (rc == WOLFSSL_SUCCESS) {
+        t->state = TLS_OPEN;
+        t->want_write = 0;
+        t->resumed = (uint8_t)(wolfSSL_session_reused(t->ssl) == 1);
+        t->session_fresh = 0;
+        return TERN_OK;
+    }
+    int err = wolfSSL_get_error(t->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) {
+        t->want_write = err == WOLFSSL_ERROR_WANT_WRITE;
+        return TERN_WOULD_BLOCK;
+    }
+    return failed(t, err);
+}
+
+static tern_status tls_open(void *ctx)
+{
+    tern_tls *t = ctx;
+    if (t->state == TLS_OPEN) return TERN_OK;
+    if (t->state == TLS_CLOSED) {
+        t->error[0] = 0;
+        t->verify_status = TERN_OK;
+        t->resumed = t->cert_requested = 0;
+        t->state = TLS_TCP_CONNECTING;
+    }
+    if (t->state == TLS_TCP_CONNECTING) {
+        tern_status st = t->tcp_io.open(t->tcp_io.ctx);
+        if (st == TERN_WOULD_BLOCK) return st;
+        if (st == TERN_OK) st = new_connection(t);
+        if (st != TERN_OK) {
+            tls_close(t);
+            return st;
+        }
+        t->state = TLS_HANDSHAKING;
+    }
+    return handshake(t);
+}
+
+/* A read or write that did not complete: would block, or failed. */
+static int32_t io_result(tern_tls *t, int rc)
+{
+    int err = wolfSSL_get_error(t->ssl, rc);
+    if (err == WOLFSSL_ERROR_WANT_READ || err == WOLFSSL_ERROR_WANT_WRITE) {
+        t->want_write = err == WOLFSSL_ERROR_WANT_WRITE;
+        return 0;
+    }
+    return -(int32_t)failed(t, err);
+}
+
+static int32_t tls_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    tern_tls *t = ctx;
+    if (t->state != TLS_OPEN) return -(int32_t)TERN_ERR_NOT_CONNECTED;
+    int rc = wolfSSL_write(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+    if (rc <= 0) return io_result(t, rc);
+    t->want_write = 0;
+    return rc;
+}
+
+static int32_t tls_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    tern_tls *t = ctx;
+    if (t->state != TLS_OPEN) return -(int32_t)TERN_ERR_NOT_CONNECTED;
+    int rc = wolfSSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+    if (rc <= 0) return io_result(t, rc);
+    /* TLS 1.3 tickets come after the handshake, before the first answer: keep it now. */
+    if (!t->session_fresh) keep_session(t);
+    return rc;
+}
+
+static int tls_socket(void *ctx)
+{
+    tern_tls *t = ctx;
+    return t->tcp_io.socket(t->tcp_io.ctx);
+}
+
+static int tls_wants_write(void *ctx)
+{
+    tern_tls *t = ctx;
+    return t->state == TLS_TCP_CONNECTING ? t->tcp_io.wants_write(t->tcp_io.ctx) : t->want_write;
+}
+
+static tern_status tls_wait(void *ctx, int want_write, uint32_t timeout_ms)
+{
+    tern_tls *t = ctx;
+    if (t->ssl && wolfSSL_pending(t->ssl) > 0) return TERN_OK; /* decrypted bytes wait */
+    return t->tcp_io.wait(t->tcp_io.ctx, want_write || tls_wants_write(t), timeout_ms);
+}
+
+void tern_tls_transport(tern_tls *t, tern_transport *out)
+{
+    out->ctx = t;
+    out->open = tls_open;
+    out->send = tls_send;
+    out->recv = tls_recv;
+    out->close = tls_close;
+    out->socket = tls_socket;
+    out->wants_write = tls_wants_write;
+    out->wait = tls_wait;
+}
+
+void tern_tls_config_init(tern_tls_config *cfg) { memset(cfg, 0, sizeof *cfg); }
+
+tern_status tern_tls_init(tern_tls *t, const char *host, uint16_t port, uint32_t connect_timeout_ms,
+                          const tern_tls_config *cfg)
+{
+    memset(t, 0, sizeof *t);
+    tern_tcp_init(&t->tcp, host, port, connect_timeout_ms);
+    tern_tcp_transport(&t->tcp, &t->tcp_io);
+    if (!host || !cfg) {
+        tern_tls_set_error(t, "no host or no TLS configuration");
+        return TERN_ERR_INVALID_ARG;
+    }
+    t->server_name = cfg->server_name ? cfg->server_name : host;
+    t->is_ip = (uint8_t)is_ip_literal(t->server_name);
+    if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
+        tern_tls_set_error(t, "wolfSSL failed to initialise");
+        return TERN_ERR_TLS;
+    }
+    tern_status st = tern_tls_load_config(t, cfg);
+    if (st != TERN_OK) {
+        char why[TERN_TLS_ERROR_MAX];
+        memcpy(why, t->error, sizeof why);
+        tern_tls_deinit(t);
+        memcpy(t->error, why, sizeof why);
+    }
+    return st;
+}
+
+void tern_tls_deinit(tern_tls *t)
+{
+    if (t->ssl || t->state != TLS_CLOSED) tls_close(t);
+    if (t->session) wolfSSL_SESSION_free(t->session);
+    t->session = NULL;
+    if (t->ctx) {
+        wolfSSL_CTX_free(t->ctx);
+        t->ctx = NULL;
+        wolfSSL_Cleanup();
+    }
+}
+
+const char *tern_tls_error(const tern_tls *t) { return t->error; }
+int tern_tls_resumed(const tern_tls *t) { return t->resumed; }
+int tern_tls_has_session(const tern_tls *t) { return t->session != NULL; }
+
+const char *tern_tls_version(const tern_tls *t)
+{
+    return t->ssl && t->state == TLS_OPEN ? wolfSSL_get_version(t->ssl) : "";
+}
+
+const char *tern_tls_cipher(const tern_tls *t)
+{
+    const char *name = t->ssl && t->state == TLS_OPEN ? wolfSSL_get_cipher_name(t->ssl) : NULL;
+    return name ? name : "";
+}
+
+const char *tern_tls_alpn(const tern_tls *t)
+{
+    char *name = NULL;
+    word16 len = 0;
+    if (!t->ssl || t->state != TLS_OPEN ||
+        wolfSSL_ALPN_GetProtocol(t->ssl, &name, &len) != WOLFSSL_SUCCESS || !name)
+        return "";
+    return name; /* NUL-terminated by wolfSSL */
+}

@@ -1,0 +1,265 @@
+"""tern pub/sub over TLS (wolfSSL) against real mosquitto TLS listeners.
+
+Certificates are generated at test time (certs.py). One broker serves every listener:
+ECDSA and RSA server certificates, mutual TLS, PSK, and the broken certificates that must
+be refused, each with its own one-line reason.
+"""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+from certs import Certs
+from harness import Broker, free_port
+
+TERN = os.environ.get("TERN_BIN", "tern")
+PSK_HEX = "00112233445566778899aabbccddeeff"
+PSK_ID = "tern-device"
+
+
+class TlsBroker:
+    """A mosquitto with one TLS listener per case; ports by name."""
+
+    CASES = {
+        "ec": ("server-ec", ""),
+        "rsa": ("server-rsa", ""),
+        "expired": ("server-expired", ""),
+        "wrongname": ("server-wrongname", ""),
+        "selfsigned": ("server-selfsigned", ""),
+        "mtls": ("server-ec", "require_certificate true\n"),
+    }
+
+    def __init__(self, certs, workdir):
+        self.ports = {name: free_port() for name in list(self.CASES) + ["psk"]}
+        lines = []
+        for name, (server, more) in self.CASES.items():
+            lines.append(f"listener {self.ports[name]} 127.0.0.1\n"
+                         f"cafile {certs.path('ca.crt')}\n"
+                         f"certfile {certs.path(server + '.crt')}\n"
+                         f"keyfile {certs.path(server + '.key')}\n" + more)
+        psk_file = os.path.join(workdir, "psk.txt")
+        with open(psk_file, "w") as f:
+            f.write(f"{PSK_ID}:{PSK_HEX}\n")
+        lines.append(f"listener {self.ports['psk']} 127.0.0.1\n"
+                     f"psk_hint tern-test\npsk_file {psk_file}\n"
+                     f"use_identity_as_username true\n")
+        # Per-listener settings (cafile, psk_file...) need this in mosquitto 2.
+        self.broker = Broker(extra="per_listener_settings false\n" + "\n".join(lines),
+                             extra_ports=self.ports.values())
+
+
+def setUpModule():
+    global WORK, CERTS, TLS
+    WORK = tempfile.mkdtemp(prefix="tern-tls-")
+    CERTS = Certs(WORK).generate()
+    TLS = TlsBroker(CERTS, WORK)
+    TLS.broker.start()
+
+
+def tearDownModule():
+    TLS.broker.cleanup()
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+def tern(*args, timeout=30):
+    return subprocess.run([TERN, *args], capture_output=True, text=True, timeout=timeout)
+
+
+class TlsTest(unittest.TestCase):
+    def ca(self):
+        return ["--cafile", CERTS.path("ca.crt")]
+
+    def pub(self, case, *extra, host="localhost", version="5"):
+        return tern("pub", "-h", host, "-p", str(TLS.ports[case]), "-t", "tls/t", "-m", "hello",
+                    "-q", "1", "-V", version, "-d", *extra)
+
+    def assert_secured(self, r, version):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"TLS {version}", r.stderr)
+        self.assertIn("full handshake", r.stderr)
+
+    def test_tls13_and_tls12_with_ecdsa_and_rsa(self):
+        for case in ("ec", "rsa"):
+            for v, name in (("tlsv1.3", "TLSv1.3"), ("tlsv1.2", "TLSv1.2")):
+                for mqtt in ("311", "5"):
+                    with self.subTest(case=case, tls=v, mqtt=mqtt):
+                        r = self.pub(case, *self.ca(), "--tls-version", v, version=mqtt)
+                        self.assert_secured(r, name)
+
+    def test_default_prefers_tls13(self):
+        self.assert_secured(self.pub("ec", *self.ca()), "TLSv1.3")
+
+    def test_mutual_tls_pem_and_der(self):
+        for cert, key in (("client.crt", "client.key"), ("client.der", "client-key.der")):
+            with self.subTest(cert=cert):
+                r = self.pub("mtls", *self.ca(), "--cert", CERTS.path(cert), "--key", CERTS.path(key))
+                self.assert_secured(r, "TLSv1.3")
+
+    def test_psk_tls12_and_tls13(self):
+        for v, name in (("tlsv1.2", "TLSv1.2"), ("tlsv1.3", "TLSv1.3")):
+            with self.subTest(tls=v):
+                r = self.pub("psk", "--psk", PSK_HEX, "--psk-identity", PSK_ID, "--tls-version", v)
+                self.assert_secured(r, name)
+
+    def test_subscriber_receives_over_tls(self):
+        port = str(TLS.ports["ec"])
+        sub = subprocess.Popen([TERN, "sub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/s",
+                                "-C", "1", "-W", "20", "-q", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out = ""
+            for _ in range(50):  # publish until the subscriber has subscribed and got one
+                r = tern("pub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/s",
+                         "-m", "over tls", "-q", "2")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                try:
+                    out, err = sub.communicate(timeout=0.3)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            self.assertEqual(sub.returncode, 0, err)
+            self.assertEqual(out.strip(), "over tls")
+        finally:
+            if sub.poll() is None:
+                sub.kill()
+                sub.wait()
+
+    def assert_refused(self, r, *words, first_line=False):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(r.returncode, 128, "killed by a signal")
+        line = r.stderr.strip().splitlines()[0 if first_line else -1]
+        for w in words:
+            self.assertIn(w, line)
+        self.assertNotIn("CONNACK", r.stderr.split("TLS")[0] if "TLS" in r.stderr else "")
+
+    def test_wrong_ca_refused(self):
+        r = self.pub("ec", "--cafile", CERTS.path("other-ca.crt"))
+        self.assert_refused(r, "not signed by a trusted CA")
+
+    def test_host_name_mismatch_refused(self):
+        r = self.pub("wrongname", *self.ca())
+        self.assert_refused(r, "host name mismatch", 'expected "localhost"', "wrong.example.com")
+
+    def test_insecure_skips_only_the_host_name(self):
+        r = self.pub("wrongname", *self.ca(), "--insecure")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("warning: --insecure", r.stderr)
+        r = self.pub("selfsigned", *self.ca(), "--insecure")  # the chain is still checked
+        self.assert_refused(r, "not signed by a trusted CA")
+
+    def test_expired_refused(self):
+        r = self.pub("expired", *self.ca())
+        self.assert_refused(r, "expired")
+
+    def test_self_signed_refused(self):
+        r = self.pub("selfsigned", *self.ca())
+        self.assert_refused(r, "not signed by a trusted CA")
+
+    def test_client_without_certificate_refused(self):
+        for v in ("tlsv1.3", "tlsv1.2"):
+            with self.subTest(tls=v):
+                r = self.pub("mtls", *self.ca(), "--tls-version", v)
+                self.assert_refused(r, "client certificate")
+
+    def test_wrong_psk_refused(self):
+        for v in ("tlsv1.3", "tlsv1.2"):
+            with self.subTest(tls=v):
+                r = self.pub("psk", "--psk", "ffeeddccbbaa99887766554433221100", "--psk-identity", PSK_ID,
+                             "--tls-version", v)
+                self.assert_refused(r, "pre-shared key", PSK_ID)
+
+    def test_resumption_across_processes(self):
+        for v, name in (("tlsv1.3", "TLSv1.3"), ("tlsv1.2", "TLSv1.2")):
+            with self.subTest(tls=v):
+                session = os.path.join(WORK, f"session-{v}.bin")
+                first = self.pub("ec", *self.ca(), "--tls-version", v, "--tls-session", session)
+                self.assert_secured(first, name)
+                self.assertTrue(os.path.getsize(session) > 0)
+                second = self.pub("ec", *self.ca(), "--tls-version", v, "--tls-session", session)
+                self.assertEqual(second.returncode, 0, second.stderr)
+                self.assertIn(f"TLS {name}", second.stderr)
+                self.assertIn("session resumed", second.stderr)
+
+    def test_reconnect_resumes_the_session(self):
+        """tern sub loses its connection (a client with its id takes over) and comes back with
+        an abbreviated handshake."""
+        port = str(TLS.ports["ec"])
+        sub = subprocess.Popen([TERN, "sub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/r",
+                                "-i", "tern-resume", "-C", "1", "-W", "30", "-d"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.0)
+            r = tern("pub", "-h", "localhost", "-p", port, *self.ca(), "-i", "tern-resume", "-t", "x", "-m", "x")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            out, err = "", ""
+            for _ in range(60):
+                r = tern("pub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/r", "-m", "back", "-q", "1")
+                try:
+                    out, err = sub.communicate(timeout=0.5)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            self.assertEqual(sub.returncode, 0, err)
+            lines = [l for l in err.splitlines() if " TLS " in l]
+            self.assertGreaterEqual(len(lines), 2, err)
+            self.assertIn("full handshake", lines[0])
+            self.assertIn("session resumed", lines[-1])
+        finally:
+            if sub.poll() is None:
+                sub.kill()
+                sub.wait()
+
+    def test_ip_address_is_checked(self):
+        self.assert_secured(self.pub("ec", *self.ca(), host="127.0.0.1"), "TLSv1.3")
+        r = self.pub("wrongname", *self.ca(), host="127.0.0.1")
+        self.assert_refused(r, "host name mismatch", "127.0.0.1")
+
+    def test_sni_and_alpn_reach_the_server(self):
+        """A Python TLS server records the SNI and ALPN the client offered, then answers CONNACK."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(CERTS.path("server-ec.crt"), CERTS.path("server-ec.key"))
+        ctx.set_alpn_protocols(["mqtt"])
+        seen = {}
+        ctx.sni_callback = lambda sock, name, c: seen.__setitem__("sni", name)
+        listener = socket.create_server(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+
+        def serve():
+            conn, _ = listener.accept()
+            with ctx.wrap_socket(conn, server_side=True) as tls:
+                seen["alpn"] = tls.selected_alpn_protocol()
+                tls.recv(1024)                      # CONNECT
+                tls.sendall(bytes([0x20, 2, 0, 0]))  # CONNACK accepted
+                tls.recv(1024)
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        r = tern("pub", "-h", "localhost", "-p", str(port), *self.ca(), "--alpn", "mqtt", "-t", "t", "-m", "x", "-d")
+        thread.join(10)
+        listener.close()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(seen.get("sni"), "localhost")
+        self.assertEqual(seen.get("alpn"), "mqtt")
+        self.assertIn("ALPN mqtt", r.stderr)
+
+    def test_bad_tls_options_fail_before_connecting(self):
+        r = tern("pub", "-t", "t", "-m", "x", "--cafile", os.path.join(WORK, "missing.crt"))
+        self.assert_refused(r, "cannot load CA file")
+        r = tern("pub", "-t", "t", "-m", "x", "--psk", "zz", "--psk-identity", "i")
+        self.assert_refused(r, "not hex")
+        r = tern("pub", "-t", "t", "-m", "x", "--tls-version", "tlsv1.1")
+        self.assert_refused(r, "invalid value", first_line=True)
+
+    def test_plain_client_on_tls_port_fails_cleanly(self):
+        r = tern("pub", "-h", "127.0.0.1", "-p", str(TLS.ports["ec"]), "-t", "t", "-m", "x", timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(r.returncode, 128)
+
+
+if __name__ == "__main__":
+    unittest.main()
