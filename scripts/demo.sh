@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# make demo: start a local mosquitto on a free 127.0.0.1 port, then show tern pub/sub at work
-# over MQTT 3.1.1 and 5.0 at every QoS. The broker is stopped by its PID on exit.
+# make demo: start a local mosquitto on free 127.0.0.1 ports (plain and TLS, with certificates
+# generated now), then show tern pub/sub at work over MQTT 3.1.1 and 5.0 at every QoS, over
+# TLS 1.3 with session resumption, and refusing a broker it cannot trust. The broker is
+# stopped by its PID on exit.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tern="$root/$build/tools/tern/tern"
 dir=$(mktemp -d /tmp/tern-demo.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+tls_port=$(free_port)
+bad_port=$(free_port)
+python3 -c "import sys; sys.path.insert(0, '$root/tests/integration'); from certs import Certs; Certs('$dir').generate()"
 cat >"$dir/mosquitto.conf" <<CONF
 user root
-listener $port 127.0.0.1
+per_listener_settings false
 allow_anonymous true
 log_dest file $dir/mosquitto.log
+listener $port 127.0.0.1
+listener $tls_port 127.0.0.1
+cafile $dir/ca.crt
+certfile $dir/server-ec.crt
+keyfile $dir/server-ec.key
+listener $bad_port 127.0.0.1
+cafile $dir/ca.crt
+certfile $dir/server-wrongname.crt
+keyfile $dir/server-wrongname.key
 CONF
 /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >/dev/null 2>&1 &
 broker=$!
@@ -24,10 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 for _ in $(seq 50); do
-  python3 -c "import socket; socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break
+  python3 -c "import socket; [socket.create_connection(('127.0.0.1',p),0.2) for p in ($port,$tls_port,$bad_port)]" 2>/dev/null && break
   sleep 0.1
 done
-echo "== mosquitto $(/usr/sbin/mosquitto -h 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1:$port (pid $broker)"
+echo "== mosquitto $(/usr/sbin/mosquitto -h 2>&1 | head -1 | awk '{print $3}') on 127.0.0.1:$port, TLS on :$tls_port (pid $broker)"
 
 for v in 311 5; do
   echo
@@ -46,6 +61,17 @@ done
 echo
 echo "== packet trace of one QoS 2 publish (tern pub -d)"
 "$tern" pub -h 127.0.0.1 -p "$port" -V 5 -q 2 -t demo/trace -m traced -d 2>&1 | sed 's/^/   /'
+
+echo
+echo "== over TLS (wolfSSL): certificate and host name verified; the second run resumes the session"
+for run in first second; do
+  "$tern" pub -h localhost -p "$tls_port" --cafile "$dir/ca.crt" --tls-session "$dir/tls.session" \
+    -V 5 -q 1 -t demo/tls -m "secured ($run run)" -d 2>&1 | grep -E ' TLS |PUBACK' | sed 's/^/   /'
+done
+
+echo
+echo "== a broker whose certificate names another host is refused"
+"$tern" pub -h localhost -p "$bad_port" --cafile "$dir/ca.crt" -t x -m y 2>&1 | sed 's/^/   /' || true
 
 echo
 echo "== a failure says why in one line: nothing listens on port 1"

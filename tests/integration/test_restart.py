@@ -50,14 +50,18 @@ class BrokerRestartMidStream(unittest.TestCase):
         mosquitto 2.0 restores an outgoing QoS 2 message from its database in the PUBLISH
         state even when it had already received the client's PUBREC (and so must send PUBREL,
         [MQTT-4.3.3]); the client has by then completed that id and must treat the re-sent
-        PUBLISH as new. So every duplicate must be (a) a re-send (DUP set) of (b) an id whose
-        PUBREC the broker logged more than once. Anything else is the client's fault."""
+        PUBLISH as new. So every duplicate must be (a) a re-send (DUP set) of (b) an id the
+        broker had already moved past PUBLISH for: it logged our PUBREC more than once, or it
+        logged sending the PUBREL (a broker stopped again right after re-sending may not get to
+        log the second PUBREC). Anything else is the client's fault."""
         dups = re.findall(r"duplicate message (\d+) packet-id (\d+) dup (\d)", err)
         for msg, pid, dup in dups:
             self.assertEqual(dup, "1", f"message {msg} delivered twice without a broker re-send")
             pubrecs = log.count(f"Received PUBREC from {sub_id} (Mid: {pid})")
-            self.assertGreaterEqual(pubrecs, 2, f"message {msg} (id {pid}) duplicated but the broker "
-                                                f"logged only {pubrecs} PUBREC for it")
+            pubrels = log.count(f"Sending PUBREL to {sub_id} (m{pid})")
+            self.assertTrue(pubrecs >= 2 or pubrels >= 1,
+                            f"message {msg} (id {pid}) duplicated but the broker logged only "
+                            f"{pubrecs} PUBREC and {pubrels} PUBREL for it")
         if dups:
             print(f"  {len(dups)} duplicates, each a re-send by the broker after it had our PUBREC",
                   file=sys.stderr)
