@@ -1,9 +1,11 @@
 """tern pub / tern sub against a real mosquitto, and interop with mosquitto_pub / mosquitto_sub."""
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -12,6 +14,24 @@ from harness import Broker  # noqa: E402
 
 TERN = os.environ.get("TERN_BIN", "tern")
 VERSIONS = ("311", "5")
+# TERN_CLI_TLS=1: the same suite over TLS (the broker's listener and every client, tern and
+# mosquitto_pub/sub alike, with certificates generated for the run).
+TLS = os.environ.get("TERN_CLI_TLS") == "1"
+TLS_ARGS = []
+TLS_DIRS = []
+
+
+def start_main_broker():
+    if not TLS:
+        return Broker().start()
+    from certs import Certs
+    workdir = tempfile.mkdtemp(prefix="tern-cli-tls-")
+    TLS_DIRS.append(workdir)
+    certs = Certs(workdir).generate()
+    TLS_ARGS[:] = ["--cafile", certs.path("ca.crt")]
+    # Listener options apply to the listener above them: the broker's only one.
+    return Broker(extra=f"cafile {certs.path('ca.crt')}\ncertfile {certs.path('server-ec.crt')}\n"
+                        f"keyfile {certs.path('server-ec.key')}\n").start()
 
 
 class Sub:
@@ -19,7 +39,7 @@ class Sub:
     subscription, so that nothing published afterwards can be missed."""
 
     def __init__(self, port, *args, wait_suback=True):
-        self.proc = subprocess.Popen([TERN, "sub", "-h", "127.0.0.1", "-p", str(port), "-d", *args],
+        self.proc = subprocess.Popen([TERN, "sub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, "-d", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.trace = b""
         if wait_suback:
@@ -48,7 +68,7 @@ class Sub:
 
 
 def tern_pub(port, *args, check=True):
-    p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(port), *args],
+    p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, *args],
                        capture_output=True, timeout=20)
     if check and p.returncode != 0:
         raise AssertionError(f"tern pub {args} failed ({p.returncode}): {p.stderr.decode()}")
@@ -58,12 +78,14 @@ def tern_pub(port, *args, check=True):
 class CliAgainstMosquitto(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.broker = Broker().start()
+        cls.broker = start_main_broker()
         cls.port = cls.broker.port
 
     @classmethod
     def tearDownClass(cls):
         cls.broker.cleanup()
+        for d in TLS_DIRS:
+            shutil.rmtree(d, ignore_errors=True)
 
     def test_every_qos_both_versions(self):
         for v in VERSIONS:
@@ -79,7 +101,7 @@ class CliAgainstMosquitto(unittest.TestCase):
         for v, mv in (("311", "mqttv311"), ("5", "mqttv5")):
             with self.subTest(version=v):
                 # stdbuf: mosquitto_sub's -d lines must not wait in a pipe buffer.
-                sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), "-V", mv,
+                sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-V", mv,
                                         "-t", "interop/a", "-q", "2", "-C", "1", "-W", "10", "-d"],
                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
                 buf = b""
@@ -96,7 +118,7 @@ class CliAgainstMosquitto(unittest.TestCase):
         for v, mv in (("311", "mqttv311"), ("5", "mqttv5")):
             with self.subTest(version=v):
                 sub = Sub(self.port, "-V", v, "-q", "2", "-t", "interop/b", "-C", "1", "-W", "10")
-                subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), "-V", mv,
+                subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-V", mv,
                                 "-t", "interop/b", "-q", "2", "-m", "from mosquitto"], check=True, timeout=10)
                 rc, out = sub.finish()
                 self.assertEqual((rc, out), (0, "from mosquitto\n"))
@@ -122,7 +144,7 @@ class CliAgainstMosquitto(unittest.TestCase):
 
     def test_lines_from_stdin(self):
         sub = Sub(self.port, "-t", "lines", "-q", "1", "-C", "3", "-W", "10")
-        p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.port), "-t", "lines", "-q", "1", "-l"],
+        p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-t", "lines", "-q", "1", "-l"],
                            input=b"one\ntwo\nthree\n", capture_output=True, timeout=20)
         self.assertEqual(p.returncode, 0, p.stderr)
         rc, out = sub.finish()
@@ -159,7 +181,8 @@ class CliAgainstMosquitto(unittest.TestCase):
         self.assertGreaterEqual(sub.trace.count(b"sending PINGREQ"), 2, sub.trace.decode())
         self.assertGreaterEqual(sub.trace.count(b"received PINGRESP"), 2, sub.trace.decode())
 
-    @unittest.skipUnless(os.environ.get("EXAMPLE_PUBLISH"), "examples not built")
+    @unittest.skipUnless(os.environ.get("EXAMPLE_PUBLISH") and not TLS,
+                         "the example program speaks plain TCP; it runs in the plain suite")
     def test_example_program_publishes(self):
         sub = Sub(self.port, "-V", "5", "-q", "1", "-t", "example/t", "-C", "1", "-W", "10")
         p = subprocess.run([os.environ["EXAMPLE_PUBLISH"], "127.0.0.1", str(self.port), "example/t", "from example"],
