@@ -6,11 +6,14 @@
  *      than W (default 100) unacknowledged, wait until all are acknowledged, disconnect.
  * e2e: the same client also subscribes (at QoS Q) to the topic it publishes on and the run
  *      ends when all N have come back; at most W are published and not yet received.
- * Prints one line: lib=X mode=M qos=Q msgs=N received=R seconds=S msgs_per_s=R
- * (seconds: from after CONNACK (and SUBACK) to the last acknowledgement / arrival). */
+ * Prints one line: lib=X mode=M qos=Q msgs=N received=R seconds=S msgs_per_s=R rss_kb=K
+ * (seconds: from after CONNACK (and SUBACK) to the last acknowledgement / arrival; rss_kb:
+ * this process's peak resident set, VmHWM. The parent's ru_maxrss for a child would count the
+ * memory of the process that forked it.) */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +82,27 @@ static double bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* VmHWM from /proc/self/status in kB, -1 if unknown. read(2) into a static buffer: no
+ * malloc, so the heap counts stay the library's own. */
+static long bench_peak_rss_kb(void)
+{
+    static char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    const char *p = strstr(buf, "VmHWM:");
+    return p ? atol(p + 6) : -1;
+}
+
 static void bench_report(const char *lib, const bench_args *a, long received, double seconds)
 {
-    printf("lib=%s mode=%s qos=%d msgs=%ld received=%ld seconds=%.6f msgs_per_s=%.1f\n", lib,
-           a->e2e ? "e2e" : "pub", a->qos, a->count, received, seconds,
-           seconds > 0 ? (double)a->count / seconds : 0.0);
+    long rss = bench_peak_rss_kb();
+    printf("lib=%s mode=%s qos=%d msgs=%ld received=%ld seconds=%.6f msgs_per_s=%.1f rss_kb=%ld\n",
+           lib, a->e2e ? "e2e" : "pub", a->qos, a->count, received, seconds,
+           seconds > 0 ? (double)a->count / seconds : 0.0, rss);
     fflush(stdout);
 }
 
