@@ -122,7 +122,7 @@ def fmt(v, digits=0):
     if v is None:
         return "-"
     if isinstance(v, float) and digits:
-        return f"{v:.{digits}f}"
+        return f"{v:.{digits}g}" if 0 < abs(v) < 0.01 else f"{v:.{digits}f}"
     return f"{v:,.0f}"
 
 
@@ -247,7 +247,7 @@ def main():
         rows.append((name, [d[l] for l in exes] + [results["ratios"][c][key] for c in cols[len(exes):]]))
     rows.append(("allocs/msg", [allocs_per_msg[l] for l in exes] + [None] * len(peers)))
     print()
-    print(f"{'':18s}" + "".join(f"{c:>16s}" for c in cols))
+    print(f"{'':18s}" + "".join(f"{c:>19s}" for c in cols))
     for name, vals in rows:
         cells = []
         for i, v in enumerate(vals):
@@ -255,7 +255,7 @@ def main():
                 cells.append(fmt(v, 3))
             else:
                 cells.append(fmt(v))
-        print(f"{name:18s}" + "".join(f"{c:>16s}" for c in cells))
+        print(f"{name:18s}" + "".join(f"{c:>19s}" for c in cells))
     print()
     for t, ok in targets.items():
         print(f"target {t}: {'met' if ok else 'MISSED'}")
