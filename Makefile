@@ -3,12 +3,15 @@
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
+#   make bench   tern against libmosquitto and Paho C (bench/results/latest.json; not in check:
+#                timings are noisy). BENCH_FLAGS=--quick for a short smoke run.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
+BENCH_FLAGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check check demo clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check check demo bench clean
 
 all: build
 
@@ -46,6 +49,9 @@ size: deps
 
 size-check: deps
 	python3 scripts/size_report.py --check
+
+bench: build
+	python3 scripts/bench.py build $(BENCH_FLAGS)
 
 check: test sanitize fuzz-smoke size-check
 	@echo "make check: all passed"

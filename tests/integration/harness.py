@@ -36,15 +36,19 @@ class Broker:
 
     extra: lines appended to the config (listeners beyond the default one, TLS settings).
     persistence: keep the session database in the broker's own directory across restarts.
+    log_type: what the broker logs ("all" for the tests; the benchmarks use "error" so that
+    logging every packet does not slow the broker down).
     """
 
-    def __init__(self, extra="", persistence=False, port=None, max_inflight=0, extra_ports=()):
+    def __init__(self, extra="", persistence=False, port=None, max_inflight=0, extra_ports=(),
+                 log_type="all"):
         self.dir = tempfile.mkdtemp(prefix="tern-broker-")
         self.port = port or free_port()
         self.extra = extra
         self.persistence = persistence
         self.max_inflight = max_inflight  # 0: unlimited (what the benchmarks want)
         self.extra_ports = list(extra_ports)  # listeners in `extra`, waited for on start
+        self.log_type = log_type
         self.proc = None
         self.log_path = os.path.join(self.dir, "mosquitto.log")
 
@@ -58,7 +62,7 @@ class Broker:
             "max_queued_messages 0",
             "set_tcp_nodelay true",
             f"log_dest file {self.log_path}",
-            "log_type all",
+            f"log_type {self.log_type}",
         ]
         if self.persistence:
             lines += ["persistence true", f"persistence_location {self.dir}/",
