@@ -3,12 +3,13 @@
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
+#   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check check demo clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage check demo clean
 
 all: build
 
@@ -47,6 +48,14 @@ size: deps
 size-check: deps
 	python3 scripts/size_report.py --check
 
+# Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
+coverage: deps
+	cmake -S . -B build-cov -DCMAKE_BUILD_TYPE=Debug -DTERN_COVERAGE=ON -DTERN_BUILD_SHARED=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-cov -j $(JOBS)
+	find build-cov -name '*.gcda' -delete
+	ctest --test-dir build-cov --output-on-failure -j $(JOBS)
+	python3 scripts/coverage.py build-cov coverage
+
 check: test sanitize fuzz-smoke size-check
 	@echo "make check: all passed"
 
@@ -54,4 +63,4 @@ demo: build
 	scripts/demo.sh build
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov coverage
