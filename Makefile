@@ -4,12 +4,14 @@
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
+#   make memcheck  unit tests and CLI integration tests under valgrind (MEMCHECK_RESTART=1: the
+#                  broker-restart flows too)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage check demo clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo clean
 
 all: build
 
@@ -55,6 +57,9 @@ coverage: deps
 	find build-cov -name '*.gcda' -delete
 	ctest --test-dir build-cov --output-on-failure -j $(JOBS)
 	python3 scripts/coverage.py build-cov coverage
+
+memcheck: build
+	scripts/memcheck.sh build $(if $(MEMCHECK_RESTART),--restart)
 
 check: test sanitize fuzz-smoke size-check
 	@echo "make check: all passed"
