@@ -55,8 +55,10 @@ coverage: deps
 	cmake -S . -B build-cov -DCMAKE_BUILD_TYPE=Debug -DTERN_COVERAGE=ON -DTERN_BUILD_SHARED=OFF $(CMAKE_FLAGS) >/dev/null
 	cmake --build build-cov -j $(JOBS)
 	find build-cov -name '*.gcda' -delete
-	ctest --test-dir build-cov --output-on-failure -j $(JOBS)
-	python3 scripts/coverage.py build-cov coverage
+	@status=0; ctest --test-dir build-cov --output-on-failure -j $(JOBS) || status=$$?; \
+	  python3 scripts/coverage.py build-cov coverage || status=1; \
+	  if [ $$status -ne 0 ]; then echo "make coverage: a test failed (figures above include what ran)"; fi; \
+	  exit $$status
 
 memcheck: build
 	scripts/memcheck.sh build $(if $(MEMCHECK_RESTART),--restart)

@@ -589,6 +589,41 @@ static void subscribe_results_and_routes(void **state)
     })
 }
 
+static void unsubscribe_sends_filters_and_reports_the_unsuback(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription subs[2] = {{{(const uint8_t *)"a/#", 3}, 0}, {{(const uint8_t *)"b", 1}, 0}};
+        uint16_t id = 0;
+        assert_int_equal(tern_client_unsubscribe(&fx.client, subs, 2, NULL, &id), TERN_OK);
+        assert_int_not_equal(id, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_UNSUBSCRIBE, &len);
+        tern_subscription got[2];
+        tern_subscribe s = {got, NULL, 0, 2, 0};
+        assert_int_equal(tern_codec_decode_unsubscribe(pkt, len, v, &s), TERN_OK);
+        assert_int_equal(s.count, 2);
+        assert_int_equal(s.packet_id, id);
+        assert_int_equal(got[0].filter.len, 3);
+        assert_memory_equal(got[0].filter.data, "a/#", 3);
+        uint8_t codes[2] = {0, 0x11};
+        tern_suback ack = {codes, NULL, 2, id};
+        uint8_t buf[16];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_unsuback(&ack, v, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.subacks, 1);
+        /* An empty filter is refused before anything is sent. */
+        tern_subscription empty = {{(const uint8_t *)"", 0}, 0};
+        assert_int_equal(tern_client_unsubscribe(&fx.client, &empty, 1, NULL, &id), TERN_ERR_TOPIC_EMPTY);
+        const uint8_t *rest;
+        assert_int_equal(peer_next(&fx.peer, &rest, &len), 0);
+    })
+}
+
 static void feed_aliased(const char *topic, uint16_t alias)
 {
     tern_props props;
@@ -867,6 +902,7 @@ int main(void)
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
         cmocka_unit_test(server_disconnect_surfaces_its_reason),
         cmocka_unit_test(subscribe_results_and_routes),
+        cmocka_unit_test(unsubscribe_sends_filters_and_reports_the_unsuback),
         cmocka_unit_test(inbound_topic_aliases),
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
