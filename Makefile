@@ -1,11 +1,10 @@
 # The two commands of the README, and the longer jobs.
-#   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke)
+#   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke, valgrind)
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
-#   make memcheck  unit tests and CLI integration tests under valgrind (MEMCHECK_RESTART=1: the
-#                  broker-restart flows too)
+#   make memcheck  unit tests and CLI integration tests under valgrind
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
@@ -61,9 +60,9 @@ coverage: deps
 	  exit $$status
 
 memcheck: build
-	scripts/memcheck.sh build $(if $(MEMCHECK_RESTART),--restart)
+	scripts/memcheck.sh build
 
-check: test sanitize fuzz-smoke size-check
+check: test sanitize fuzz-smoke size-check memcheck
 	@echo "make check: all passed"
 
 demo: build

@@ -4,7 +4,9 @@
 # writes, uses of uninitialised values, bad frees, and definite or indirect leaks.
 #
 # usage: scripts/memcheck.sh BUILD_DIR [--restart]
-#   --restart  also the broker-restart flows (tests/integration/test_restart.py, flow_check)
+#   --restart  also the broker-restart flows (tests/integration/test_restart.py, flow_check).
+#              Not part of make memcheck: under valgrind these flows do not pass yet (their
+#              broker restarts every 0.4 s outpace the slowed clients; no valgrind error was seen).
 #
 # Each valgrind process writes its own log under BUILD_DIR/memcheck; any non-empty log is a
 # failure, so errors in processes whose exit status the tests do not look at (a client killed
