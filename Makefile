@@ -1,17 +1,19 @@
 # The two commands of the README, and the longer jobs.
-#   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke)
+#   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke, valgrind)
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
 #   make bench   tern against libmosquitto and Paho C (bench/results/latest.json; not in check:
 #                timings are noisy). BENCH_FLAGS=--quick for a short smoke run.
+#   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
+#   make memcheck  unit tests and CLI integration tests under valgrind
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check check demo bench clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench clean
 
 all: build
 
@@ -53,11 +55,24 @@ size-check: deps
 bench: build
 	python3 scripts/bench.py build $(BENCH_FLAGS)
 
-check: test sanitize fuzz-smoke size-check
+# Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
+coverage: deps
+	cmake -S . -B build-cov -DCMAKE_BUILD_TYPE=Debug -DTERN_COVERAGE=ON -DTERN_BUILD_SHARED=OFF $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-cov -j $(JOBS)
+	find build-cov -name '*.gcda' -delete
+	@status=0; ctest --test-dir build-cov --output-on-failure -j $(JOBS) || status=$$?; \
+	  python3 scripts/coverage.py build-cov coverage || status=1; \
+	  if [ $$status -ne 0 ]; then echo "make coverage: a test failed (figures above include what ran)"; fi; \
+	  exit $$status
+
+memcheck: build
+	scripts/memcheck.sh build
+
+check: test sanitize fuzz-smoke size-check memcheck
 	@echo "make check: all passed"
 
 demo: build
 	scripts/demo.sh build
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov coverage

@@ -3,7 +3,7 @@
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libwolfssl-dev
-          mosquitto mosquitto-clients python3 valgrind openssl libmosquitto-dev libpaho-mqtt-dev
+          mosquitto mosquitto-clients python3 valgrind gcovr openssl libmosquitto-dev libpaho-mqtt-dev
           gcc-arm-none-eabi libnewlib-arm-none-eabi)
 missing=()
 for p in "${packages[@]}"; do

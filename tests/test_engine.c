@@ -311,6 +311,152 @@ static void lost_session_reports_each_dropped_message(void **state)
     })
 }
 
+/* What on_store saw last, per slot: the persisted copy an application would keep. */
+static uint8_t stored[SLOTS][128];
+static uint32_t stored_len[SLOTS];
+
+static void on_store(tern_client *c, const tern_inflight *slot, void *user)
+{
+    (void)c, (void)user;
+    size_t i = (size_t)(slot - fx.slots);
+    assert_true(i < SLOTS);
+    stored_len[i] = slot->len;
+    memcpy(stored[i], slot->packet, slot->len);
+}
+
+/* Reboot: the packets saved through on_store, put back with tern_client_restore into a fresh
+ * client, are re-sent when the broker resumes the session, and their flows complete. */
+static void restored_packets_resent_after_reboot(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        memset(stored_len, 0, sizeof stored_len);
+        fx.cfg.cb.on_store = on_store;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a"), b = message(2, "b");
+        uint16_t ida = 0, idb = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, idb);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREL, &len);
+        uint8_t saved[SLOTS][128];
+        uint32_t saved_len[SLOTS];
+        memcpy(saved, stored, sizeof saved);
+        memcpy(saved_len, stored_len, sizeof saved_len);
+        assert_int_equal(saved[0][0] >> 4, TERN_PUBLISH);
+        assert_int_equal(saved[1][0] >> 4, TERN_PUBREL);
+
+        setup(mode, v); /* the reboot */
+        fx.opts.clean_start = 0;
+        for (int i = 0; i < SLOTS; i++)
+            if (saved_len[i]) assert_int_equal(tern_client_restore(&fx.client, saved[i], saved_len[i]), TERN_OK);
+        assert_int_equal(tern_client_inflight(&fx.client), 2);
+        connect_ok(v, 1);
+        int dup = 0;
+        assert_int_equal(sent_publish_id(&dup), ida);
+        assert_int_equal(dup, 1);
+        const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+        assert_int_equal(len, 4);
+        assert_int_equal((rel[2] << 8) | rel[3], idb);
+        /* New messages never take a restored id. */
+        tern_publish c = message(1, "c");
+        uint16_t idc = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &c, &idc), TERN_OK);
+        assert_int_not_equal(idc, ida);
+        assert_int_not_equal(idc, idb);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, ida);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, idb);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, idc);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 3);
+        for (int i = 0; i < 3; i++) assert_int_equal(fx.done_status[i], TERN_OK);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+    })
+}
+
+static void restore_refuses_what_it_cannot_hold(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x01};
+    static const uint8_t qos0[] = {0x30, 0x05, 0x00, 0x03, 'a', '/', 'b'};
+    static const uint8_t qos3[] = {0x36, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01};
+    static const uint8_t cut[] = {0x32, 0x03, 0x00, 0x05, 'a'};        /* topic runs past the end */
+    static const uint8_t no_id[] = {0x62, 0x01, 0x00};                 /* PUBREL without its id */
+    static const uint8_t longer[] = {0x32, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01, 0x00};
+    static const uint8_t bad_header[] = {0x32, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    assert_int_equal(tern_client_restore(&fx.client, puback, sizeof puback), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_restore(&fx.client, qos0, sizeof qos0), TERN_ERR_QOS);
+    assert_int_equal(tern_client_restore(&fx.client, qos3, sizeof qos3), TERN_ERR_QOS);
+    assert_int_equal(tern_client_restore(&fx.client, cut, sizeof cut), TERN_ERR_REMAINING_LENGTH);
+    assert_int_equal(tern_client_restore(&fx.client, no_id, sizeof no_id), TERN_ERR_REMAINING_LENGTH);
+    assert_int_equal(tern_client_restore(&fx.client, longer, sizeof longer), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_restore(&fx.client, bad_header, sizeof bad_header), TERN_ERR_VARINT);
+    uint8_t big[3 + 5 + 200] = {0x32, 0xCD, 0x01, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x09};
+    assert_int_equal(tern_client_restore(&fx.client, big, sizeof big), TERN_ERR_BUFFER_TOO_SMALL);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+    /* Every slot taken: busy. */
+    uint8_t pub[] = {0x32, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01};
+    for (uint8_t id = 1; id <= SLOTS; id++) {
+        pub[8] = id;
+        assert_int_equal(tern_client_restore(&fx.client, pub, sizeof pub), TERN_OK);
+    }
+    assert_int_equal(tern_client_inflight(&fx.client), SLOTS);
+    assert_int_equal(tern_client_restore(&fx.client, pub, sizeof pub), TERN_ERR_BUSY);
+    /* Only before connecting. */
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    connect_ok(TERN_MQTT_311, 0);
+    static const uint8_t pubrel[] = {0x62, 0x02, 0x00, 0x07};
+    assert_int_equal(tern_client_restore(&fx.client, pubrel, sizeof pubrel), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+}
+
+/* The broker's answers to our QoS 1/2 flows that are not plain success. */
+static void refused_and_unknown_acks(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        size_t len;
+        /* A PUBREC for an id not in flight (a duplicate): answered with PUBREL all the same. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, 42);
+        peer_pump(&fx.peer, &fx.client);
+        const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+        tern_ack ack;
+        tern_props props;
+        memset(&ack, 0, sizeof ack);
+        ack.props = &props;
+        assert_int_equal(tern_codec_decode_ack(rel, len, v, &ack), TERN_OK);
+        assert_int_equal(ack.packet_id, 42);
+        assert_int_equal(ack.reason_code, v == TERN_MQTT_5 ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
+        assert_int_equal(fx.done, 0);
+        if (v == TERN_MQTT_5) {
+            /* MQTT 5: a reason >= 0x80 in PUBACK or PUBREC refuses the message. */
+            tern_publish a = message(1, "a"), b = message(2, "b");
+            uint16_t ida = 0, idb = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+            assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            uint8_t refused_puback[] = {0x40, 0x03, (uint8_t)(ida >> 8), (uint8_t)ida, 0x87};
+            uint8_t refused_pubrec[] = {0x50, 0x03, (uint8_t)(idb >> 8), (uint8_t)idb, 0x80};
+            peer_feed(&fx.peer, refused_puback, sizeof refused_puback);
+            peer_feed(&fx.peer, refused_pubrec, sizeof refused_pubrec);
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(fx.done, 2);
+            assert_int_equal(fx.done_ids[0], ida);
+            assert_int_equal(fx.done_status[0], TERN_ERR_MESSAGE_REFUSED);
+            assert_int_equal(fx.done_ids[1], idb);
+            assert_int_equal(fx.done_status[1], TERN_ERR_MESSAGE_REFUSED);
+            assert_int_equal(tern_client_inflight(&fx.client), 0);
+            const uint8_t *pkt;
+            while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBREL);
+        }
+    })
+}
+
 static void keepalive_pings_then_declares_dead(void **state)
 {
     (void)state;
@@ -440,6 +586,41 @@ static void subscribe_results_and_routes(void **state)
         assert_int_equal(fx.subacks, 1);
         assert_int_equal(routed, 1);     /* the matching route */
         assert_int_equal(fx.messages, 1); /* the default callback */
+    })
+}
+
+static void unsubscribe_sends_filters_and_reports_the_unsuback(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription subs[2] = {{{(const uint8_t *)"a/#", 3}, 0}, {{(const uint8_t *)"b", 1}, 0}};
+        uint16_t id = 0;
+        assert_int_equal(tern_client_unsubscribe(&fx.client, subs, 2, NULL, &id), TERN_OK);
+        assert_int_not_equal(id, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_UNSUBSCRIBE, &len);
+        tern_subscription got[2];
+        tern_subscribe s = {got, NULL, 0, 2, 0};
+        assert_int_equal(tern_codec_decode_unsubscribe(pkt, len, v, &s), TERN_OK);
+        assert_int_equal(s.count, 2);
+        assert_int_equal(s.packet_id, id);
+        assert_int_equal(got[0].filter.len, 3);
+        assert_memory_equal(got[0].filter.data, "a/#", 3);
+        uint8_t codes[2] = {0, 0x11};
+        tern_suback ack = {codes, NULL, 2, id};
+        uint8_t buf[16];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_unsuback(&ack, v, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.subacks, 1);
+        /* An empty filter is refused before anything is sent. */
+        tern_subscription empty = {{(const uint8_t *)"", 0}, 0};
+        assert_int_equal(tern_client_unsubscribe(&fx.client, &empty, 1, NULL, &id), TERN_ERR_TOPIC_EMPTY);
+        const uint8_t *rest;
+        assert_int_equal(peer_next(&fx.peer, &rest, &len), 0);
     })
 }
 
@@ -721,6 +902,7 @@ int main(void)
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
         cmocka_unit_test(server_disconnect_surfaces_its_reason),
         cmocka_unit_test(subscribe_results_and_routes),
+        cmocka_unit_test(unsubscribe_sends_filters_and_reports_the_unsuback),
         cmocka_unit_test(inbound_topic_aliases),
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
@@ -728,6 +910,9 @@ int main(void)
         cmocka_unit_test(large_message_delivered_in_pieces_then_acked),
         cmocka_unit_test(connection_lost_mid_message_says_cut),
         cmocka_unit_test(outgoing_topic_aliases_for_qos0),
+        cmocka_unit_test(restored_packets_resent_after_reboot),
+        cmocka_unit_test(restore_refuses_what_it_cannot_hold),
+        cmocka_unit_test(refused_and_unknown_acks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

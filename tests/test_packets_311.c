@@ -134,6 +134,12 @@ static void connect_decoder_rejections(void **state)
     static const uint8_t nul_user[] = {0x10, 0x0F, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x82,
                                        0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00};
     pv_check_decode_fails(PK_CONNECT, V3, nul_user, sizeof nul_user, TERN_ERR_UTF8_NULL);
+
+    /* A remaining length that ends inside the protocol name, or right before the level. */
+    static const uint8_t in_name[] = {0x10, 0x04, 0x00, 0x04, 'M', 'Q'};
+    pv_check_decode_fails(PK_CONNECT, V3, in_name, sizeof in_name, TERN_ERR_REMAINING_LENGTH);
+    static const uint8_t no_level[] = {0x10, 0x06, 0x00, 0x04, 'M', 'Q', 'T', 'T'};
+    pv_check_decode_fails(PK_CONNECT, V3, no_level, sizeof no_level, TERN_ERR_REMAINING_LENGTH);
 }
 
 static void connect_encoder_rejections(void **state)
@@ -181,6 +187,13 @@ static void connect_encoder_rejections(void **state)
     p = connect_ce_fields();
     p.will_payload = (tern_bytes){big, 65536};
     pv_check_encode_fails(PK_CONNECT, &p, V3, TERN_ERR_STRING_TOO_LONG);
+    p = connect_ce_fields();
+    p.will_topic = (tern_bytes){big, 65536};
+    pv_check_encode_fails(PK_CONNECT, &p, V3, TERN_ERR_STRING_TOO_LONG);
+    p = connect_ce_fields();
+    p.username = (tern_bytes){big, 65536};
+    pv_check_encode_fails(PK_CONNECT, &p, V3, TERN_ERR_STRING_TOO_LONG);
+    p = connect_ce_fields();
     p.will_payload = (tern_bytes){big, 65535}; /* the longest that fits */
     size_t size = 0;
     assert_int_equal(tern_codec_size_connect(&p, &size), TERN_OK);
@@ -372,6 +385,49 @@ static void publish_size_limits(void **state)
     pv_check_encode_fails(PK_PUBLISH, &p, V3, TERN_ERR_PACKET_TOO_LARGE);
 }
 
+/* decode_publish_head: the head of a PUBLISH that may run past the span. */
+static void publish_head_of_a_partial_packet(void **state)
+{
+    (void)state;
+    tern_publish d = {0}; /* props: NULL, not decoded (3.1.1 has none) */
+    uint32_t total = 0;
+    /* The whole packet: the payload is all there. */
+    assert_int_equal(tern_codec_decode_publish_head(publish_qos1, sizeof publish_qos1, V3, &d,
+                                                    &total),
+                     TERN_OK);
+    assert_bytes(d.topic, "a/b");
+    assert_int_equal(d.packet_id, 10);
+    assert_int_equal(total, 2);
+    assert_int_equal(d.payload.len, 2);
+    assert_ptr_equal(d.payload.data, publish_qos1 + 9);
+    /* One payload byte in the span: the part there, and the full length. */
+    total = 0;
+    assert_int_equal(tern_codec_decode_publish_head(publish_qos1, 10, V3, &d, &total), TERN_OK);
+    assert_int_equal(total, 2);
+    assert_int_equal(d.payload.len, 1);
+    /* The span ends before the payload starts (inside the packet id, the topic, the header). */
+    for (size_t len = 0; len < 9; len++)
+        assert_int_equal(tern_codec_decode_publish_head(publish_qos1, len, V3, &d, &total),
+                         TERN_NEED_MORE);
+    /* Not a PUBLISH; a broken fixed header. */
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x0A};
+    assert_int_equal(tern_codec_decode_publish_head(puback, sizeof puback, V3, &d, &total),
+                     TERN_ERR_PACKET_TYPE);
+    static const uint8_t bad_varint[] = {0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01};
+    assert_int_equal(
+        tern_codec_decode_publish_head(bad_varint, sizeof bad_varint, V3, &d, &total),
+        TERN_ERR_VARINT);
+    /* A whole packet whose remaining length ends inside the head is malformed, not short. */
+    static const uint8_t no_pid[] = {0x32, 0x05, 0x00, 0x03, 'a', '/', 'b'};
+    assert_int_equal(tern_codec_decode_publish_head(no_pid, sizeof no_pid, V3, &d, &total),
+                     TERN_ERR_REMAINING_LENGTH);
+    /* The head's rules still hold. */
+    static const uint8_t plus[] = {0x30, 0x05, 0x00, 0x03, 'a', '/', '+', 'x'};
+    assert_int_equal(tern_codec_decode_publish_head(plus, 4, V3, &d, &total), TERN_NEED_MORE);
+    assert_int_equal(tern_codec_decode_publish_head(plus, 7, V3, &d, &total),
+                     TERN_ERR_TOPIC_WILDCARD);
+}
+
 /* ------------------------------------------------------------ PUBACK, PUBREC, PUBREL, PUBCOMP */
 
 static void ack_vectors(void **state)
@@ -527,6 +583,30 @@ static void subscribe_rejections(void **state)
     p = (tern_subscribe){.entries = spec_filters, .count = 2, .packet_id = 0};
     pv_check_encode_fails(PK_SUBSCRIBE, &p, V3, TERN_ERR_PACKET_ID);
     pv_check_encode_fails(PK_UNSUBSCRIBE, &p, V3, TERN_ERR_PACKET_ID);
+}
+
+static void subscribe_size_limits(void **state)
+{
+    (void)state;
+    static uint8_t big[65536];
+    memset(big, 'x', sizeof big);
+    tern_subscription e = {{big, 65536}, 0};
+    tern_subscribe p = {.entries = &e, .count = 1, .packet_id = 10};
+    pv_check_encode_fails(PK_SUBSCRIBE, &p, V3, TERN_ERR_STRING_TOO_LONG);
+    pv_check_encode_fails(PK_UNSUBSCRIBE, &p, V3, TERN_ERR_STRING_TOO_LONG);
+    /* 4096 filters of 65535 bytes: past the largest remaining length (268,435,455). */
+    enum { N = 4096 };
+    tern_subscription *many = malloc(N * sizeof *many);
+    assert_non_null(many);
+    for (size_t i = 0; i < N; i++) many[i] = (tern_subscription){{big, 65535}, 0};
+    p = (tern_subscribe){.entries = many, .count = N, .packet_id = 10};
+    size_t size = 0;
+    assert_int_equal(tern_codec_size_subscribe(&p, V3, &size), TERN_ERR_PACKET_TOO_LARGE);
+    assert_int_equal(tern_codec_size_unsubscribe(&p, V3, &size), TERN_ERR_PACKET_TOO_LARGE);
+    p.count = N - 1; /* 2 + 4095 * (2 + 65535 + 1) fits */
+    assert_int_equal(tern_codec_size_subscribe(&p, V3, &size), TERN_OK);
+    assert_int_equal(size, 1 + 4 + 2 + (size_t)4095 * (2 + 65535 + 1));
+    free(many);
 }
 
 static void unsubscribe_rejections(void **state)
@@ -730,6 +810,21 @@ static void unknown_versions_are_refused_everywhere(void **state)
                           TERN_ERR_PROTOCOL_VERSION);
     pv_check_decode_fails(PK_SUBACK, bad, suback_spec, sizeof suback_spec,
                           TERN_ERR_PROTOCOL_VERSION);
+    static const uint8_t puback[] = {0x40, 0x02, 0x00, 0x0A};
+    static const uint8_t connack_ok[] = {0x20, 0x02, 0x00, 0x00};
+    static const uint8_t disconnect_pkt[] = {0xE0, 0x00};
+    pv_check_decode_fails(PK_ACK, bad, puback, sizeof puback, TERN_ERR_PROTOCOL_VERSION);
+    pv_check_decode_fails(PK_CONNACK, bad, connack_ok, sizeof connack_ok,
+                          TERN_ERR_PROTOCOL_VERSION);
+    pv_check_decode_fails(PK_DISCONNECT, bad, disconnect_pkt, sizeof disconnect_pkt,
+                          TERN_ERR_PROTOCOL_VERSION);
+    pv_check_decode_fails(PK_SUBSCRIBE, bad, subscribe_spec, sizeof subscribe_spec,
+                          TERN_ERR_PROTOCOL_VERSION);
+    tern_publish head = {0};
+    uint32_t total = 0;
+    assert_int_equal(tern_codec_decode_publish_head(publish_qos1, sizeof publish_qos1, bad, &head,
+                                                    &total),
+                     TERN_ERR_PROTOCOL_VERSION);
 }
 
 #if !TERN_CFG_MQTT5
@@ -765,12 +860,14 @@ int main(void)
         cmocka_unit_test(publish_with_two_byte_remaining_length),
         cmocka_unit_test(publish_rejections),
         cmocka_unit_test(publish_size_limits),
+        cmocka_unit_test(publish_head_of_a_partial_packet),
         cmocka_unit_test(ack_vectors),
         cmocka_unit_test(ack_rejections),
         cmocka_unit_test(subscribe_spec_example),
         cmocka_unit_test(subscribe_stores_up_to_capacity_and_counts_all),
         cmocka_unit_test(unsubscribe_spec_example),
         cmocka_unit_test(subscribe_rejections),
+        cmocka_unit_test(subscribe_size_limits),
         cmocka_unit_test(unsubscribe_rejections),
         cmocka_unit_test(suback_spec_example),
         cmocka_unit_test(suback_rejections),

@@ -524,6 +524,12 @@ static void subscribe_rejections(void **state)
     subscribe_entry_with(0x04, STR("$share/g/a"), TERN_ERR_SUB_OPTIONS); /* [MQTT-3.8.3-4] */
     subscribe_entry_with(0x00, STR("$share//a"), TERN_ERR_SHARED_FILTER);
     subscribe_entry_with(0x00, STR("a/#/b"), TERN_ERR_FILTER_WILDCARD);
+    /* No Local is refused on shared filters only: "$shares/" is not "$share/". */
+    tern_subscription not_shared = {STR("$shares/g/a"), 0x04};
+    tern_subscribe ns = {.entries = &not_shared, .count = 1, .packet_id = 10};
+    size_t ns_size = 0;
+    assert_int_equal(tern_codec_size_subscribe(&ns, V5, &ns_size), TERN_OK);
+    assert_int_equal(ns_size, 2 + 2 + 1 + 2 + 11 + 1);
 
     static const uint8_t id0[] = {0x82, 0x09, 0x00, 0x0A, 0x02, 0x0B, 0x00,
                                   0x00, 0x01, 'a', 0x00};

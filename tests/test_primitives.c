@@ -102,6 +102,8 @@ static void every_status_has_a_string_and_a_name(void **state)
     }
     assert_string_equal(tern_status_name(TERN_ERR_BUSY), "TERN_ERR_BUSY");
     assert_string_equal(tern_status_str((tern_status)9999), "unknown status");
+    assert_string_equal(tern_status_name((tern_status)9999), "TERN_STATUS_UNKNOWN");
+    assert_string_equal(tern_status_name(TERN_STATUS_COUNT), "TERN_STATUS_UNKNOWN");
     assert_string_equal(tern_packet_name(TERN_PUBLISH), "PUBLISH");
     assert_string_equal(tern_packet_name(99), "?");
 }

@@ -487,6 +487,8 @@ static void decode_overwrites_stale_output_and_checks_arguments(void **state)
     assert_int_equal(tern_props_decode(block, 3, TERN_PUBLISH, NULL, &used), TERN_ERR_PROP_LENGTH);
     assert_int_equal(tern_props_decode(good, sizeof good, 16, &out, &used), TERN_ERR_INVALID_ARG);
     assert_int_equal(tern_props_decode(NULL, 4, TERN_PUBLISH, &out, &used), TERN_ERR_INVALID_ARG);
+    /* An empty span has not even the block's length byte. */
+    assert_int_equal(tern_props_decode(NULL, 0, TERN_PUBLISH, &out, &used), TERN_ERR_PROP_LENGTH);
 }
 
 /* ---------------------------------------------------------------- encode rejections */

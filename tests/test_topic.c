@@ -155,6 +155,9 @@ static void plain_filters_match_only_the_same_topic(void **state)
     assert_true(matches("a/b", "a/b"));
     assert_false(matches("a/b", "a/b/"));
     assert_false(matches("a/b/", "a/b"));
+    assert_false(matches("a/bc", "a/"));  /* topic used up, two filter bytes left */
+    assert_false(matches("a", ""));
+    assert_false(matches("+", ""));
     assert_false(matches("a/b", "a/c"));
     assert_false(matches("a/b", "A/b"));
     assert_false(matches("ab", "a"));

@@ -97,10 +97,13 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len)
 {
     tern_header h;
-    if (!c->opts && c->state != TERN_STATE_IDLE) return TERN_ERR_INVALID_ARG;
+    /* Before connecting only. */
+    if (c->state != TERN_STATE_IDLE) return TERN_ERR_INVALID_ARG;
     tern_status st = tern_codec_decode_header(packet, len, &h);
     if (st != TERN_OK) return st;
-    if (h.header_len + 4u > len) return TERN_ERR_REMAINING_LENGTH;
+    /* Room for the 2 bytes read next: a PUBLISH's topic length, a PUBREL's packet id (a
+     * PUBREL is 4 bytes in all). */
+    if (h.header_len + 2u > len) return TERN_ERR_REMAINING_LENGTH;
     if (h.header_len + h.remaining != len || (h.type != TERN_PUBLISH && h.type != TERN_PUBREL))
         return TERN_ERR_INVALID_ARG;
     uint8_t qos = (uint8_t)((h.flags >> 1) & 3u);

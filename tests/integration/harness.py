@@ -3,6 +3,7 @@
 Standard library only, so it runs on any machine with python3 and mosquitto.
 """
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -11,6 +12,22 @@ import tempfile
 import time
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+# TERN_WRAPPER: a command put in front of every program of ours that the tests start (make
+# memcheck sets it to valgrind). The wrapped programs run many times slower, so every time
+# limit of the tests is multiplied by TERN_TIMEOUT_SCALE (default 10 with a wrapper, else 1).
+WRAPPER = shlex.split(os.environ.get("TERN_WRAPPER", ""))
+TIMEOUT_SCALE = float(os.environ.get("TERN_TIMEOUT_SCALE") or (10 if WRAPPER else 1))
+
+
+def wrapped(argv):
+    """argv with TERN_WRAPPER in front (unchanged without one)."""
+    return WRAPPER + list(argv)
+
+
+def scaled(seconds):
+    """A time limit of the tests, stretched for a wrapper."""
+    return seconds * TIMEOUT_SCALE
 
 
 def free_port():

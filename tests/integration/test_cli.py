@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker  # noqa: E402
+from harness import Broker, scaled, wrapped  # noqa: E402
 
 TERN = os.environ.get("TERN_BIN", "tern")
 VERSIONS = ("311", "5")
@@ -39,14 +39,14 @@ class Sub:
     subscription, so that nothing published afterwards can be missed."""
 
     def __init__(self, port, *args, wait_suback=True):
-        self.proc = subprocess.Popen([TERN, "sub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, "-d", *args],
+        self.proc = subprocess.Popen(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, "-d", *args]),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.trace = b""
         if wait_suback:
             self.wait_for(b"received SUBACK")
 
     def wait_for(self, needle, timeout=10):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while needle not in self.trace:
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None and not self._read(0):
@@ -62,14 +62,14 @@ class Sub:
         return bool(chunk)
 
     def finish(self, timeout=15):
-        out, err = self.proc.communicate(timeout=timeout)
+        out, err = self.proc.communicate(timeout=scaled(timeout))
         self.trace += err
         return self.proc.returncode, out.decode()
 
 
 def tern_pub(port, *args, check=True):
-    p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, *args],
-                       capture_output=True, timeout=20)
+    p = subprocess.run(wrapped([TERN, "pub", "-h", "127.0.0.1", "-p", str(port), *TLS_ARGS, *args]),
+                       capture_output=True, timeout=scaled(20))
     if check and p.returncode != 0:
         raise AssertionError(f"tern pub {args} failed ({p.returncode}): {p.stderr.decode()}")
     return p
@@ -110,7 +110,7 @@ class CliAgainstMosquitto(unittest.TestCase):
                     self.assertTrue(line, buf)
                     buf += line
                 tern_pub(self.port, "-V", v, "-q", "2", "-t", "interop/a", "-m", "from tern")
-                out, _ = sub.communicate(timeout=15)
+                out, _ = sub.communicate(timeout=scaled(15))
                 self.assertEqual(sub.returncode, 0)
                 self.assertIn(b"from tern", out)
 
@@ -119,7 +119,8 @@ class CliAgainstMosquitto(unittest.TestCase):
             with self.subTest(version=v):
                 sub = Sub(self.port, "-V", v, "-q", "2", "-t", "interop/b", "-C", "1", "-W", "10")
                 subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-V", mv,
-                                "-t", "interop/b", "-q", "2", "-m", "from mosquitto"], check=True, timeout=10)
+                                "-t", "interop/b", "-q", "2", "-m", "from mosquitto"], check=True,
+                               timeout=scaled(10))
                 rc, out = sub.finish()
                 self.assertEqual((rc, out), (0, "from mosquitto\n"))
 
@@ -131,7 +132,7 @@ class CliAgainstMosquitto(unittest.TestCase):
         sub = Sub(self.port, "-t", "bin/#", "-q", "1", "-C", "2", "-W", "10", "-N")
         tern_pub(self.port, "-q", "1", "-t", "bin/file", "-f", path)
         tern_pub(self.port, "-q", "1", "-t", "bin/null", "-n")
-        out = sub.proc.communicate(timeout=15)[0]
+        out = sub.proc.communicate(timeout=scaled(15))[0]
         self.assertEqual((sub.proc.returncode, out), (0, blob))
 
     def test_retained_message(self):
@@ -144,8 +145,8 @@ class CliAgainstMosquitto(unittest.TestCase):
 
     def test_lines_from_stdin(self):
         sub = Sub(self.port, "-t", "lines", "-q", "1", "-C", "3", "-W", "10")
-        p = subprocess.run([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-t", "lines", "-q", "1", "-l"],
-                           input=b"one\ntwo\nthree\n", capture_output=True, timeout=20)
+        p = subprocess.run(wrapped([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.port), *TLS_ARGS, "-t", "lines", "-q", "1", "-l"]),
+                           input=b"one\ntwo\nthree\n", capture_output=True, timeout=scaled(20))
         self.assertEqual(p.returncode, 0, p.stderr)
         rc, out = sub.finish()
         self.assertEqual((rc, out), (0, "one\ntwo\nthree\n"))
@@ -185,8 +186,8 @@ class CliAgainstMosquitto(unittest.TestCase):
                          "the example program speaks plain TCP; it runs in the plain suite")
     def test_example_program_publishes(self):
         sub = Sub(self.port, "-V", "5", "-q", "1", "-t", "example/t", "-C", "1", "-W", "10")
-        p = subprocess.run([os.environ["EXAMPLE_PUBLISH"], "127.0.0.1", str(self.port), "example/t", "from example"],
-                           capture_output=True, timeout=20)
+        p = subprocess.run(wrapped([os.environ["EXAMPLE_PUBLISH"], "127.0.0.1", str(self.port), "example/t",
+                                    "from example"]), capture_output=True, timeout=scaled(20))
         self.assertEqual((p.returncode, p.stdout), (0, b"published and acknowledged\n"), p.stderr)
         self.assertEqual(sub.finish(), (0, "from example\n"))
 

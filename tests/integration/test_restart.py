@@ -8,7 +8,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker  # noqa: E402
+from harness import Broker, scaled, wrapped  # noqa: E402
 
 FLOW_CHECK = os.environ.get("FLOW_CHECK", "flow_check")
 COUNT = 3000
@@ -22,14 +22,16 @@ class BrokerRestartMidStream(unittest.TestCase):
         broker = Broker(persistence=True, max_inflight=20).start()
         try:
             name = f"restart-v{version}-q{qos}-{os.getpid()}"
-            proc = subprocess.Popen([FLOW_CHECK, str(broker.port), str(qos), str(COUNT), str(version), name, "60"],
+            limit = str(int(scaled(60)))
+            proc = subprocess.Popen(wrapped([FLOW_CHECK, str(broker.port), str(qos), str(COUNT), str(version), name,
+                                             limit]),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             restarts = 0
             while proc.poll() is None and restarts < RESTARTS:
                 time.sleep(0.4)
                 broker.restart()  # SIGTERM: mosquitto saves its sessions on the way down
                 restarts += 1
-            out, err = proc.communicate(timeout=120)
+            out, err = proc.communicate(timeout=scaled(120))
             report = out.decode().strip()
             self.assertEqual(proc.returncode, 0, f"{report} {err.decode()}")
             fields = report.split()
