@@ -165,7 +165,10 @@ struct tern_client {
     uint16_t next_id, keep_alive, peer_receive_max, unacked, qos2_evict;
     uint16_t chunk_head;         /* its head, kept at the start of rx */
     uint16_t peer_topic_alias_max;
+    uint16_t slot_hint;          /* where the next slot searches start: slots fill and drain */
+    uint16_t ack_hint;           /*   in order, so the slot wanted is usually the one there */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
+    uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
     tern_status last_error;
 };
 

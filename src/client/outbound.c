@@ -6,10 +6,16 @@
 
 uint16_t tern_next_packet_id(tern_client *c)
 {
-    /* Skip ids still in flight: an id is never reused before its flow completes. */
+    /* Skip ids still in flight: an id is never reused before its flow completes. Ids are
+     * handed out in order, so a clash is possible only once they have gone round (or were
+     * restored): until then the scan of the slots is skipped. */
     for (;;) {
         uint16_t id = c->next_id++;
-        if (c->next_id == 0) c->next_id = 1;
+        if (c->next_id == 0) {
+            c->next_id = 1;
+            c->ids_wrapped = 1;
+        }
+        if (!c->ids_wrapped) return id;
         int used = 0;
         for (uint16_t i = 0; i < c->cfg->inflight_count && !used; i++)
             used = c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].packet_id == id;
@@ -17,11 +23,24 @@ uint16_t tern_next_packet_id(tern_client *c)
     }
 }
 
+/* Index i places after start, wrapping round the slots. */
+static uint16_t slot_at(const tern_client *c, uint16_t start, uint16_t i)
+{
+    uint32_t at = (uint32_t)start + i;
+    return (uint16_t)(at >= c->cfg->inflight_count ? at - c->cfg->inflight_count : at);
+}
+
 tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
 {
+    /* Acks come mostly in the order the messages went out: start where the last one was. */
+    uint16_t start = c->ack_hint < c->cfg->inflight_count ? c->ack_hint : 0;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
-        tern_inflight *s = &c->cfg->inflight[i];
-        if (s->state == state && s->packet_id == packet_id) return s;
+        uint16_t at = slot_at(c, start, i);
+        tern_inflight *s = &c->cfg->inflight[at];
+        if (s->state == state && s->packet_id == packet_id) {
+            c->ack_hint = at;
+            return s;
+        }
     }
     return NULL;
 }
@@ -45,16 +64,6 @@ void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint
 static int can_send_now(const tern_client *c)
 {
     return c->state == TERN_STATE_CONNECTED;
-}
-
-/* The size of m on the wire, within what the broker accepts. */
-static tern_status size_publish(const tern_client *c, const tern_publish *m, size_t *n)
-{
-    tern_publish sized = *m;
-    sized.packet_id = 1; /* any non-zero id sizes the same */
-    tern_status st = tern_codec_size_publish(&sized, c->opts->version, n);
-    if (st == TERN_OK && c->peer_max_packet && *n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
-    return st;
 }
 
 #if TERN_CFG_MQTT5
@@ -90,6 +99,22 @@ static tern_topic_alias *apply_out_alias(tern_client *c, tern_publish *m, tern_p
 }
 #endif
 
+/* Encode m at the end of the send queue (validated once, by the encoder itself). */
+static tern_status encode_into_tx(tern_client *c, const tern_publish *m, size_t *n)
+{
+    tern_status st = TERN_ERR_BUFFER_TOO_SMALL;
+    for (int attempt = 0; attempt < 2 && st == TERN_ERR_BUFFER_TOO_SMALL; attempt++) {
+        /* The second attempt first slides the unsent bytes to the front. */
+        uint8_t *buf = tern_tx_reserve(c, attempt ? c->cfg->tx_cap - (c->tx_len - c->tx_head) : 0);
+        if (!buf) break;
+        st = tern_codec_encode_publish(m, c->opts->version, buf, c->cfg->tx_cap - c->tx_len, n);
+        if (c->tx_head == 0) break; /* nothing to slide: a second try cannot help */
+    }
+    if (st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head) return TERN_WOULD_BLOCK;
+    if (st == TERN_OK && c->peer_max_packet && *n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
+    return st;
+}
+
 static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
 {
     tern_publish m = *msg;
@@ -99,11 +124,7 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     bind = apply_out_alias(c, &m, &props);
 #endif
     size_t n = 0;
-    tern_status st = size_publish(c, &m, &n);
-    if (st != TERN_OK) return st;
-    uint8_t *buf = tern_tx_reserve(c, n);
-    if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
-    st = tern_codec_encode_publish(&m, c->opts->version, buf, n, &n);
+    tern_status st = encode_into_tx(c, &m, &n);
     if (st != TERN_OK) return st;
     tern_tx_commit(c, (uint32_t)n);
     if (bind) { /* bound only now that the broker will see the binding */
@@ -115,26 +136,30 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
 
 static tern_inflight *free_slot(tern_client *c)
 {
-    for (uint16_t i = 0; i < c->cfg->inflight_count; i++)
-        if (c->cfg->inflight[i].state == TERN_SLOT_FREE) return &c->cfg->inflight[i];
+    uint16_t start = c->slot_hint < c->cfg->inflight_count ? c->slot_hint : 0;
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        uint16_t at = slot_at(c, start, i);
+        if (c->cfg->inflight[at].state != TERN_SLOT_FREE) continue;
+        c->slot_hint = slot_at(c, at, 1);
+        return &c->cfg->inflight[at];
+    }
     return NULL;
 }
 
 /* QoS 1/2: encode into a slot, then queue a copy; the slot keeps it for re-sending. */
 static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t *id_out)
 {
-    size_t n = 0;
-    tern_status st = size_publish(c, m, &n);
-    if (st != TERN_OK) return st;
     tern_inflight *s = free_slot(c);
     if (!s || c->unacked >= c->peer_receive_max) return TERN_ERR_BUSY;
-    if (n > s->cap) return TERN_ERR_BUFFER_TOO_SMALL;
-    if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
     tern_publish copy = *m;
     copy.packet_id = tern_next_packet_id(c);
     copy.dup = 0;
-    st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
+    /* Encoded straight into the slot (validated once); the slot is taken only on success. */
+    size_t n = 0;
+    tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
+    if (c->peer_max_packet && n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
+    if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
     s->len = (uint32_t)n;
     s->packet_id = copy.packet_id;
     s->seq = c->next_seq++;

@@ -125,6 +125,7 @@ tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t 
                                  : TERN_SLOT_WAIT_PUBREC;
     s->seq = c->next_seq++;
     s->resend = 0;
+    c->ids_wrapped = 1; /* a restored id may be any id */
     c->unacked++;
     return TERN_OK;
 }

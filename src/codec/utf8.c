@@ -31,6 +31,10 @@ tern_status tern_utf8_validate(const uint8_t *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+        if (s[i] - 1u < 0x7Fu) { /* ASCII other than NUL, the common case: nothing to decode */
+            i++;
+            continue;
+        }
         unsigned n = utf8_sequence_len(s[i]);
         if (n == 0 || n > len - i) return TERN_ERR_UTF8_ILL_FORMED;
         uint32_t cp = 0;
