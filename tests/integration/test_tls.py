@@ -32,6 +32,7 @@ class TlsBroker:
         "wrongname": ("server-wrongname", ""),
         "selfsigned": ("server-selfsigned", ""),
         "mtls": ("server-ec", "require_certificate true\n"),
+        "tls13only": ("server-ec", "tls_version tlsv1.3\n"),
     }
 
     def __init__(self, certs, workdir):
@@ -136,6 +137,20 @@ class TlsTest(unittest.TestCase):
         for w in words:
             self.assertIn(w, line)
         self.assertNotIn("CONNACK", r.stderr.split("TLS")[0] if "TLS" in r.stderr else "")
+
+    def test_ca_directory(self):
+        capath = os.path.join(WORK, "capath")
+        os.makedirs(capath, exist_ok=True)
+        shutil.copy(CERTS.path("ca.crt"), os.path.join(capath, "ca.pem"))
+        self.assert_secured(self.pub("ec", "--capath", capath), "TLSv1.3")
+        other = os.path.join(WORK, "capath-other")
+        os.makedirs(other, exist_ok=True)
+        shutil.copy(CERTS.path("other-ca.crt"), os.path.join(other, "other.pem"))
+        self.assert_refused(self.pub("ec", "--capath", other), "not signed by a trusted CA")
+
+    def test_no_common_version_refused(self):
+        r = self.pub("tls13only", *self.ca(), "--tls-version", "tlsv1.2")
+        self.assert_refused(r, "no TLS version in common")
 
     def test_wrong_ca_refused(self):
         r = self.pub("ec", "--cafile", CERTS.path("other-ca.crt"))
