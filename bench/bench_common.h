@@ -44,7 +44,7 @@ static int bench_parse(bench_args *a, int argc, char **argv, const char *lib)
     a->count = 20000;
     a->window = 100;
     a->timeout_s = 120;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every option takes a value */
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) goto usage;
@@ -58,7 +58,6 @@ static int bench_parse(bench_args *a, int argc, char **argv, const char *lib)
             if (!strcmp(v, "e2e")) a->e2e = 1;
             else if (strcmp(v, "pub") != 0) goto usage;
         } else goto usage;
-        i++;
     }
     if (a->qos < 0 || a->qos > 2 || a->count <= 0 || a->window <= 0 || a->port <= 0 ||
         a->port > 65535)
