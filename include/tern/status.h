@@ -83,7 +83,10 @@
     X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \
     X(TERN_ERR_DEVICE_CLASS,        "firmware for another device class") \
     X(TERN_ERR_HASH,                "image hash mismatch") \
-    X(TERN_ERR_SIZE,                "image size mismatch")
+    X(TERN_ERR_SIZE,                "image size mismatch") \
+    X(TERN_ERR_FW_FORMAT,           "not a firmware manifest or chunk of a known format") \
+    X(TERN_ERR_FW_CHUNK,            "chunk does not belong to the update being applied, or is out of order") \
+    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed")
 
 #define TERN_STATUS_ENUM_ENTRY(name, text) name,
 typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern_status;

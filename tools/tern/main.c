@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fw.h"
 #include "tool.h"
 
 static int usage(FILE *f)
@@ -9,6 +10,7 @@ static int usage(FILE *f)
     fprintf(f, "usage: tern <command> [options]\n"
                "  pub   publish a message (like mosquitto_pub)\n"
                "  sub   subscribe and print messages (like mosquitto_sub)\n"
+               "  fw    signed firmware update: keygen, push (publisher), agent (device)\n"
                "tern <command> --help shows a command's options.\n");
     return f == stdout ? 0 : 2;
 }
@@ -18,6 +20,7 @@ int main(int argc, char **argv)
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout);
     tool_mode mode;
+    if (!strcmp(argv[1], "fw")) return tool_fw(argc - 2, argv + 2);
     if (!strcmp(argv[1], "pub")) mode = TOOL_PUB;
     else if (!strcmp(argv[1], "sub")) mode = TOOL_SUB;
     else {

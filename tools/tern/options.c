@@ -169,7 +169,7 @@ bad:
 
 static int check_combination(const tool_options *o, char *err, size_t cap)
 {
-    if (o->topic_count == 0) {
+    if (o->topic_count == 0 && o->mode != TOOL_FW) {
         snprintf(err, cap, "a topic is required (-t)");
         return -1;
     }
@@ -204,6 +204,25 @@ static int check_combination(const tool_options *o, char *err, size_t cap)
     return 0;
 }
 
+int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, size_t err_cap)
+{
+    const char *a = argv[*i];
+    int r = parse_flag(o, a, err, err_cap);
+    if (r != 0) return r;
+    if (*i + 1 >= argc) return 0;
+    r = parse_valued(o, a, argv[*i + 1], err, err_cap);
+    if (r > 0) (*i)++;
+    return r;
+}
+
+void tool_options_defaults(tool_options *o, tool_mode mode) { defaults(o, mode); }
+
+int tool_options_finish(tool_options *o, char *err, size_t err_cap)
+{
+    if (o->tls && !o->port_given) o->port = 8883;
+    return check_combination(o, err, err_cap);
+}
+
 int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,
                        size_t err_cap)
 {
@@ -211,21 +230,12 @@ int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, c
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help")) return 1;
-        int r = parse_flag(o, a, err, err_cap);
-        if (r < 0) return -1;
-        if (r > 0) continue;
-        if (i + 1 >= argc) {
-            snprintf(err, err_cap, "unknown option or missing value: %s", a);
-            return -1;
-        }
-        r = parse_valued(o, a, argv[i + 1], err, err_cap);
+        int r = tool_parse_one(o, argc, argv, &i, err, err_cap);
         if (r < 0) return -1;
         if (r == 0) {
-            snprintf(err, err_cap, "unknown option: %s", a);
+            snprintf(err, err_cap, i + 1 >= argc ? "unknown option or missing value: %s" : "unknown option: %s", a);
             return -1;
         }
-        i++;
     }
-    if (o->tls && !o->port_given) o->port = 8883;
-    return check_combination(o, err, err_cap);
+    return tool_options_finish(o, err, err_cap);
 }

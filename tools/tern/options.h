@@ -7,7 +7,8 @@
 
 #define TERN_TOOL_MAX_TOPICS 32
 
-typedef enum { TOOL_PUB, TOOL_SUB } tool_mode;
+/* TOOL_FW: the connection flags only (tern fw push / agent add their own). */
+typedef enum { TOOL_PUB, TOOL_SUB, TOOL_FW } tool_mode;
 
 typedef enum {
     MSG_NONE,       /* not given yet */
@@ -58,6 +59,13 @@ typedef struct {
  * returns 1 for --help (usage printed by the caller), 0 when the options are usable. */
 int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,
                        size_t err_cap);
+
+/* Parse one connection option at argv[*i] (advancing *i past its value). 1 when it was one,
+ * 0 when it is not a connection option, -1 on a bad value (message in err). */
+int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, size_t err_cap);
+/* Defaults for mode, and the checks that apply once every option is in. */
+void tool_options_defaults(tool_options *o, tool_mode mode);
+int tool_options_finish(tool_options *o, char *err, size_t err_cap);
 
 /* The usage text of a mode. */
 const char *tool_usage(tool_mode mode);

@@ -51,17 +51,6 @@ static int load_message(const tool_options *o, uint8_t **data, size_t *len)
     return *data ? 0 : -1;
 }
 
-/* Publish, driving the client while the slots or the send buffer are full. */
-static tern_status publish_one(tool_session *s, const tern_publish *m)
-{
-    for (;;) {
-        tern_status st = tern_client_publish(&s->client, m, NULL);
-        if (st != TERN_ERR_BUSY && st != TERN_WOULD_BLOCK) return st;
-        st = tern_client_run(&s->client, 50);
-        if (st != TERN_OK) return st;
-    }
-}
-
 static tern_status publish_lines(tool_session *s, tern_publish *m)
 {
     static char line[LINE_MAX_BYTES];
@@ -70,7 +59,7 @@ static tern_status publish_lines(tool_session *s, tern_publish *m)
         if (n && line[n - 1] == '\n') line[--n] = 0;
         m->payload.data = (const uint8_t *)line;
         m->payload.len = (uint32_t)n;
-        tern_status st = publish_one(s, m);
+        tern_status st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
         if (st != TERN_OK) return st;
     }
@@ -99,7 +88,7 @@ int tool_pub(const tool_options *o)
     tool_session s;
     int rc = 1;
     if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
-        st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_one(&s, &m);
+        st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : tool_publish(&s, &m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s.client, 30000u);
         if (st == TERN_OK) rc = 0;
         else tool_fail(&s, "publish", st);

@@ -78,8 +78,12 @@ static void set_will(tool_session *s, const tool_options *o)
 static void set_connect_options(tool_session *s, const tool_options *o)
 {
     if (o->client_id) snprintf(s->client_id, sizeof s->client_id, "%s", o->client_id);
-    else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
-                  o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
+    else if (o->mode == TOOL_FW) { /* a device's status topic needs a name that lasts */
+        char host[48] = "device";
+        (void)gethostname(host, sizeof host - 1);
+        snprintf(s->client_id, sizeof s->client_id, "tern-fw-%s", host);
+    } else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
+                    o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
     s->conn.client_id = str_bytes(s->client_id);
     s->conn.username = str_bytes(o->username);
@@ -208,4 +212,14 @@ int tool_session_connect(tool_session *s)
     if (st == TERN_OK) return 0;
     tool_fail(s, "connect", st);
     return -1;
+}
+
+tern_status tool_publish(tool_session *s, const tern_publish *m)
+{
+    for (;;) {
+        tern_status st = tern_client_publish(&s->client, m, NULL);
+        if (st != TERN_ERR_BUSY && st != TERN_WOULD_BLOCK) return st;
+        st = tern_client_run(&s->client, 50);
+        if (st != TERN_OK) return st;
+    }
 }

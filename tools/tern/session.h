@@ -25,6 +25,7 @@ typedef struct {
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
     long received;            /* messages printed by tern sub */
+    void *fw;                 /* tern fw agent's state, for its message callback */
 } tool_session;
 
 /* Build the client: buffers of the given sizes (heap: the CLI may allocate, the core never
@@ -34,6 +35,8 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
 /* Connect and wait for CONNACK. Returns 0 or -1 with a one-line message printed. */
 int tool_session_connect(tool_session *s);
 void tool_session_free(tool_session *s);
+/* Publish, driving the client while the in-flight slots or the send buffer are full. */
+tern_status tool_publish(tool_session *s, const tern_publish *m);
 
 /* Print "tern: <what>: <why>" for a status, naming CONNACK/DISCONNECT reasons and errno. */
 void tool_fail(tool_session *s, const char *what, tern_status st);

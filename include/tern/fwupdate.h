@@ -1,0 +1,136 @@
+/* Signed firmware update over MQTT: the device side (and the formats the publisher writes).
+ *
+ * An update is a signed manifest plus the image in chunks (docs/firmware-update.md has the
+ * byte layout). The device trusts nothing it has not verified:
+ *  - the manifest must be signed (Ed25519, or ECDSA P-256 over SHA-256) by one of the public
+ *    keys it was provisioned with; the key is named by its id (SHA-256 of the public key), never
+ *    carried in the message;
+ *  - the device class must be its own and the version newer than the installed one;
+ *  - chunks form a hash chain anchored in the signed manifest: chunk i's payload carries the
+ *    hash of chunk i+1's payload and the manifest carries the hash of chunk 0's. So each chunk
+ *    is checked the moment it arrives, with 32 bytes of state, and a forged or reordered chunk
+ *    is refused before a byte of it is stored;
+ *  - the SHA-256 of the whole image is checked again before install.
+ *
+ * The receiver is I/O free: the application feeds it the manifest and the chunks (from MQTT),
+ * and gives it a storage interface (staging writes, commit) that suits its flash or files.
+ * It never allocates.
+ */
+#ifndef TERN_FWUPDATE_H
+#define TERN_FWUPDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TERN_FW_CLASS_MAX 32        /* device class: 1..31 bytes of UTF-8, zero padded */
+#define TERN_FW_UPDATE_ID_LEN 16
+#define TERN_FW_HASH_LEN 32
+#define TERN_FW_SIG_MAX 80          /* Ed25519: 64; ECDSA P-256 DER: at most 72 */
+#define TERN_FW_SIGNED_LEN 176      /* manifest bytes covered by the signature */
+#define TERN_FW_MANIFEST_MAX (TERN_FW_SIGNED_LEN + 2 + TERN_FW_SIG_MAX)
+#define TERN_FW_CHUNK_HEADER 56     /* chunk payload bytes before the image data */
+
+enum { TERN_FW_SIG_ED25519 = 1, TERN_FW_SIG_ECDSA_P256 = 2 };
+
+typedef struct {
+    uint8_t sig_alg;                          /* TERN_FW_SIG_* */
+    char device_class[TERN_FW_CLASS_MAX];     /* NUL-terminated */
+    uint64_t version;
+    uint64_t image_size;
+    uint32_t chunk_size;
+    uint32_t chunk_count;
+    uint8_t image_hash[TERN_FW_HASH_LEN];     /* SHA-256 of the whole image */
+    uint8_t first_chunk_hash[TERN_FW_HASH_LEN];
+    uint8_t update_id[TERN_FW_UPDATE_ID_LEN];
+    uint8_t key_id[TERN_FW_HASH_LEN];         /* SHA-256 of the signer's public key */
+    uint16_t sig_len;
+    uint8_t sig[TERN_FW_SIG_MAX];
+} tern_fw_manifest;
+
+/* A public key the device trusts. Ed25519: 32 bytes; ECDSA P-256: 65 (uncompressed point). */
+typedef struct {
+    uint8_t alg;                              /* TERN_FW_SIG_* */
+    uint8_t len;
+    uint8_t key[65];
+    uint8_t id[TERN_FW_HASH_LEN];             /* SHA-256 of key[0..len) */
+} tern_fw_key;
+
+/* Where a device keeps an image being received. All return TERN_OK or an error status. */
+typedef struct {
+    void *ctx;
+    /* Start (offset 0) or continue staging; bytes arrive in order. */
+    tern_status (*write)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
+    /* Progress a restart can resume from: the manifest, chunks accepted, next chain hash. */
+    tern_status (*save_progress)(void *ctx, const uint8_t *manifest, size_t manifest_len,
+                                 uint32_t chunks_done, const uint8_t next_hash[TERN_FW_HASH_LEN]);
+    /* Read back staged bytes (to rebuild the image hash when resuming). */
+    tern_status (*read)(void *ctx, uint64_t offset, uint8_t *data, size_t len);
+    /* Every byte is in and verified: make it the installed image, atomically. */
+    tern_status (*install)(void *ctx, const tern_fw_manifest *m);
+} tern_fw_storage;
+
+/* The receiving side of one update. Opaque state; allocate it anywhere. */
+typedef struct {
+    tern_fw_manifest m;
+    uint8_t manifest[TERN_FW_MANIFEST_MAX];   /* the raw manifest being applied */
+    uint16_t manifest_len;
+    uint32_t next_index;                      /* chunk expected next */
+    uint64_t received;                        /* image bytes staged */
+    uint8_t next_hash[TERN_FW_HASH_LEN];      /* hash chunk next_index must have */
+    _Alignas(16) uint8_t sha_state[256];      /* running SHA-256 of the image (wolfCrypt's) */
+    uint8_t active;                           /* a manifest was accepted */
+    uint8_t installed;                        /* its image was verified and installed */
+    char reason[160];                         /* one line: why the last thing was refused */
+} tern_fw_receiver;
+
+/* Key id of a public key: SHA-256 of its bytes. */
+tern_status tern_fw_key_init(tern_fw_key *k, uint8_t alg, const uint8_t *pub, size_t len);
+
+/* Decode a manifest (no trust implied): TERN_ERR_FW_FORMAT when it is not one. */
+tern_status tern_fw_manifest_decode(const uint8_t *buf, size_t len, tern_fw_manifest *m);
+/* The bytes of the part that is signed (TERN_FW_SIGNED_LEN into out), for signing. */
+void tern_fw_manifest_encode_signed(const tern_fw_manifest *m, uint8_t out[TERN_FW_SIGNED_LEN]);
+/* Whole manifest: signed part + signature. *len gets its size. */
+tern_status tern_fw_manifest_encode(const tern_fw_manifest *m, uint8_t *buf, size_t cap, size_t *len);
+/* Is m signed by one of keys? TERN_ERR_SIGNATURE (no signature, unknown key, bad signature). */
+tern_status tern_fw_manifest_verify(const tern_fw_manifest *m, const tern_fw_key *keys, size_t count,
+                                    char *why, size_t why_cap);
+
+/* Chunk payload layout, for publishers: header fields of chunk `index`. */
+void tern_fw_chunk_header(uint8_t out[TERN_FW_CHUNK_HEADER], const uint8_t update_id[TERN_FW_UPDATE_ID_LEN],
+                          uint32_t index, const uint8_t next_hash[TERN_FW_HASH_LEN]);
+/* SHA-256 of a chunk payload (header + data): what the previous link must name. */
+tern_status tern_fw_chunk_hash(const uint8_t *payload, size_t len, uint8_t out[TERN_FW_HASH_LEN]);
+
+/* Device side. Offer a manifest: TERN_OK when it is a new update to apply (progress of an
+ * earlier attempt at the same manifest is resumed through storage when `resume_chunks` > 0);
+ * TERN_ERR_SIGNATURE, TERN_ERR_DEVICE_CLASS, TERN_ERR_ROLLBACK or TERN_ERR_FW_FORMAT with
+ * r->reason saying why. */
+tern_status tern_fw_offer_manifest(tern_fw_receiver *r, const uint8_t *buf, size_t len,
+                                   const tern_fw_key *keys, size_t key_count, const char *device_class,
+                                   uint64_t installed_version);
+/* Resume: `chunks_done` chunks of this manifest are staged and `next_hash` is the hash the next
+ * one must have (both from save_progress); the staged bytes are read back to rebuild the image
+ * hash. Call after tern_fw_offer_manifest accepted the same manifest. */
+tern_status tern_fw_resume(tern_fw_receiver *r, const tern_fw_storage *s, uint32_t chunks_done,
+                           const uint8_t next_hash[TERN_FW_HASH_LEN]);
+/* Feed one chunk payload. TERN_OK: stored (r->next_index moved on); TERN_NEED_MORE is never
+ * returned. Chunks other than the one expected next are refused with TERN_ERR_FW_CHUNK (not
+ * stored; ask for the right one). Tampering: TERN_ERR_HASH; wrong length: TERN_ERR_SIZE.
+ * After the last chunk the image hash is checked and storage->install called. */
+tern_status tern_fw_offer_chunk(tern_fw_receiver *r, const tern_fw_storage *s, const uint8_t *payload,
+                                size_t len);
+/* Has every chunk been accepted and the image installed? */
+int tern_fw_complete(const tern_fw_receiver *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
