@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/random.h>
@@ -144,7 +145,11 @@ int fw_push(const fw_options *o)
     tool_session s;
     int rc = 1;
     uint32_t room = o->chunk_size + TERN_FW_CHUNK_HEADER + 512u;
-    if (tool_session_init(&s, &o->conn, room * 2, 4096, 16, room, 0) == 0 && tool_session_connect(&s) == 0) {
+    tool_options conn = o->conn; /* its own client id, apart from any agent on this host */
+    char id[48];
+    snprintf(id, sizeof id, "tern-fw-push-%ld", (long)getpid());
+    if (!conn.client_id) conn.client_id = id;
+    if (tool_session_init(&s, &conn, room * 2, 4096, 16, room, 0) == 0 && tool_session_connect(&s) == 0) {
         char topic[256];
         tern_status st = publish_chunks(&s, o, &img, uid, first);
         int mrc = st == TERN_OK ? make_manifest(o, &img, hash, uid, first, manifest, &mlen) : 0;
