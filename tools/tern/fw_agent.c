@@ -188,7 +188,8 @@ static int load_keys(agent *a)
 static int run(agent *a)
 {
     for (;;) {
-        tern_status st = tern_client_run(&a->s.client, 50);
+        /* Short slices while downloading: the next window is asked for between them. */
+        tern_status st = tern_client_run(&a->s.client, a->rx.active ? 2 : 50);
         if (st != TERN_OK) {
             tool_fail(&a->s, "connection lost", st);
             return 1;

@@ -219,7 +219,7 @@ tern_status tool_publish(tool_session *s, const tern_publish *m)
     for (;;) {
         tern_status st = tern_client_publish(&s->client, m, NULL);
         if (st != TERN_ERR_BUSY && st != TERN_WOULD_BLOCK) return st;
-        st = tern_client_run(&s->client, 50);
+        st = tern_client_run(&s->client, 2); /* short: go on as soon as an ack frees a slot */
         if (st != TERN_OK) return st;
     }
 }
