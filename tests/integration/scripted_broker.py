@@ -423,6 +423,21 @@ def expect_closed(timeout=10.0):
     return step
 
 
+def expect_until(ptype, timeout=10.0):
+    """Consume packets until one of ptype arrives (within timeout); the others stay in the log."""
+    def step(conn):
+        deadline = time.monotonic() + timeout
+        while True:
+            p = conn.next_packet(max(0.0, deadline - time.monotonic()))
+            if p is None:
+                raise ScriptError(f"no {_describe(ptype)} within {timeout} s")
+            if p.type == ptype:
+                conn.last = p
+                return p
+    step.desc = f"expect_until({_describe(ptype)})"
+    return step
+
+
 def call(fn):
     def step(conn):
         return fn(conn)

@@ -20,6 +20,7 @@ typedef struct {
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
     long received;            /* messages printed by tern sub */
+    tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
 } tool_session;
 
 /* Build the client: buffers of the given sizes (heap: the CLI may allocate, the core never
