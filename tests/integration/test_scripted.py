@@ -10,7 +10,7 @@ from scripted_broker import (  # noqa: E402
     CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBSCRIBE,
     RECEIVE_MAXIMUM, TOPIC_ALIAS, TOPIC_ALIAS_MAXIMUM, REASON_STRING,
     ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, expect_nothing_for,
-    pingresp, props, publish, puback, pubcomp, pubrec, pubrel, run_client, send, sleep, suback)
+    pingresp, props, publish, puback, pubcomp, pubrec, pubrel, run_client, send, suback)
 
 TERN = os.environ.get("TERN_BIN", "tern")
 SCRIPT_CLIENT = os.environ.get("SCRIPT_CLIENT", "script_client")
@@ -283,8 +283,6 @@ class UnknownIds(ScriptedCase):
 
 class FlowControl(ScriptedCase):
     def test_receive_maximum_one(self):
-        state = {"in_flight": 0}
-
         def ack_last(conn):
             conn.send(puback(conn.last.packet_id))
         steps = [expect(CONNECT), send(connack(v5=True, properties=props((RECEIVE_MAXIMUM, 1))))]
@@ -297,7 +295,6 @@ class FlowControl(ScriptedCase):
         self.finish(b)
         self.assertEqual(r.rc, 0, r)
         self.assertEqual(r.out.count(" TERN_OK reason=0x00"), 3, r)
-        del state
 
     def test_without_receive_maximum_all_go_at_once(self):
         """The control case: without the property the client does not wait for acks."""
