@@ -479,6 +479,28 @@ static void keepalive_pings_then_declares_dead(void **state)
     })
 }
 
+/* A broker dripping a packet a byte at a time does not count as alive: keep-alive is about
+ * complete packets (the hostile-broker slowloris test over TCP found this). */
+static void keepalive_ignores_dripped_bytes(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        fx.peer.now += 10000;
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PINGREQ, &len);
+        uint8_t start[] = {0x30, 0x7F, 0x00, 0x01}; /* a PUBLISH that never completes */
+        for (size_t i = 0; i < sizeof start; i++) { /* a byte a second: 11..14 s */
+            fx.peer.now += 1000;
+            peer_feed(&fx.peer, &start[i], 1);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        }
+        fx.peer.now += 1500; /* 15.5 s since the last complete packet (the CONNACK) */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_KEEPALIVE_TIMEOUT);
+    })
+}
+
 static void oversized_message_is_skipped_and_acked(void **state)
 {
     (void)state;
@@ -898,6 +920,7 @@ int main(void)
         cmocka_unit_test(resumed_session_resends_in_order_with_dup),
         cmocka_unit_test(lost_session_reports_each_dropped_message),
         cmocka_unit_test(keepalive_pings_then_declares_dead),
+        cmocka_unit_test(keepalive_ignores_dripped_bytes),
         cmocka_unit_test(oversized_message_is_skipped_and_acked),
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
         cmocka_unit_test(server_disconnect_surfaces_its_reason),

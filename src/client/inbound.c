@@ -183,6 +183,7 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
             return TERN_ERR_RECEIVE_MAXIMUM;
         st = tern_tx_ack(c, qos == 1 ? TERN_PUBACK : TERN_PUBREC, id, 0);
     }
+    c->last_rx_ms = tern_now(c);
     c->rx_skip = (uint32_t)(total - c->rx_len);
     c->rx_len = 0;
     if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_MESSAGE_TOO_LARGE, c->cfg->cb.user);
@@ -223,6 +224,7 @@ static tern_status process_buffer(tern_client *c)
         if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
         st = handle_packet(c, pkt, total, h.type);
         if (st != TERN_OK) return st;
+        c->last_rx_ms = tern_now(c);
         pos += (uint32_t)total;
     }
     if (pos > 0) {
@@ -242,7 +244,10 @@ tern_status tern_rx_read(tern_client *c)
                                            c->cfg->rx_cap - c->rx_len);
         if (n < 0) return (tern_status)-n;
         if (n == 0) return TERN_OK;
-        c->last_rx_ms = tern_now(c);
+        /* Keep-alive counts complete packets (process_buffer), not bytes: a broker dripping
+         * a byte at a time must not keep a dead session alive. A large message that is
+         * skipped or delivered in pieces counts as it flows. */
+        if (c->rx_skip || c->chunk_left) c->last_rx_ms = tern_now(c);
         if (c->rx_skip) {
             uint32_t drop = (uint32_t)n < c->rx_skip ? (uint32_t)n : c->rx_skip;
             c->rx_skip -= drop;

@@ -37,6 +37,7 @@ static tern_status settle(tern_client *c, tern_status st)
         tern_disconnect d = {NULL, st == TERN_ERR_KEEPALIVE_TIMEOUT ? TERN_RC_KEEP_ALIVE_TIMEOUT
                                    : st == TERN_ERR_TOPIC_ALIAS   ? TERN_RC_TOPIC_ALIAS_INVALID
                                    : st == TERN_ERR_RECEIVE_MAXIMUM ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
+                                   : st == TERN_ERR_PROP_DUPLICATE ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
                                    : st < TERN_ERR_BUSY           ? TERN_RC_MALFORMED_PACKET
                                                                   : TERN_RC_PROTOCOL_ERROR};
         uint8_t pkt[4];

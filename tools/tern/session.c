@@ -45,6 +45,13 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
     (void)c;
     if (type != TERN_SUBACK) return;
     s->subacked = 1;
+    /* tern sub knows its filters; tern fw's subscriptions change as it goes. */
+    if (s->o->mode == TOOL_SUB && ack->count != s->o->topic_count) {
+        fprintf(stderr, "tern: the broker sent a SUBACK with %u reason codes for %d filters\n",
+                (unsigned)ack->count, s->o->topic_count);
+        s->sub_status = TERN_ERR_PROTOCOL;
+        return;
+    }
     for (uint16_t i = 0; i < ack->count; i++) {
         if (ack->codes[i] < 0x80) continue;
         fprintf(stderr, "tern: subscription to '%s' refused: %s\n",

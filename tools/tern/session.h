@@ -26,6 +26,7 @@ typedef struct {
     int subacked;
     long received;            /* messages printed by tern sub */
     void *fw;                 /* tern fw agent's state, for its message callback */
+    tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
 } tool_session;
 
 /* Build the client: buffers of the given sizes (heap: the CLI may allocate, the core never

@@ -19,6 +19,27 @@ static void print_message(tern_client *c, const tern_publish *m, void *user)
     s->received++;
 }
 
+/* A lost connection is re-established, but not one the broker broke the protocol on: the
+ * same broker would do it again, and the user would never hear why nothing arrives. */
+static void on_disconnect(tern_client *c, tern_status why, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    int transient = why == TERN_OK || why == TERN_ERR_CLOSED || why == TERN_ERR_IO ||
+                    why == TERN_ERR_KEEPALIVE_TIMEOUT || why == TERN_ERR_TIMEOUT ||
+                    why == TERN_ERR_SERVER_DISCONNECT || why == TERN_ERR_MESSAGE_CUT ||
+                    why >= TERN_ERR_CLOSED;
+    if (!transient && s->violation == TERN_OK) s->violation = why;
+}
+
+/* The engine skipped a message larger than the receive buffer (or similar): say so. */
+static void on_error(tern_client *c, tern_status st, void *user)
+{
+    (void)c;
+    (void)user;
+    fprintf(stderr, "tern: warning: %s (%s)\n", tern_status_str(st), tern_status_name(st));
+}
+
 static int subscribe_all(tool_session *s)
 {
     tern_subscription subs[TERN_TOOL_MAX_TOPICS];
@@ -46,6 +67,8 @@ int tool_sub(const tool_options *o)
     int rc = 1;
     if (tool_session_init(&s, o, 8192, SUB_RX_BYTES, 0, 0, 64) != 0) goto out;
     s.cfg.cb.on_message = print_message;
+    s.cfg.cb.on_disconnect = on_disconnect;
+    s.cfg.cb.on_error = on_error;
     if (tool_session_connect(&s) != 0 || subscribe_all(&s) != 0) goto out;
     s.conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
     int subscribed_on = s.connects;
@@ -54,6 +77,10 @@ int tool_sub(const tool_options *o)
     while (!o->count || s.received < o->count) {
         tern_status st = tern_client_run(&s.client, 100);
         if (s.sub_status != TERN_OK) goto out;
+        if (s.violation != TERN_OK) {
+            tool_fail(&s, "connection lost", s.violation);
+            goto out;
+        }
         /* Reconnected without the old session: subscribe again, as mosquitto_sub does. */
         if (s.connects != subscribed_on && tern_client_is_connected(&s.client)) {
             subscribed_on = s.connects;
