@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tlscost.h"
 #include "tool.h"
 
 static int usage(FILE *f)
@@ -9,6 +10,7 @@ static int usage(FILE *f)
     fprintf(f, "usage: tern <command> [options]\n"
                "  pub   publish a message (like mosquitto_pub)\n"
                "  sub   subscribe and print messages (like mosquitto_sub)\n"
+               "  tls-cost  what each TLS mode costs: bytes, round trips, CPU, heap, time\n"
                "tern <command> --help shows a command's options.\n");
     return f == stdout ? 0 : 2;
 }
@@ -17,6 +19,7 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout);
+    if (!strcmp(argv[1], "tls-cost")) return tool_tls_cost(argc, argv);
     tool_mode mode;
     if (!strcmp(argv[1], "pub")) mode = TOOL_PUB;
     else if (!strcmp(argv[1], "sub")) mode = TOOL_SUB;
