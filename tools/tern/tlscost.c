@@ -219,7 +219,10 @@ static int measure_all(const tc_options *o, const uint16_t ports[TC_ROLES], tc_r
     for (int i = 0; i < tc_mode_count; i++) {
         if (!res[i].ran) continue;
         if (!delayed) summarise(&res[i], samples[i], o->repeat);
-        else res[i].ms_delayed = median_of(samples[i], o->repeat, F_MS);
+        else {
+            res[i].ms_delayed = median_of(samples[i], o->repeat, F_MS);
+            res[i].s.round_trips = (unsigned)median_of(samples[i], o->repeat, F_RTT);
+        }
     }
     return failed;
 }
@@ -238,7 +241,11 @@ static int measure_delayed(const tc_options *o, tc_result *res)
     memcpy(copy, res, sizeof copy);
     int failed = measure_all(&d, proxy_ports, copy, 1);
     tc_proxy_stop(pid);
-    for (int i = 0; i < tc_mode_count; i++) res[i].ms_delayed = copy[i].ran ? copy[i].ms_delayed : -1;
+    for (int i = 0; i < tc_mode_count; i++) {
+        res[i].ms_delayed = copy[i].ran ? copy[i].ms_delayed : -1;
+        res[i].trips_delayed = copy[i].ran;
+        if (copy[i].ran) res[i].s.round_trips = copy[i].s.round_trips;
+    }
     return failed;
 }
 

@@ -69,6 +69,7 @@ typedef struct {
     int ran;
     tc_sample s;                  /* medians of the numbers; strings of the last run */
     double ms_delayed;            /* median time to CONNACK through the proxy (< 0: not run) */
+    int trips_delayed;            /* s.round_trips was counted through the proxy (see conn.c) */
     double instructions;          /* callgrind Ir of open to CONNACK (< 0: not measured) */
 } tc_result;
 

@@ -1,7 +1,11 @@
 /* One measured connection of tern tls-cost. The TCP transport under the client (under
- * wolfSSL, for TLS) is wrapped in a counting transport: bytes both ways, and round trips,
- * counted as receives that follow a send (a change of direction). The library is unchanged:
- * tern_tls.tcp_io is replaced after tern_tls_init. */
+ * wolfSSL, for TLS) is wrapped in a counting transport: bytes both ways, and round trips.
+ * A round trip is a change of direction: data received after data was sent. On loopback the
+ * count can race: TLS 1.3 session tickets may arrive before the client has written its
+ * CONNECT, which then counts one more. Through the delaying proxy the order is fixed (the
+ * CONNECT is always out before anything comes back), so tls-cost takes the count from there
+ * when it has a delayed run. The library is unchanged: tern_tls.tcp_io is replaced after
+ * tern_tls_init. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +22,7 @@ typedef struct {
     tern_transport inner;
     uint64_t sent, received;
     unsigned round_trips;
-    int last_sent;
+    int last_sent;     /* the last transfer was a send */
 } counter;
 
 static tern_status c_open(void *ctx) { counter *c = ctx; return c->inner.open(c->inner.ctx); }

@@ -44,7 +44,7 @@ void tc_print_table(const tc_options *o, const tc_result *r, int n)
     for (int i = 0; i < n; i++)
         if (r[i].ran) row(f, &r[i]);
     fprintf(f, "out/in B: TCP payload bytes up to CONNACK. RTs: round trips (receives after a send; "
-               "TCP's own handshake not included).\nms: open to CONNACK; ms@delay: the same through "
+               "TCP's own handshake not included; counted through the proxy when there is one).\nms: open to CONNACK; ms@delay: the same through "
                "a proxy adding the delay each way. CPU ms, M instr (callgrind): client only, open to "
                "CONNACK.\nheap: wolfSSL's live heap at its peak (context, CA, Debian's FP_ECC cache included); "
                "conn: of which added by this connection.\nB/PUB: "
@@ -77,9 +77,10 @@ static void json_mode(FILE *f, const tc_result *r, const char *sep)
     json_str(f, "cipher", s->cipher, ", ");
     json_str(f, "group", s->group, ", ");
     json_str(f, "cert", s->cert, ",\n     ");
-    fprintf(f, "\"resumed\": %s, \"bytes_sent\": %llu, \"bytes_received\": %llu, \"round_trips\": %u,\n     ",
+    fprintf(f, "\"resumed\": %s, \"bytes_sent\": %llu, \"bytes_received\": %llu, \"round_trips\": %u, ",
             s->resumed ? "true" : "false", (unsigned long long)s->sent,
             (unsigned long long)s->received, s->round_trips);
+    json_str(f, "round_trips_counted", r->trips_delayed ? "through the delaying proxy" : "on the direct connection", ",\n     ");
     json_num(f, "ms_to_connack", s->ms, ", ");
     json_num(f, "ms_to_connack_delayed", r->ms_delayed, ", ");
     json_num(f, "cpu_ms", s->cpu_ms, ", ");
