@@ -62,6 +62,18 @@ static int panel(FILE *f, int y, const char *title, const char *unit, const tc_r
     return y + PANEL_GAP - 20;
 }
 
+/* The broker, in small print under the title (escaped for XML). */
+static void broker_line(FILE *f, const char *s)
+{
+    fprintf(f, "<text x=\"10\" y=\"38\" class=\"n\">broker: ");
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+    fprintf(f, "</text>\n");
+}
+
 static int rows(const tc_result *r, int n)
 {
     int k = 0;
@@ -92,9 +104,9 @@ int tc_write_svg(const tc_options *o, const tc_result *r, int n)
     fprintf(f, "<style>.t{font-size:15px;font-weight:bold}.l{font-size:13px;text-anchor:end}"
                ".v{font-size:12px}.n{font-size:11px;fill:#555}</style>\n"
                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(f, "<text x=\"10\" y=\"22\" class=\"t\">What TLS costs: tern (wolfSSL) to %s, MQTT %s, "
-               "medians of %d</text>\n", o->broker[0] ? o->broker : o->host,
-            o->version == 5 ? "5" : "3.1.1", o->repeat);
+    fprintf(f, "<text x=\"10\" y=\"22\" class=\"t\">What TLS costs: tern (wolfSSL), MQTT %s, "
+               "medians of %d connections per mode</text>\n", o->version == 5 ? "5" : "3.1.1", o->repeat);
+    broker_line(f, o->broker[0] ? o->broker : o->host);
     int y = 56;
     y = panel(f, y, "Bytes to CONNACK", "B", r, n, bytes, 0);
     legend(f, y - 22);
