@@ -7,13 +7,15 @@
 #                timings are noisy). BENCH_FLAGS=--quick for a short smoke run.
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
 #   make memcheck  unit tests and CLI integration tests under valgrind
+#   make tls-cost  what each TLS mode costs (bench/results/tls-cost.json and .svg; TLS_COST_FLAGS)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
+TLS_COST_FLAGS ?= --delay-ms 25
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench clean
+.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
 
 all: build
 
@@ -54,6 +56,11 @@ size-check: deps
 
 bench: build
 	python3 scripts/bench.py build $(BENCH_FLAGS)
+
+# tern tls-cost against a mosquitto it starts itself (generated certificates, every listener).
+tls-cost: build
+	mkdir -p bench/results
+	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps
