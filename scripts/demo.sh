@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: start a local mosquitto on free 127.0.0.1 ports (plain and TLS, with certificates
 # generated now), then show tern pub/sub at work over MQTT 3.1.1 and 5.0 at every QoS, over
-# TLS 1.3 with session resumption, and refusing a broker it cannot trust. The broker is
+# TLS 1.3 with session resumption, refusing a broker it cannot trust, and a signed firmware
+# update installed over TLS while a forged one and a rollback are refused. The broker is
 # stopped by its PID on exit.
 set -euo pipefail
 build=${1:-build}
@@ -31,8 +32,10 @@ CONF
 /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >/dev/null 2>&1 &
 broker=$!
 sub_pid=
+agent_pid=
 cleanup() {
   [ -n "$sub_pid" ] && kill "$sub_pid" 2>/dev/null || true
+  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null || true
   kill "$broker" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$dir"
@@ -72,6 +75,33 @@ done
 echo
 echo "== a broker whose certificate names another host is refused"
 "$tern" pub -h localhost -p "$bad_port" --cafile "$dir/ca.crt" -t x -m y 2>&1 | sed 's/^/   /' || true
+
+echo
+echo "== signed firmware update over TLS: tern fw agent (the device) and tern fw push (the vendor)"
+"$tern" fw keygen --out "$dir/vendor" 2>/dev/null
+"$tern" fw keygen --out "$dir/attacker" 2>/dev/null
+head -c 200000 /dev/urandom >"$dir/firmware-v2.bin"
+head -c 50000 /dev/urandom >"$dir/firmware-other.bin"
+tls=(-h localhost -p "$tls_port" --cafile "$dir/ca.crt")
+"$tern" fw agent "${tls[@]}" -i demo-device --trust "$dir/vendor.pub" --device-class demo-sensor \
+  --install-dir "$dir/device" 2>"$dir/agent.log" &
+agent_pid=$!
+wait_for() { # wait until the agent has logged $1
+  for _ in $(seq 300); do grep -q "$1" "$dir/agent.log" && return 0; sleep 0.05; done
+  echo "   (the agent did not log '$1')"; return 1
+}
+fw_push() { # key version image
+  "$tern" fw push "${tls[@]}" --key "$dir/$1" --version "$2" --device-class demo-sensor "$3" 2>&1 | sed 's/^/   push: /'
+}
+wait_for "waiting on"
+fw_push vendor 2 "$dir/firmware-v2.bin";      wait_for "installed version 2"
+fw_push attacker 3 "$dir/firmware-other.bin"; wait_for "rejected version 3"
+fw_push vendor 1 "$dir/firmware-other.bin";   wait_for "rejected version 1"
+kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true
+sed 's/^/   /' "$dir/agent.log"
+echo "   installed on the device ($dir/device/current):"
+sed 's/^/     /' "$dir/device/current"
+echo "   sha256 of what was pushed: $(sha256sum <"$dir/firmware-v2.bin" | cut -d' ' -f1)"
 
 echo
 echo "== a failure says why in one line: nothing listens on port 1"
