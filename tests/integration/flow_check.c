@@ -6,6 +6,8 @@
  * usage: flow_check PORT QOS COUNT VERSION(4|5) NAME [TIMEOUT_S] [options]
  *   --cafile FILE   connect over TLS (wolfSSL), trusting FILE
  *   --host HOST     connect to HOST (default 127.0.0.1)
+ *   --rate N        publish at most N messages a second (so that the flow lasts while the
+ *                   test injects its faults)
  *   --settle MS     once every message is acknowledged to the publisher, stop after MS of
  *                   silence at the subscriber even if some are missing (default: wait for
  *                   all until the timeout). A broker killed with SIGKILL may lose messages it
@@ -23,7 +25,9 @@
  *                   id still held (PUBREC sent, no PUBREL yet) for message J
  *   ack-without-delivery packet-id P                    the subscriber acknowledged a
  *                   PUBLISH that was neither delivered nor held (must never happen)
- *   double-ack message I                                the publisher was told twice */
+ *   double-ack message I                                the publisher was told twice
+ *   error ROLE STATUS                                   on_error (e.g. the inbound QoS 2 table
+ *                   was full and forgot an id: TERN_ERR_RECEIVE_MAXIMUM) */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <stdio.h>
@@ -183,6 +187,16 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
     if (getenv("FLOW_DEBUG")) fprintf(stderr, "%s: connection ended: %s\n", p->id, tern_status_str(why));
 }
 
+static unsigned qos2_evictions;
+
+static void on_error(tern_client *c, tern_status st, void *user)
+{
+    peer *p = user;
+    (void)c;
+    if (st == TERN_ERR_RECEIVE_MAXIMUM) qos2_evictions++;
+    fprintf(stderr, "error %s %s\n", p->role, tern_status_name(st));
+}
+
 static void on_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
 {
     (void)c, (void)reason, (void)user;
@@ -238,6 +252,7 @@ static void peer_init(peer *p, const char *name, const char *role, const char *h
     p->cfg.cb.on_connect = on_connect;
     p->cfg.cb.on_publish_done = on_done;
     p->cfg.cb.on_disconnect = on_disconnect;
+    p->cfg.cb.on_error = on_error;
     p->conn.version = version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
     p->conn.client_id.data = (const uint8_t *)p->id;
     p->conn.client_id.len = (uint32_t)strlen(p->id);
@@ -287,11 +302,12 @@ int main(int argc, char **argv)
     int version = atoi(argv[4]);
     unsigned timeout_s = argc > 6 && argv[6][0] != '-' ? (unsigned)atoi(argv[6]) : 60;
     const char *cafile = NULL, *host = "127.0.0.1";
-    unsigned settle_ms = 0;
+    unsigned settle_ms = 0, rate = 0;
     for (int a = 6; a + 1 < argc; a++) {
         if (!strcmp(argv[a], "--cafile")) cafile = argv[++a];
         else if (!strcmp(argv[a], "--host")) host = argv[++a];
         else if (!strcmp(argv[a], "--settle")) settle_ms = (unsigned)atoi(argv[++a]);
+        else if (!strcmp(argv[a], "--rate")) rate = (unsigned)atoi(argv[++a]);
     }
     mqtt_version = version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
     snprintf(topic, sizeof topic, "flow/%s", argv[5]);
@@ -308,6 +324,7 @@ int main(int argc, char **argv)
     sub.cfg.cb.on_trace = on_sub_trace;
     peer_init(&pub, argv[5], "pub", host, port, version, cafile);
     unsigned next = 0, subscribed_once = 0;
+    uint64_t paced_from = 0;
     uint32_t start = now_ms(NULL);
     char payload[16];
     for (;;) {
@@ -315,7 +332,9 @@ int main(int argc, char **argv)
         tern_client_poll(&pub.client);
         subscribe_if_needed(&sub);
         if (!subscribed_once && sub.connects && !sub.want_subscribe) subscribed_once = 1;
+        if (subscribed_once && !paced_from) paced_from = mono_ms();
         while (subscribed_once && next < count) {
+            if (rate && (uint64_t)next * 1000u >= (mono_ms() - paced_from) * rate) break;
             int n = snprintf(payload, sizeof payload, "%u", next);
             tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)},
                               {(const uint8_t *)payload, (uint32_t)n}, NULL, 0, (uint8_t)qos, 0, 0};
@@ -341,10 +360,10 @@ int main(int argc, char **argv)
                             pub_id[i], wire[i]);
             printf("published %u acked %u dropped %u received %u missing %u duplicates %u "
                    "pub_connects %u sub_connects %u pub_resumed %u sub_resumed %u id_reuses %u "
-                   "acks_without_delivery %u double_acks %u%s\n",
+                   "acks_without_delivery %u double_acks %u qos2_evictions %u%s\n",
                    next, acked, dropped, count - missing, missing, dups, pub.connects, sub.connects,
                    pub.resumed, sub.resumed, id_reuses, acks_without_delivery, double_acks,
-                   timed_out ? " TIMEOUT" : "");
+                   qos2_evictions, timed_out ? " TIMEOUT" : "");
             int ok = missing == 0 && dropped == 0 && !timed_out; /* duplicates: the test judges */
             return ok ? 0 : 1;
         }

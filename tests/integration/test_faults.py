@@ -54,7 +54,8 @@ FLOW_CHECK = os.environ.get("FLOW_CHECK", "flow_check")
 COUNT = int(os.environ.get("FAULT_COUNT", "10000"))
 KILLS = 3
 CUTS = 3
-GAP = 0.3  # seconds between faults
+GAP = 0.6  # seconds between faults
+RATE = 1500  # messages a second at most: the flow lasts ~7 s, across every fault
 # The broker saves its database after every change it counts; on a disk each save's fsync
 # makes a 10,000-message run take minutes. SIGKILL ends the process, not the machine: what the
 # broker wrote survives in the page cache either way, so a RAM file system loses nothing that
@@ -112,7 +113,7 @@ class BrokerKilledMidStream(unittest.TestCase):
         proxy = CuttableProxy(tls_port if tls else broker.port).start()
         name = f"faults-v{version}-q{qos}-{'tls' if tls else 'tcp'}-{os.getpid()}"
         argv = [FLOW_CHECK, str(proxy.port), str(qos), str(COUNT), str(version), name,
-                str(int(scaled(90))), "--settle", "3000"]
+                str(int(scaled(90))), "--settle", "3000", "--rate", str(RATE)]
         if tls:
             argv += ["--cafile", CERTS.path("ca.crt"), "--host", "127.0.0.1"]
         launches = [time.monotonic()]  # when each broker instance was started (the first approx.)
