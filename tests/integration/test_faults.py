@@ -222,7 +222,8 @@ class BrokerKilledMidStream(unittest.TestCase):
               + f"; duplicates {run.n('duplicates')}"
               + (f" (all after the broker's PUBREL)" if qos == 2 else "")
               + f"; lost by the broker {lost_in_broker} (acked, never sent on)"
-              + f", {lost_to_id_reuse} (sent with an id still held)",
+              + f", {lost_to_id_reuse} (sent with an id still held)"
+              + f"; QoS 2 ids forgotten for a full table {run.n('qos2_evictions')}",
               file=sys.stderr)
 
     def cases(self, tls):
