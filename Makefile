@@ -15,7 +15,7 @@ CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 TLS_COST_FLAGS ?= --delay-ms 25
 
-.PHONY: all deps build test sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
+.PHONY: all deps build test faults sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
 
 all: build
 
@@ -27,13 +27,18 @@ build: deps
 	cmake --build build -j $(JOBS)
 
 test: build
-	ctest --test-dir build --output-on-failure -j $(JOBS)
+	ctest --test-dir build --output-on-failure -j $(JOBS) -LE faults
+
+# The SIGKILL fault battery (10,000 messages per case, TCP and TLS): not yet reliable enough
+# for `make check` (README, "Fault battery").
+faults: build
+	ctest --test-dir build --output-on-failure -L faults
 
 sanitize: deps
 	cmake -S . -B build-san -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build-san -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir build-san --output-on-failure -j $(JOBS)
+	  ctest --test-dir build-san --output-on-failure -j $(JOBS) -LE faults
 
 fuzz-build: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTERN_FUZZ=ON \
@@ -67,7 +72,7 @@ coverage: deps
 	cmake -S . -B build-cov -DCMAKE_BUILD_TYPE=Debug -DTERN_COVERAGE=ON -DTERN_BUILD_SHARED=OFF $(CMAKE_FLAGS) >/dev/null
 	cmake --build build-cov -j $(JOBS)
 	find build-cov -name '*.gcda' -delete
-	@status=0; ctest --test-dir build-cov --output-on-failure -j $(JOBS) || status=$$?; \
+	@status=0; ctest --test-dir build-cov --output-on-failure -j $(JOBS) -LE faults || status=$$?; \
 	  python3 scripts/coverage.py build-cov coverage || status=1; \
 	  if [ $$status -ne 0 ]; then echo "make coverage: a test failed (figures above include what ran)"; fi; \
 	  exit $$status

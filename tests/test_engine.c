@@ -256,6 +256,48 @@ static void inbound_qos2_delivered_once_despite_dup(void **state)
     })
 }
 
+/* The inbound QoS 2 table is full only when a broker never sent PUBREL for some ids (a broker
+ * killed before saving forgets them): the id to forget is the one that arrived longest ago.
+ * It used to be chosen by position, round robin, so an id just stored in a freed position
+ * (here 5) was forgotten while the stale ones stayed, and the broker's re-send of 5 was
+ * delivered a second time (seen in test_faults: a QoS 2 duplicate with the same packet id). */
+static void inbound_qos2_full_table_forgets_the_oldest(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        for (uint16_t id = 1; id <= 4; id++) peer_feed_publish(&fx.peer, v, "in/q2", "m", 2, id, 0);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 1); /* 2, 3 and 4 never get their PUBREL */
+        peer_feed_publish(&fx.peer, v, "in/q2", "five", 2, 5, 0);
+        peer_feed_publish(&fx.peer, v, "in/q2", "six", 2, 6, 0); /* full: forget 2 */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 6);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_RECEIVE_MAXIMUM);
+        /* The broker re-sends 5 and 6 (it holds our PUBRECs but restored them as PUBLISH). */
+        peer_feed_publish(&fx.peer, v, "in/q2", "five", 2, 5, 1);
+        peer_feed_publish(&fx.peer, v, "in/q2", "six", 2, 6, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 6);
+        /* Then a seventh: 3 is the oldest now; 5 and 6 are still held. */
+        peer_feed_publish(&fx.peer, v, "in/q2", "seven", 2, 7, 0);
+        peer_feed_publish(&fx.peer, v, "in/q2", "five", 2, 5, 1);
+        peer_feed_publish(&fx.peer, v, "in/q2", "six", 2, 6, 1);
+        peer_feed_publish(&fx.peer, v, "in/q2", "four", 2, 4, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 7);
+        assert_int_equal(fx.errors, 2);
+        /* PUBREL frees an id; the next message takes its place without forgetting anything. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 5);
+        peer_feed_publish(&fx.peer, v, "in/q2", "eight", 2, 8, 0);
+        peer_feed_publish(&fx.peer, v, "in/q2", "six", 2, 6, 1);
+        peer_feed_publish(&fx.peer, v, "in/q2", "seven", 2, 7, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 8);
+        assert_int_equal(fx.errors, 2);
+    })
+}
+
 static void resumed_session_resends_in_order_with_dup(void **state)
 {
     (void)state;
@@ -917,6 +959,7 @@ int main(void)
         cmocka_unit_test(qos1_and_qos2_out_complete),
         cmocka_unit_test(busy_when_slots_full_clears_after_ack),
         cmocka_unit_test(inbound_qos2_delivered_once_despite_dup),
+        cmocka_unit_test(inbound_qos2_full_table_forgets_the_oldest),
         cmocka_unit_test(resumed_session_resends_in_order_with_dup),
         cmocka_unit_test(lost_session_reports_each_dropped_message),
         cmocka_unit_test(keepalive_pings_then_declares_dead),

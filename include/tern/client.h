@@ -162,7 +162,7 @@ struct tern_client {
     uint32_t last_tx_ms, last_rx_ms, ping_sent_ms, timer_ms;
     uint32_t backoff_ms, rng, next_seq, peer_max_packet;
     uint32_t chunk_left;         /* payload bytes of the message in pieces still to come */
-    uint16_t next_id, keep_alive, peer_receive_max, unacked, qos2_evict;
+    uint16_t next_id, keep_alive, peer_receive_max, unacked;
     uint16_t chunk_head;         /* its head, kept at the start of rx */
     uint16_t peer_topic_alias_max;
     uint16_t slot_hint;          /* where the next slot searches start: slots fill and drain */

@@ -16,11 +16,17 @@ void tern_deliver(tern_client *c, const tern_publish *m)
     if (c->cfg->cb.on_message) c->cfg->cb.on_message(c, m, c->cfg->cb.user);
 }
 
+/* The inbound QoS 2 table holds the ids awaiting PUBREL in the order they arrived, packed at
+ * its start (0 marks the end): a removal closes the gap, so entry 0 is always the oldest. */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
 {
-    for (uint16_t i = 0; i < c->cfg->inbound_qos2_count; i++) {
-        if (c->cfg->inbound_qos2[i] != id) continue;
-        if (remove) c->cfg->inbound_qos2[i] = 0;
+    uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
+    for (uint16_t i = 0; i < n && t[i]; i++) {
+        if (t[i] != id) continue;
+        if (remove) {
+            memmove(t + i, t + i + 1, (size_t)(n - i - 1u) * sizeof *t);
+            t[n - 1u] = 0;
+        }
         return 1;
     }
     return 0;
@@ -28,21 +34,21 @@ int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
 
 int tern_qos2_remember(tern_client *c, uint16_t id)
 {
-    uint16_t n = c->cfg->inbound_qos2_count;
-    for (uint16_t i = 0; i < n; i++) {
-        if (c->cfg->inbound_qos2[i] == 0) {
-            c->cfg->inbound_qos2[i] = id;
-            return 1;
-        }
-    }
-    /* Full. MQTT 5 brokers are told half of this as our Receive Maximum, so a full table
-     * means entries whose PUBREL never came: brokers that restore sessions from disk can lose
-     * them (seen with mosquitto 2.0). MQTT 3.1.1 has no flow control at all. Either way make
-     * room by forgetting the entry filled longest ago (round robin), and say so. */
+    uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
     if (n == 0) return 0;
-    c->cfg->inbound_qos2[c->qos2_evict] = id;
-    c->qos2_evict = (uint16_t)((c->qos2_evict + 1u) % n);
-    if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_RECEIVE_MAXIMUM, c->cfg->cb.user);
+    uint16_t used = 0;
+    while (used < n && t[used]) used++;
+    if (used == n) {
+        /* Full. MQTT 5 brokers are told half of this as our Receive Maximum, so a full table
+         * means entries whose PUBREL never came: a broker that restores its sessions from disk
+         * can lose them (mosquitto 2.0 killed before it saved). MQTT 3.1.1 has no flow control
+         * at all. Either way forget the id that arrived longest ago -- a live id is among the
+         * newest -- and say so. */
+        memmove(t, t + 1, (size_t)(n - 1u) * sizeof *t);
+        used = (uint16_t)(n - 1u);
+        if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_RECEIVE_MAXIMUM, c->cfg->cb.user);
+    }
+    t[used] = id;
     return 1;
 }
 

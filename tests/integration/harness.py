@@ -59,8 +59,10 @@ class Broker:
     """
 
     def __init__(self, extra="", persistence=False, port=None, max_inflight=0, extra_ports=(),
-                 log_type="all"):
-        self.dir = tempfile.mkdtemp(prefix="tern-broker-")
+                 log_type="all", base_dir=None):
+        # base_dir: where the broker's directory (config, log, database) goes; default the
+        # system's temporary directory.
+        self.dir = tempfile.mkdtemp(prefix="tern-broker-", dir=base_dir)
         self.port = port or free_port()
         self.extra = extra
         self.persistence = persistence
