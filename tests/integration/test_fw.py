@@ -124,8 +124,8 @@ class Fw(unittest.TestCase):
         self.push(1, small)
         self.assertIn("installed version 1", self.agent(True))
         self.assert_installed(1, small)
-        large = self.image(1024 * 1024 + 17)  # far beyond the agent's 16 KiB receive buffer
-        self.push(2, large, chunk=4096)
+        large = self.image(1024 * 1024 + 17)  # 256 times the agent's 4 KiB receive buffer
+        self.push(2, large)
         self.assertIn("installed version 2", self.agent(True))
         self.assert_installed(2, large)
         self.assertEqual(sorted(os.listdir(self.install)), ["current", "firmware-2.bin"])
@@ -143,6 +143,10 @@ class Fw(unittest.TestCase):
         self.assertEqual(p.stdout.decode().strip(), f"tern/fw/{self.cls}/status/dev-{self.cls} installed version 1")
 
     # --- refused ---------------------------------------------------------------------------
+
+    def test_chunks_larger_than_the_device_buffer(self):
+        self.push(1, self.image(20000), chunk=8192)
+        self.assertIn("chunks of 8192 bytes do not fit the 4096-byte receive buffer", self.agent(False))
 
     def test_wrong_signing_key(self):
         self.push(1, self.image(1000), key="other")

@@ -14,7 +14,7 @@
 
 #define WINDOW 8u             /* chunks asked for at once */
 #define STALL_MS 3000u        /* no chunk for this long: ask again */
-#define AGENT_RX (16u * 1024u)
+#define AGENT_RX 4096u        /* a small device's receive buffer: 1 KiB chunks fit */
 
 typedef struct {
     const fw_options *o;
