@@ -32,8 +32,13 @@ static uint16_t slot_at(const tern_client *c, uint16_t start, uint16_t i)
 
 tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
 {
-    /* Acks come mostly in the order the messages went out: start where the last one was. */
-    uint16_t start = c->ack_hint < c->cfg->inflight_count ? c->ack_hint : 0;
+    /* Ids and slots are handed out in step, so the slot of an id is usually as far from the
+     * last one found as the ids are apart: look there first, then scan from there. */
+    uint16_t n = c->cfg->inflight_count, start = c->ack_hint < n ? c->ack_hint : 0;
+    if (n) {
+        int32_t apart = (int16_t)(uint16_t)(packet_id - c->cfg->inflight[start].packet_id);
+        start = (uint16_t)(((int32_t)start + apart % n + n) % n);
+    }
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         uint16_t at = slot_at(c, start, i);
         tern_inflight *s = &c->cfg->inflight[at];

@@ -1,5 +1,7 @@
 /* Topic names, topic filters and matching (MQTT 3.1.1 section 4.7, MQTT 5.0 sections 4.7
  * and 4.8.2). Matching runs for every inbound message, so it is one allocation-free pass. */
+#include <string.h>
+
 #include "tern/codec.h"
 
 #define SHARE_PREFIX_LEN 7u /* "$share/" */
@@ -21,13 +23,32 @@ static size_t level_len(const uint8_t *s, size_t len)
     return n;
 }
 
+/* Non-zero when a byte of w is 0 (the classic bit trick: exact, no false positives). */
+static uint32_t zero_byte(uint32_t w) { return (w - 0x01010101u) & ~w & 0x80808080u; }
+
+/* Are all 4 bytes at p printable ASCII other than '+' and '#' (checked 4 at a time)? */
+static int plain_word(const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return ((w & 0x80808080u) | zero_byte(w) | zero_byte(w ^ 0x2B2B2B2Bu) | zero_byte(w ^ 0x23232323u)) == 0;
+}
+
 tern_status tern_topic_validate_name(tern_bytes topic)
 {
     if (topic.len == 0) return TERN_ERR_TOPIC_EMPTY;
-    tern_status st = tern_utf8_validate(topic.data, topic.len);
+    /* The common case, printable ASCII without wildcards, in one tight pass; anything else
+     * (NUL, non-ASCII, '+', '#') stops it and is judged below. */
+    const uint8_t *s = topic.data;
+    size_t i = 0;
+    while (i + 4 <= topic.len && plain_word(s + i)) i += 4;
+    while (i < topic.len && (uint8_t)(s[i] - 1u) < 0x7Fu && s[i] != '+' && s[i] != '#') i++;
+    if (i == topic.len) return TERN_OK;
+    /* A UTF-8 fault is reported before a wildcard, wherever each is. */
+    tern_status st = tern_utf8_validate(s, topic.len);
     if (st != TERN_OK) return st;
-    for (size_t i = 0; i < topic.len; i++)
-        if (topic.data[i] == '+' || topic.data[i] == '#') return TERN_ERR_TOPIC_WILDCARD;
+    for (; i < topic.len; i++)
+        if (s[i] == '+' || s[i] == '#') return TERN_ERR_TOPIC_WILDCARD;
     return TERN_OK;
 }
 

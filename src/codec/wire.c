@@ -1,4 +1,6 @@
 /* Bounded reads and unchecked writes of the MQTT data types (spec section 1.5). */
+#include <string.h>
+
 #include "wire.h"
 
 tern_status tern_read_u8(tern_reader *r, uint8_t *v)
@@ -100,7 +102,7 @@ uint8_t *tern_write_varint(uint8_t *p, uint32_t v)
 
 uint8_t *tern_write_raw(uint8_t *p, const uint8_t *data, size_t len)
 {
-    for (size_t i = 0; i < len; i++) p[i] = data[i];
+    if (len) memcpy(p, data, len); /* data may be NULL when len is 0: memcpy must not see it */
     return p + len;
 }
 
