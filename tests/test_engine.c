@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -910,6 +911,375 @@ static void outgoing_topic_aliases_for_qos0(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Engine paths: argument checks, CONNECT contents, the send queue under pressure, timers,
+ * reconnects, broker limits, chunk edge cases, inbound QoS 2 table, optional hooks. */
+
+/* A send hook that lets through at most send_budget more bytes (SIZE_MAX: no limit), in front
+ * of the peer's own: a socket whose send buffer is full. */
+static int32_t (*peer_send_fn)(void *, const uint8_t *, size_t);
+static size_t send_budget = SIZE_MAX;
+
+static int32_t budget_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    if (send_budget == 0) return 0;
+    if (len > send_budget) len = send_budget;
+    int32_t n = peer_send_fn(ctx, buf, len);
+    if (n > 0 && send_budget != SIZE_MAX) send_budget -= (size_t)n;
+    return n;
+}
+
+static void limit_sends(size_t budget)
+{
+    if (fx.cfg.transport.send != budget_send) {
+        peer_send_fn = fx.cfg.transport.send;
+        fx.cfg.transport.send = budget_send;
+    }
+    send_budget = budget;
+}
+
+/* Discard what the client sent so far. */
+static void drain_sent(void)
+{
+    const uint8_t *pkt;
+    size_t len;
+    while (peer_next(&fx.peer, &pkt, &len)) {}
+}
+
+static int count_sent(uint8_t type)
+{
+    const uint8_t *pkt;
+    size_t len;
+    int n = 0;
+    uint8_t t;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) n += t == type;
+    return n;
+}
+
+/* Queue QoS 0 messages while the transport takes nothing, until the send queue has no room
+ * even for an empty one (less than TERN_ACK_ROOM left). Returns how many were queued. */
+static int fill_send_queue(void)
+{
+    limit_sends(0);
+    static const char forty[] = "0123456789012345678901234567890123456789";
+    int n = 0;
+    tern_publish m = message(0, forty);
+    tern_status st;
+    while ((st = tern_client_publish(&fx.client, &m, NULL)) == TERN_OK) n++;
+    assert_int_equal(st, TERN_WOULD_BLOCK);
+    m = message(0, "");
+    while ((st = tern_client_publish(&fx.client, &m, NULL)) == TERN_OK) n++;
+    assert_int_equal(st, TERN_WOULD_BLOCK);
+    return n;
+}
+
+static void invalid_arguments_and_states_are_refused(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    tern_client c;
+    tern_client_config bad;
+    assert_int_equal(tern_client_init(NULL, &fx.cfg), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_init(&c, NULL), TERN_ERR_INVALID_ARG);
+    for (int i = 0; i < 11; i++) {
+        bad = fx.cfg;
+        switch (i) {
+        case 0: bad.now_ms = NULL; break;
+        case 1: bad.tx = NULL; break;
+        case 2: bad.rx = NULL; break;
+        case 3: bad.tx_cap = 15; break;
+        case 4: bad.rx_cap = 15; break;
+        case 5: bad.transport.send = NULL; break;
+        case 6: bad.transport.recv = NULL; break;
+        case 7: bad.inflight = NULL; break;
+        case 8: bad.inbound_qos2 = NULL; break;
+        case 9: bad.topic_alias_count = 1; break;      /* no table */
+        default: bad.out_topic_alias_count = 1; break; /* no table */
+        }
+        memset(&c, 0xA5, sizeof c);
+        assert_int_equal(tern_client_init(&c, &bad), TERN_ERR_INVALID_ARG);
+        assert_int_equal(c.next_id, 0xA5A5); /* untouched */
+    }
+    /* No tables at all is fine when their counts are 0. */
+    bad = fx.cfg;
+    bad.inflight = NULL;
+    bad.inflight_count = 0;
+    bad.inbound_qos2 = NULL;
+    bad.inbound_qos2_count = 0;
+    assert_int_equal(tern_client_init(&c, &bad), TERN_OK);
+
+    /* Before connect: nothing to talk to. */
+    tern_publish q0 = message(0, "x"), q1 = message(1, "x"), q3 = message(3, "x");
+    tern_subscription sub = {{(const uint8_t *)"a", 1}, 0};
+    assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_run(&fx.client, 100), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+    assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+    tern_connect_options o = fx.opts;
+    assert_int_equal(tern_client_connect(NULL, &o), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_connect(&fx.client, NULL), TERN_ERR_INVALID_ARG);
+    o.version = (tern_mqtt_version)3;
+    assert_int_equal(tern_client_connect(&fx.client, &o), TERN_ERR_INVALID_ARG);
+    assert_int_equal(fx.peer.opens, 0);
+
+    /* Connecting: a second connect is refused; QoS 0 and SUBSCRIBE need the connection. */
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_ERR_CONNECTING);
+    assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 100), TERN_ERR_CONNECTING);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_publish(&fx.client, &q3, NULL), TERN_ERR_QOS);
+    assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_unsubscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    /* Disconnect before the CONNACK: closed at once, no DISCONNECT packet. */
+    assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+    assert_int_equal(fx.disconnects, 1);
+    assert_int_equal(fx.last_disconnect, TERN_OK);
+    size_t len;
+    peer_expect(&fx.peer, TERN_CONNECT, &len);
+    const uint8_t *pkt;
+    assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+    assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+}
+
+static void connect_carries_will_credentials_and_properties(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        tern_props will_props;
+        memset(&will_props, 0, sizeof will_props);
+        will_props.present = TERN_PROP_BIT(TERN_PROP_WILL_DELAY) | TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE);
+        will_props.will_delay = 30;
+        will_props.content_type = (tern_bytes){(const uint8_t *)"text", 4};
+        tern_publish will = {{(const uint8_t *)"dev/1/status", 12}, {(const uint8_t *)"gone", 4},
+                             v == TERN_MQTT_5 ? &will_props : NULL, 0, 1, 1, 0};
+        tern_props extra;
+        memset(&extra, 0, sizeof extra);
+        extra.present = TERN_PROP_BIT(TERN_PROP_REQUEST_PROBLEM_INFO);
+        extra.request_problem_info = 0;
+        fx.opts.will = &will;
+        fx.opts.username = (tern_bytes){(const uint8_t *)"user", 4};
+        fx.opts.password = (tern_bytes){(const uint8_t *)"s3cret", 6};
+        fx.opts.has_username = fx.opts.has_password = 1;
+        fx.opts.session_expiry = 3600;
+        fx.opts.props = v == TERN_MQTT_5 ? &extra : NULL;
+        fx.cfg.inbound_qos2_count = 1; /* advertised Receive Maximum: at least 1 */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len = 0;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+        tern_props props, wp;
+        tern_connect c = {.props = &props, .will_props = &wp};
+        assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+        assert_true(c.has_will);
+        assert_int_equal(c.will_qos, 1);
+        assert_int_equal(c.will_retain, 1);
+        assert_int_equal(c.will_topic.len, 12);
+        assert_memory_equal(c.will_topic.data, "dev/1/status", 12);
+        assert_int_equal(c.will_payload.len, 4);
+        assert_memory_equal(c.will_payload.data, "gone", 4);
+        assert_true(c.has_username && c.has_password);
+        assert_memory_equal(c.username.data, "user", 4);
+        assert_int_equal(c.password.len, 6);
+        assert_memory_equal(c.password.data, "s3cret", 6);
+        if (v == TERN_MQTT_5) {
+            assert_int_equal(wp.will_delay, 30);
+            assert_true(wp.present & TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE));
+            assert_true(props.present & TERN_PROP_BIT(TERN_PROP_REQUEST_PROBLEM_INFO)); /* the caller's */
+            assert_int_equal(props.request_problem_info, 0);
+            assert_int_equal(props.session_expiry, 3600);
+            assert_int_equal(props.receive_maximum, 1);
+            assert_int_equal(props.maximum_packet_size, sizeof fx.rx);
+            assert_false(props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM));
+        }
+    })
+}
+
+/* A QoS 1 message published before the CONNACK waits in its slot and goes out once the
+ * session is up, even a new one (the broker never saw it); nothing is written meanwhile. */
+static void offline_publish_waits_for_the_session(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_publish m = message(1, "early");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        assert_int_not_equal(id, 0);
+        assert_int_equal(tern_client_inflight(&fx.client), 1);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        const uint8_t *pkt;
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0); /* not sent before the CONNACK */
+        assert_false(tern_client_wants_write(&fx.client));    /* nothing to write: no busy loop */
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        int dup = 1;
+        assert_int_equal(sent_publish_id(&dup), id);
+        assert_int_equal(dup, 0);
+        assert_int_equal(fx.done, 0); /* not dropped although the session is new */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+    })
+}
+
+/* After a lost connection, while waiting to reconnect, there is nothing to write: an event
+ * loop watching for writability must not be told otherwise (it would spin). */
+static void wants_write_is_quiet_while_disconnected(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        fill_send_queue();
+        tern_publish m = message(1, "pending");
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        limit_sends(0);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_true(tern_client_wants_write(&fx.client));
+        fx.peer.closed = 1; /* lost with bytes still queued */
+        peer_pump(&fx.peer, &fx.client);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.disconnects, 1);
+        assert_true(tern_client_next_timeout_ms(&fx.client) > 0);
+        assert_false(tern_client_wants_write(&fx.client));
+    })
+}
+
+/* The send queue: unsent bytes slide to the front to make room; a message that does not fit
+ * now is TERN_WOULD_BLOCK, one that can never fit TERN_ERR_BUFFER_TOO_SMALL; order is kept. */
+static void send_queue_slides_and_would_block(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        limit_sends(0);
+        char payload[16];
+        int queued = 0;
+        tern_status st;
+        for (;;) {
+            snprintf(payload, sizeof payload, "m%02d", queued);
+            tern_publish m = message(0, payload);
+            m.payload.len = 40; /* the rest of the payload is whatever follows: fine */
+            static char body[41];
+            memset(body, '.', 40);
+            memcpy(body, payload, 3);
+            m.payload.data = (const uint8_t *)body;
+            st = tern_client_publish(&fx.client, &m, NULL);
+            if (st != TERN_OK) break;
+            queued++;
+        }
+        assert_int_equal(st, TERN_WOULD_BLOCK);
+        assert_true(queued >= 9);
+        /* Neither a QoS 1 message nor a SUBSCRIBE fits now; nothing is taken for them. */
+        static char body1[41];
+        memset(body1, '1', 40);
+        tern_publish q1 = message(1, body1);
+        assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_WOULD_BLOCK);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        tern_subscription sub = {{(const uint8_t *)"s/0123456789012345678901234567890123456789/#", 44}, 0};
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_WOULD_BLOCK);
+        /* The transport takes 100 bytes: the rest slides forward and more fits. */
+        limit_sends(100);
+        peer_pump(&fx.peer, &fx.client);
+        static char body2[41];
+        memset(body2, '.', 40);
+        memcpy(body2, "m99", 3);
+        tern_publish more = message(0, body2);
+        assert_int_equal(tern_client_publish(&fx.client, &more, NULL), TERN_OK);
+        tern_publish large = message(0, "");
+        static char big[300];
+        memset(big, 'L', sizeof big);
+        large.payload = (tern_bytes){(const uint8_t *)big, sizeof big};
+        assert_int_equal(tern_client_publish(&fx.client, &large, NULL), TERN_WOULD_BLOCK);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = 0; i <= queued; i++) {
+            tern_publish got;
+            tern_props gp;
+            memset(&got, 0, sizeof got);
+            got.props = &gp;
+            size_t len;
+            const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+            assert_int_equal(tern_codec_decode_publish(pkt, len, v, &got), TERN_OK);
+            assert_int_equal(got.payload.len, 40);
+            char want[16];
+            snprintf(want, sizeof want, "m%02d", i == queued ? 99 : i);
+            assert_memory_equal(got.payload.data, want, 3);
+        }
+        const uint8_t *pkt;
+        size_t len;
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+        /* Now empty: the large one fits; one larger than the whole buffer never does. */
+        assert_int_equal(tern_client_publish(&fx.client, &large, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH), 1);
+        static char huge[600];
+        memset(huge, 'H', sizeof huge);
+        tern_publish too_big = message(0, "");
+        too_big.payload = (tern_bytes){(const uint8_t *)huge, sizeof huge};
+        assert_int_equal(tern_client_publish(&fx.client, &too_big, NULL), TERN_ERR_BUFFER_TOO_SMALL);
+        tern_subscription long_filter = {{(const uint8_t *)huge, sizeof huge}, 0};
+        assert_int_equal(tern_client_subscribe(&fx.client, &long_filter, 1, NULL, NULL),
+                         TERN_ERR_BUFFER_TOO_SMALL);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH) + count_sent(TERN_SUBSCRIBE), 0);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* An inbound packet is handled only when its answer has room in the send queue: while the
+ * queue is full, messages wait (even when they fill the receive buffer) and no PINGREQ is
+ * lost either; once the transport drains, every message is delivered and acknowledged. */
+static void answers_wait_for_send_queue_room(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        /* A ping falls due while the queue is full: it goes once there is room. */
+        fill_send_queue();
+        fx.peer.now += 10000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        uint8_t pingresp[] = {0xD0, 0x00};
+        peer_feed(&fx.peer, pingresp, 2);
+        peer_pump(&fx.peer, &fx.client);
+        /* Messages wait for room for their answers. */
+        fill_send_queue();
+        peer_feed_publish(&fx.peer, v, "in/q1", "held", 1, 5, 0);
+        for (int i = 0; i < 8; i++) {
+            char p[8];
+            snprintf(p, sizeof p, "in%d", i);
+            peer_feed_publish(&fx.peer, v, "in/q0/xxxxxxxxxx", p, 0, 0, 0); /* > rx_cap in all */
+        }
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 0);
+        assert_true(fx.peer.feed_pos < fx.peer.feed_len); /* the receive buffer is full */
+        assert_true(tern_client_is_connected(&fx.client));
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 9);
+        assert_string_equal(fx.last_payload, "in7");
+        size_t len;
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 5);
+    })
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,6 +1306,12 @@ int main(void)
         cmocka_unit_test(restored_packets_resent_after_reboot),
         cmocka_unit_test(restore_refuses_what_it_cannot_hold),
         cmocka_unit_test(refused_and_unknown_acks),
+        cmocka_unit_test(invalid_arguments_and_states_are_refused),
+        cmocka_unit_test(connect_carries_will_credentials_and_properties),
+        cmocka_unit_test(offline_publish_waits_for_the_session),
+        cmocka_unit_test(wants_write_is_quiet_while_disconnected),
+        cmocka_unit_test(send_queue_slides_and_would_block),
+        cmocka_unit_test(answers_wait_for_send_queue_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

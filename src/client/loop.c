@@ -80,7 +80,10 @@ int tern_client_wants_write(const tern_client *c)
 {
     const tern_transport *t = &c->cfg->transport;
     if (c->state == TERN_STATE_OPENING) return t->wants_write ? t->wants_write(t->ctx) : 1;
-    return c->tx_head < c->tx_len || c->resend_pending || (t->wants_write && t->wants_write(t->ctx));
+    /* No connection, nothing to write; re-sends wait for the CONNACK. */
+    if (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED) return 0;
+    return c->tx_head < c->tx_len || (c->resend_pending && c->state == TERN_STATE_CONNECTED) ||
+           (t->wants_write && t->wants_write(t->ctx));
 }
 
 /* Wait for the transport (or just time) for at most ms. */
