@@ -1280,6 +1280,345 @@ static void answers_wait_for_send_queue_room(void **state)
     })
 }
 
+/* CONNACK with MQTT 5 properties. */
+static void feed_connack_props(const tern_props *props, int session_present)
+{
+    tern_props p = *props;
+    tern_connack a = {&p, (uint8_t)session_present, 0};
+    uint8_t buf[64];
+    size_t n = 0;
+    assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
+    peer_feed(&fx.peer, buf, n);
+}
+
+/* MQTT 5 CONNACK limits: Maximum Packet Size refuses what the broker would not take (QoS 0
+ * and QoS 1/2 alike, taking no slot), and Server Keep Alive replaces ours. */
+static void broker_connack_limits_apply(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_props cp;
+        memset(&cp, 0, sizeof cp);
+        cp.present = TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE) | TERN_PROP_BIT(TERN_PROP_SERVER_KEEP_ALIVE);
+        cp.maximum_packet_size = 40;
+        cp.server_keep_alive = 2;
+        feed_connack_props(&cp, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        drain_sent();
+        static const char long_payload[] = "0123456789012345678901234567890123456789";
+        for (uint8_t qos = 0; qos <= 2; qos++) {
+            tern_publish m = message(qos, long_payload);
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_ERR_PACKET_TOO_LARGE);
+            assert_int_equal(id, 0);
+        }
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        /* Every slot is still free, and what fits goes out. */
+        tern_publish small = message(1, "ok");
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
+        small.qos = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH), SLOTS + 1);
+        /* Keep-alive is the broker's 2 s, not our 10 s. */
+        uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+        assert_true(wait > 0 && wait <= 2000);
+        fx.peer.now += 2000;
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        fx.peer.now += 1000; /* 3 s = 1.5 x 2 s without an answer */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_KEEPALIVE_TIMEOUT);
+        if (mode != PEER_WOULD_BLOCK) {
+            size_t len;
+            const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+            assert_int_equal(d[2], TERN_RC_KEEP_ALIVE_TIMEOUT);
+        }
+    }
+}
+
+/* Keep-alive off: never a ping, no deadline. Keep-alive on: a broker that stays quiet is
+ * pinged even while we keep sending; a deadline already past reads as 0. */
+static void keepalive_off_and_quiet_broker(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.keep_alive = 0;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+        fx.peer.now += 3600000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+
+        setup(mode, v);
+        connect_ok(v, 0);
+        tern_publish m = message(0, "tick");
+        for (int s = 0; s < 8; s++) { /* a QoS 0 message every 1.2 s: we are never quiet */
+            fx.peer.now += 1200;
+            assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+        }
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+        fx.peer.now += 1200; /* 10.8 s since the broker last spoke */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        uint8_t pingresp[] = {0xD0, 0x00};
+        peer_feed(&fx.peer, pingresp, 2);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 20000; /* both deadlines passed, nobody polled */
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), 0);
+    })
+}
+
+static tern_status open_never_completes(void *ctx) { (void)ctx; return TERN_WOULD_BLOCK; }
+static tern_status open_fail(void *ctx) { (void)ctx; return TERN_ERR_IO; }
+
+/* No CONNACK in time: TERN_ERR_TIMEOUT; with auto-reconnect the backoff doubles from
+ * reconnect_min_ms up to reconnect_max_ms (with jitter: between half and all of it), each
+ * wait ends in a new attempt, and a successful connection starts the backoff over. */
+static void connect_timeout_backoff_and_reconnect(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.connect_timeout_ms = 3000;
+        fx.opts.reconnect_min_ms = 100;
+        fx.opts.reconnect_max_ms = 300;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        static const uint32_t backoff[] = {100, 200, 300, 300};
+        for (int attempt = 0; attempt < 4; attempt++) {
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_int_equal(fx.peer.opens, attempt + 1);
+            assert_int_equal(count_sent(TERN_CONNECT), 1);
+            uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+            assert_true(wait > 0 && wait <= 3000);
+            fx.peer.now += 2999;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            fx.peer.now += 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TIMEOUT);
+            assert_int_equal(fx.disconnects, attempt + 1);
+            assert_int_equal(fx.last_disconnect, TERN_ERR_TIMEOUT);
+            assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_TIMEOUT);
+            wait = tern_client_next_timeout_ms(&fx.client);
+            assert_true(wait >= backoff[attempt] / 2 && wait <= backoff[attempt]);
+            drain_sent();
+            fx.peer.now += wait;
+        }
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+        assert_true(wait >= 50 && wait <= 100); /* started over */
+
+        /* The transport never finishes opening: the same timeout, counted from the start. */
+        setup(mode, v);
+        fx.cfg.transport.open = open_never_completes;
+        fx.opts.connect_timeout_ms = 3000;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_true(tern_client_wants_write(&fx.client)); /* no hook: watch for writability */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        fx.peer.now += 3000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TIMEOUT);
+        assert_int_equal(fx.peer.sent_len, 0); /* nothing at all was sent, not even a DISCONNECT */
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX); /* no reconnect */
+
+        /* Opening fails outright; a 1 ms backoff has no room for jitter: retry at once. */
+        setup(mode, v);
+        fx.cfg.transport.open = open_fail;
+        fx.opts.auto_reconnect = 1;
+        fx.opts.reconnect_min_ms = fx.opts.reconnect_max_ms = 1;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), 0);
+        assert_int_equal(fx.peer.sent_len, 0);
+    })
+}
+
+/* CONNACK refusals with auto-reconnect on: "try later" refusals (server unavailable or
+ * busy, quota, connection rate) schedule a new attempt; the others end it for good. Either
+ * way on_connect reports the refusal and on_disconnect is not called (never connected). */
+static void refusals_end_or_keep_auto_reconnect(void **state)
+{
+    (void)state;
+    static const struct { tern_mqtt_version v; uint8_t code; int retry; } cases[] = {
+        {TERN_MQTT_311, 3, 1},    {TERN_MQTT_311, 4, 0},    {TERN_MQTT_311, 5, 0},
+        {TERN_MQTT_5, 0x88, 1},   {TERN_MQTT_5, 0x89, 1},   {TERN_MQTT_5, 0x97, 1},
+        {TERN_MQTT_5, 0x9F, 1},   {TERN_MQTT_5, 0x87, 0},   {TERN_MQTT_5, 0x8C, 0},
+    };
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            setup(mode, cases[i].v);
+            fx.opts.auto_reconnect = 1;
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client); /* CONNECT out first */
+            peer_feed_connack(&fx.peer, cases[i].v, 0, cases[i].code);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_REFUSED);
+            assert_int_equal(fx.connects, 1);
+            assert_int_equal(fx.disconnects, 0);
+            assert_int_equal(tern_client_last_reason(&fx.client), cases[i].code);
+            assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_CONNACK_REFUSED);
+            if (cases[i].retry) assert_true(tern_client_next_timeout_ms(&fx.client) <= 500);
+            else assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+            fx.peer.now += 60000;
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(fx.peer.opens, cases[i].retry ? 2 : 1);
+            assert_int_equal(count_sent(TERN_CONNECT), cases[i].retry ? 2 : 1);
+            if (cases[i].v == TERN_MQTT_5) assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+        }
+    }
+}
+
+/* A QoS 2 flow cut after PUBREC: with the session resumed the PUBREL (never marked DUP) goes
+ * again and PUBCOMP completes the flow; without it the message is reported lost. */
+static void pubrel_resent_after_reconnect(void **state)
+{
+    (void)state;
+    for (int resumed = 0; resumed < 2; resumed++) {
+        FOR_EACH_MODE_AND_VERSION({
+            fx.opts.auto_reconnect = 1;
+            fx.opts.clean_start = 0;
+            connect_ok(v, 0);
+            tern_publish m = message(2, "q2");
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+            peer_pump(&fx.peer, &fx.client);
+            size_t len;
+            peer_expect(&fx.peer, TERN_PUBREL, &len);
+            fx.peer.closed = 1;
+            peer_pump(&fx.peer, &fx.client);
+            fx.peer.now += 60000;
+            peer_feed_connack(&fx.peer, v, resumed, 0);
+            peer_pump(&fx.peer, &fx.client);
+            assert_true(tern_client_is_connected(&fx.client));
+            peer_expect(&fx.peer, TERN_CONNECT, &len);
+            if (!resumed) {
+                assert_int_equal(fx.done, 1);
+                assert_int_equal(fx.done_status[0], TERN_ERR_SESSION_LOST);
+                assert_int_equal(count_sent(TERN_PUBREL), 0);
+                continue;
+            }
+            const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+            assert_int_equal(rel[0], 0x62); /* no DUP flag on a PUBREL */
+            assert_int_equal((rel[2] << 8) | rel[3], id);
+            assert_int_equal(count_sent(TERN_PUBLISH), 0); /* the message itself is not re-sent */
+            assert_int_equal(fx.done, 0);
+            peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, id);
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(fx.done, 1);
+            assert_int_equal(fx.done_status[0], TERN_OK);
+            assert_int_equal(tern_client_inflight(&fx.client), 0);
+        })
+    }
+}
+
+/* Publishing from on_connect while older messages wait to be re-sent: the new one queues
+ * behind them, so the broker sees them in their original order. */
+static tern_publish connect_msg;
+static uint16_t connect_msg_id;
+static tern_status connect_msg_status;
+static void publish_on_connect(tern_client *c, tern_status st, const tern_connack *a, void *user)
+{
+    on_connect(c, st, a, user);
+    if (st == TERN_OK) connect_msg_status = tern_client_publish(c, &connect_msg, &connect_msg_id);
+}
+
+static void publish_from_on_connect_goes_after_resends(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a");
+        uint16_t ida = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        connect_msg = message(2, "b");
+        connect_msg_id = 0;
+        connect_msg_status = TERN_ERR_IO;
+        fx.cfg.cb.on_connect = publish_on_connect;
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(connect_msg_status, TERN_OK);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        int dup = 0;
+        assert_int_equal(sent_publish_id(&dup), ida);
+        assert_int_equal(dup, 1);
+        assert_int_equal(sent_publish_id(&dup), connect_msg_id);
+        assert_int_equal(dup, 0);
+        assert_int_equal(count_sent(TERN_PUBLISH), 0);
+    })
+}
+
+/* Restored packets: a QoS 2 PUBLISH completes its whole flow; re-sends that do not all fit in
+ * the send queue at once go as it drains, in order; one that can never fit ends the
+ * connection with TERN_ERR_BUFFER_TOO_SMALL. */
+static void restored_flows_resend_through_a_small_queue(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.tx_cap = 64;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.clean_start = 0;
+        uint8_t pub[2 + 2 + 3 + 2 + 1 + 30] = {0x34, 0, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x00};
+        size_t plen = v == TERN_MQTT_5 ? sizeof pub : sizeof pub - 1; /* v5: empty property block */
+        pub[1] = (uint8_t)(plen - 2);
+        memset(pub + 9 + (v == TERN_MQTT_5), 'p', 30);
+        if (v == TERN_MQTT_5) pub[9] = 0;
+        for (uint8_t id = 1; id <= SLOTS; id++) {
+            pub[8] = id;
+            pub[0] = id == 1 ? 0x34 : 0x32; /* the first QoS 2, the others QoS 1 */
+            assert_int_equal(tern_client_restore(&fx.client, pub, (uint32_t)plen), TERN_OK);
+        }
+        assert_int_equal(tern_client_inflight(&fx.client), SLOTS);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        for (uint16_t id = 1; id <= SLOTS; id++) {
+            int dup = 0;
+            assert_int_equal(sent_publish_id(&dup), id);
+            assert_int_equal(dup, 1);
+        }
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, 1);
+        for (uint16_t id = 2; id <= SLOTS; id++) peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        peer_pump(&fx.peer, &fx.client);
+        const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+        assert_int_equal(rel[3], 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, SLOTS);
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(fx.done_status[i], TERN_OK);
+
+        setup(mode, v);
+        fx.cfg.tx_cap = 32;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.clean_start = 0;
+        pub[0] = 0x32;
+        assert_int_equal(tern_client_restore(&fx.client, pub, (uint32_t)plen), TERN_OK);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_inflight(&fx.client), 1); /* kept for a later session */
+    })
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1312,6 +1651,13 @@ int main(void)
         cmocka_unit_test(wants_write_is_quiet_while_disconnected),
         cmocka_unit_test(send_queue_slides_and_would_block),
         cmocka_unit_test(answers_wait_for_send_queue_room),
+        cmocka_unit_test(broker_connack_limits_apply),
+        cmocka_unit_test(keepalive_off_and_quiet_broker),
+        cmocka_unit_test(connect_timeout_backoff_and_reconnect),
+        cmocka_unit_test(refusals_end_or_keep_auto_reconnect),
+        cmocka_unit_test(pubrel_resent_after_reconnect),
+        cmocka_unit_test(publish_from_on_connect_goes_after_resends),
+        cmocka_unit_test(restored_flows_resend_through_a_small_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
