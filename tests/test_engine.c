@@ -131,7 +131,7 @@ static void connect_ok(tern_mqtt_version v, int session_present)
     assert_int_equal(c.version, v);
     assert_int_equal(c.keep_alive, 10);
     assert_int_equal(c.client_id.len, 6);
-    if (v == TERN_MQTT_5) {
+    if (v == TERN_MQTT_5 && !fx.cfg.cb.on_chunk) {
         assert_true(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
         assert_int_equal(props.maximum_packet_size, sizeof fx.rx);
     }
@@ -1619,6 +1619,702 @@ static void restored_flows_resend_through_a_small_queue(void **state)
     })
 }
 
+/* Messages in pieces, the edges: a QoS 0 one (no ack); the last piece waits for room for its
+ * ack; a head too large for pieces is skipped and acknowledged; a head larger than the whole
+ * buffer is skipped at QoS 0 and ends the connection at QoS 1 (its packet id cannot be read);
+ * a connection lost while a re-sent QoS 2 message is being skipped reports no cut. MQTT 5:
+ * with on_chunk set, the CONNECT must not cap the broker at the receive buffer (a broker
+ * drops what exceeds our Maximum Packet Size, so nothing would ever arrive in pieces). */
+static void chunked_delivery_edges(void **state)
+{
+    (void)state;
+    static char big[1001];
+    memset(big, 'q', sizeof big - 1);
+    static char topic100[101], topic130[131], mid[301];
+    memset(mid, 'm', 300);
+    memset(topic100, 'h', 100);
+    memset(topic130, 'H', 130);
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_chunk = on_chunk;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+        if (v == TERN_MQTT_5) {
+            tern_props props;
+            tern_connect c = {.props = &props};
+            assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+            assert_false(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
+        }
+        /* QoS 0 in pieces: delivered whole, nothing sent back. */
+        peer_feed_publish(&fx.peer, v, "big", big, 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.assembled_len, 1000);
+        assert_int_equal(fx.peer.sent_len - fx.peer.sent_pos, 0);
+        /* The last piece waits until the send queue has room for the ack. */
+        fx.assembled_len = 0;
+        fill_send_queue();
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 3, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(fx.assembled_len < 1000);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.assembled_len, 1000);
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 3);
+        /* A head that leaves less than a quarter of the buffer: skipped, acknowledged. */
+        int chunks = fx.chunks;
+        peer_feed_publish(&fx.peer, v, topic100, mid, 1, 4, 0);
+        peer_feed_publish(&fx.peer, v, "small", "after", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.chunks, chunks);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 4);
+        assert_string_equal(fx.last_payload, "after");
+        /* A topic longer than the whole buffer, QoS 0: skipped. */
+        peer_feed_publish(&fx.peer, v, topic130, mid, 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "small", "again", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.errors, 2);
+        assert_string_equal(fx.last_payload, "again");
+        assert_int_equal(fx.chunks, chunks);
+        /* QoS 2 delivered, then re-sent and cut while being skipped: no MESSAGE_CUT. */
+        fx.assembled_len = 0;
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 8, 0);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        chunks = fx.chunks;
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 8, 1);
+        fx.peer.feed_len -= 500;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        assert_int_equal(fx.chunks, chunks);
+        assert_int_equal(fx.errors, 2);
+        /* A topic longer than the whole buffer at QoS 1: its id is out of reach. */
+        setup(mode, v);
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(v, 0);
+        peer_feed_publish(&fx.peer, v, topic130, mid, 1, 6, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_MESSAGE_TOO_LARGE);
+        assert_int_equal(count_sent(TERN_PUBACK), 0);
+    })
+}
+
+/* The inbound QoS 2 table: when full, the entry filled longest ago is forgotten (round
+ * robin) and on_error says TERN_ERR_RECEIVE_MAXIMUM; the connection stays, the message is
+ * delivered, entries still there keep suppressing duplicates. With no table at all a QoS 2
+ * message ends the connection (MQTT 5: DISCONNECT 0x93), whole, skipped or in pieces. */
+static void inbound_qos2_table_full_and_missing(void **state)
+{
+    (void)state;
+    static char big[301];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        for (uint16_t id = 1; id <= 5; id++) peer_feed_publish(&fx.peer, v, "q2", "m", 2, id, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.messages, 5);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_RECEIVE_MAXIMUM);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PUBREC), 5);
+        peer_feed_publish(&fx.peer, v, "q2", "m", 2, 2, 1); /* still remembered: not again */
+        peer_feed_publish(&fx.peer, v, "q2", "m", 2, 6, 0); /* evicts id 2 */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 6);
+        assert_int_equal(fx.errors, 2);
+        /* PUBREL for an evicted id: answered, MQTT 5 says the id was not found. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 3);
+        peer_pump(&fx.peer, &fx.client);
+        tern_ack a1, a3;
+        memset(&a1, 0, sizeof a1);
+        memset(&a3, 0, sizeof a3);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a1), TERN_OK);
+        pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a3), TERN_OK);
+        assert_int_equal(a1.packet_id, 1);
+        assert_int_equal(a1.reason_code, v == TERN_MQTT_5 ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
+        assert_int_equal(a3.packet_id, 3);
+        assert_int_equal(a3.reason_code, 0);
+        /* An oversized QoS 2 message is remembered too: its PUBREL is known. */
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 9, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        pkt = peer_expect(&fx.peer, TERN_PUBREC, &len);
+        assert_int_equal(pkt[3], 9);
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 9, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 9);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        memset(&a1, 0, sizeof a1);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a1), TERN_OK);
+        assert_int_equal(a1.reason_code, 0);
+
+        for (int how = 0; how < 3; how++) { /* whole, skipped, in pieces */
+            setup(mode, v);
+            fx.cfg.inbound_qos2_count = 0;
+            fx.cfg.inbound_qos2 = NULL;
+            if (how == 2) fx.cfg.cb.on_chunk = on_chunk;
+            assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+            connect_ok(v, 0);
+            peer_feed_publish(&fx.peer, v, "q2", how ? big : "m", 2, 1, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_RECEIVE_MAXIMUM);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(count_sent(TERN_PUBREC), 0);
+            if (v == TERN_MQTT_5 && mode != PEER_WOULD_BLOCK) {
+                fx.peer.sent_pos = 0;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], TERN_RC_RECEIVE_MAXIMUM_EXCEEDED);
+            }
+        }
+    })
+}
+
+/* Every callback and optional transport hook left out: the engine still connects, answers,
+ * skips, and reports through its return values and getters. */
+static void works_without_callbacks_or_optional_hooks(void **state)
+{
+    (void)state;
+    static char big[301];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        tern_route routes[1] = {{{(const uint8_t *)"#", 1}, NULL, NULL}}; /* no callback: skipped */
+        fx.cfg.routes = routes;
+        fx.cfg.route_count = 1;
+        fx.cfg.cb = (tern_callbacks){0};
+        fx.cfg.transport.open = NULL;
+        fx.cfg.transport.close = NULL;
+        fx.cfg.transport.wait = NULL;
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 1000), TERN_OK);
+        assert_int_equal(tern_client_socket(&fx.client), -1);
+        peer_feed_publish(&fx.peer, v, "a", "m", 1, 1, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 2, 0);
+        tern_publish m = message(1, "x");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        tern_subscription sub = {{(const uint8_t *)"a", 1}, 1};
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_OK);
+        assert_int_equal(tern_client_run(&fx.client, 0), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBACK), 2); /* delivered to nobody, skipped: both acked */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        uint8_t codes[1] = {1};
+        tern_suback sa = {codes, NULL, 1, 2}; /* the PUBLISH took id 1 */
+        uint8_t buf[16];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_suback(&sa, v, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+        if (mode != PEER_WOULD_BLOCK) assert_int_equal(count_sent(TERN_DISCONNECT), 1);
+        assert_int_equal(tern_client_run(&fx.client, 100), TERN_ERR_NOT_CONNECTED);
+        /* A refusal with no on_connect; a cut message with no on_error. */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_connack(&fx.peer, v, 0, v == TERN_MQTT_5 ? 0x87 : 5);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_REFUSED);
+        fx.cfg.cb.on_chunk = on_chunk;
+        fx.cfg.cb.user = &fx;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 3, 0);
+        fx.peer.feed_len -= 100;
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(fx.chunks > 0);
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_CLOSED);
+    })
+}
+
+/* Trace: every packet sent is traced once, whole, in order; every packet handled too. */
+static uint8_t traced_out[4096];
+static size_t traced_out_len;
+static int traced_in[16];
+static void on_trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
+{
+    (void)c, (void)user;
+    if (outgoing) {
+        assert_true(traced_out_len + len <= sizeof traced_out);
+        memcpy(traced_out + traced_out_len, pkt, len);
+        traced_out_len += len;
+    } else {
+        traced_in[pkt[0] >> 4]++;
+    }
+}
+
+static void trace_sees_every_packet(void **state)
+{
+    (void)state;
+    static char big[401];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        traced_out_len = 0;
+        memset(traced_in, 0, sizeof traced_in);
+        fx.cfg.cb.on_trace = on_trace;
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(v, 0);
+        tern_publish m = message(2, "traced");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+        peer_feed_publish(&fx.peer, v, "in", "x", 1, 7, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, id);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(traced_out_len, fx.peer.sent_len);
+        assert_memory_equal(traced_out, fx.peer.sent, fx.peer.sent_len);
+        assert_int_equal(traced_in[TERN_CONNACK], 1);
+        assert_int_equal(traced_in[TERN_PUBREC], 1);
+        assert_int_equal(traced_in[TERN_PUBCOMP], 1);
+        assert_int_equal(traced_in[TERN_PUBLISH], 2); /* the one in pieces: its head, once */
+    })
+}
+
+/* The application disconnects from inside on_message: the rest of what arrived is not
+ * handled, on_disconnect says TERN_OK, polling goes on quietly and no timer is left. */
+static void disconnect_on_message(tern_client *c, const tern_publish *m, void *user)
+{
+    on_message(c, m, user);
+    assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+static void disconnect_from_a_callback(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        fx.cfg.cb.on_message = disconnect_on_message;
+        peer_feed_publish(&fx.peer, v, "t", "bye", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t", "after", 1, 3, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.messages, 1);
+        assert_string_equal(fx.last_payload, "bye");
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.disconnects, 1);
+        assert_int_equal(fx.last_disconnect, TERN_OK);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+        assert_int_equal(count_sent(TERN_PUBACK), 0);
+        fx.peer.now += 60000;
+        assert_int_equal(tern_client_poll(&fx.client), TERN_OK);
+        assert_int_equal(fx.peer.opens, 1);
+    })
+}
+
+/* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
+static void packet_ids_wrap_and_skip_those_in_flight(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    connect_ok(TERN_MQTT_311, 0);
+    tern_publish m = message(1, "w");
+    uint16_t held = 0, id = 0;
+    assert_int_equal(tern_client_publish(&fx.client, &m, &held), TERN_OK);
+    assert_int_equal(held, 1);
+    for (uint32_t expect = 2; expect <= 65535; expect++) {
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        if (id != expect) assert_int_equal(id, expect);
+        peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+        assert_int_equal(tern_client_poll(&fx.client), TERN_OK);
+        fx.peer.sent_len = fx.peer.sent_pos = 0;
+        fx.peer.feed_len = fx.peer.feed_pos = 0;
+    }
+    assert_int_equal(tern_client_inflight(&fx.client), 1);
+    assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+    assert_int_equal(id, 2); /* not 0, not 1 (still in flight) */
+    assert_int_equal(fx.done, 65534);
+}
+
+/* No in-flight slots at all: QoS 1/2 are busy, QoS 0 works, stray acks are ignored. A
+ * QoS 1 message larger than its slot is refused and takes nothing. */
+static void slots_missing_or_too_small(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.inflight = NULL;
+        fx.cfg.inflight_count = 0;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        connect_ok(v, 0);
+        tern_publish q1 = message(1, "x"), q0 = message(0, "x");
+        assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_ERR_BUSY);
+        assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_OK);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, 2);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PUBLISH), 1);
+        assert_int_equal(fx.done, 0);
+
+        setup(mode, v);
+        connect_ok(v, 0);
+        static char big[200];
+        memset(big, 'x', sizeof big - 1);
+        tern_publish large = message(1, big);
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &large, &id), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(id, 0);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        tern_publish ok = message(1, "ok");
+        uint16_t first = 0;
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(tern_client_publish(&fx.client, &ok, i ? NULL : &first), TERN_OK);
+        /* A duplicate ack (after a re-send) for an id no longer in flight: ignored. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, first);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, first);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(tern_client_inflight(&fx.client), SLOTS - 1);
+    })
+}
+
+/* Re-sends follow the order messages were published, not the order of the slots (a slot
+ * freed early is reused by a later message). */
+static void resends_follow_publish_order(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish m = message(1, "o");
+        uint16_t ids[4];
+        for (int i = 0; i < 3; i++) assert_int_equal(tern_client_publish(&fx.client, &m, &ids[i]), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, ids[0]);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_publish(&fx.client, &m, &ids[3]), TERN_OK); /* the first slot again */
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = 1; i < 4; i++) assert_int_equal(sent_publish_id(NULL), ids[i]);
+    })
+}
+
+/* Outgoing aliases, the rest: the broker's maximum caps our table; a table entry too small
+ * for a topic is passed over; the caller's own properties are kept beside the alias; a
+ * caller that manages its own alias (or sends an empty topic with it) is left alone. */
+static void outgoing_topic_aliases_limits_and_caller_aliases(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        static uint8_t store[3][32];
+        tern_topic_alias out[3] = {{store[0], 4, 0}, {store[1], 32, 0}, {store[2], 32, 0}};
+        fx.cfg.out_topic_aliases = out;
+        fx.cfg.out_topic_alias_count = 3;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_props cp;
+        memset(&cp, 0, sizeof cp);
+        cp.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM);
+        cp.topic_alias_maximum = 2; /* the broker takes two: our third entry is never used */
+        feed_connack_props(&cp, 0);
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        tern_props mine;
+        memset(&mine, 0, sizeof mine);
+        mine.present = TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE);
+        mine.content_type = (tern_bytes){(const uint8_t *)"text", 4};
+        tern_publish a = message(0, "1"), b = message(0, "2"), c = message(0, "3");
+        a.topic = (tern_bytes){(const uint8_t *)"long/topic", 10}; /* entry 1 is too small */
+        a.props = &mine;
+        b.topic = (tern_bytes){(const uint8_t *)"t/b", 3};
+        c.topic = (tern_bytes){(const uint8_t *)"t/c", 3};
+        assert_int_equal(tern_client_publish(&fx.client, &a, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &c, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, NULL), TERN_OK);
+        tern_props own;
+        memset(&own, 0, sizeof own);
+        own.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
+        own.topic_alias = 2;
+        tern_publish d = message(0, "4"), e = message(0, "5");
+        d.topic = (tern_bytes){(const uint8_t *)"own/topic", 9};
+        d.props = &own;
+        e.topic = (tern_bytes){(const uint8_t *)"", 0};
+        e.props = &own;
+        assert_int_equal(tern_client_publish(&fx.client, &d, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &e, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        tern_publish m;
+        tern_props p;
+        sent_publish(&m, &p); /* long/topic binds alias 2 (entry 1 too small), keeps its content type */
+        assert_int_equal(m.topic.len, 10);
+        assert_int_equal(p.topic_alias, 2);
+        assert_true(p.present & TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE));
+        assert_memory_equal(p.content_type.data, "text", 4);
+        sent_publish(&m, &p); /* t/b binds alias 1 */
+        assert_int_equal(m.topic.len, 3);
+        assert_int_equal(p.topic_alias, 1);
+        sent_publish(&m, &p); /* t/c: both usable aliases taken, in full */
+        assert_int_equal(m.topic.len, 3);
+        assert_false(p.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS));
+        sent_publish(&m, &p); /* t/b again: alias only */
+        assert_int_equal(m.topic.len, 0);
+        assert_int_equal(p.topic_alias, 1);
+        sent_publish(&m, &p); /* the caller's alias, as given */
+        assert_int_equal(m.topic.len, 9);
+        assert_int_equal(p.topic_alias, 2);
+        sent_publish(&m, &p);
+        assert_int_equal(m.topic.len, 0);
+        assert_int_equal(p.topic_alias, 2);
+        assert_int_equal(out[2].len, 0);
+    }
+}
+
+/* Broker packets that end the connection, each with its status. */
+static void broker_protocol_errors(void **state)
+{
+    (void)state;
+    static char big[300];
+    memset(big, 'x', sizeof big);
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < 2; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            /* Before the CONNACK: a PUBLISH is unexpected; a v5 DISCONNECT is the broker's. */
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            peer_feed_publish(&fx.peer, v, "t", "x", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UNEXPECTED_PACKET);
+            assert_int_equal(fx.messages, 0);
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            uint8_t d5[] = {0xE0, 0x01, 0x89};
+            peer_feed(&fx.peer, d5, v == TERN_MQTT_5 ? 3 : 2);
+            if (v == TERN_MQTT_311) d5[1] = 0, fx.peer.feed[fx.peer.feed_len - 1] = 0;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client),
+                             v == TERN_MQTT_5 ? TERN_ERR_SERVER_DISCONNECT : TERN_ERR_UNEXPECTED_PACKET);
+            if (v == TERN_MQTT_5) assert_int_equal(tern_client_last_reason(&fx.client), 0x89);
+            /* A malformed CONNACK (reserved flag bits). */
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            uint8_t bad_connack[] = {0x20, 0x03, 0x02, 0x00, 0x00};
+            bad_connack[1] = v == TERN_MQTT_5 ? 3 : 2;
+            peer_feed(&fx.peer, bad_connack, v == TERN_MQTT_5 ? 5 : 4);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_FLAGS);
+            assert_int_equal(fx.connects, 0);
+            /* Connected: malformed SUBACK, PUBREL with wrong flags, oversized non-PUBLISH. */
+            static const struct { uint8_t b[8]; size_t n; tern_status st; } cases[] = {
+                {{0x90, 0x02, 0x00, 0x01}, 4, TERN_ERR_REMAINING_LENGTH}, /* SUBACK without codes */
+                {{0x60, 0x02, 0x00, 0x01}, 4, TERN_ERR_FIXED_FLAGS},     /* PUBREL flags 0 */
+                {{0xB0, 0x80, 0x02, 0x00, 0x01}, 5, TERN_ERR_PACKET_TOO_LARGE}, /* 256-byte UNSUBACK */
+            };
+            for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                for (int chunky = 0; chunky < 2; chunky++) {
+                    setup(mode, v);
+                    if (chunky) fx.cfg.cb.on_chunk = on_chunk;
+                    connect_ok(v, 0);
+                    peer_feed(&fx.peer, cases[i].b, cases[i].n);
+                    tern_status want = cases[i].st;
+                    if (want == TERN_ERR_PACKET_TOO_LARGE) {
+                        peer_feed(&fx.peer, (const uint8_t *)big, 254);
+                    } else if (i == 0) { /* whatever the codec says of it */
+                        uint8_t codes[4];
+                        tern_props sp;
+                        tern_suback sa = {codes, v == TERN_MQTT_5 ? &sp : NULL, 4, 0};
+                        want = tern_codec_decode_suback(cases[i].b, cases[i].n, v, &sa);
+                        assert_int_not_equal(want, TERN_OK);
+                    }
+                    assert_int_equal(peer_pump(&fx.peer, &fx.client), want);
+                    assert_false(tern_client_is_connected(&fx.client));
+                    assert_int_equal(fx.subacks, 0);
+                }
+            }
+            /* An oversized PUBLISH with QoS 3 in pieces: its head is refused. */
+            setup(mode, v);
+            fx.cfg.cb.on_chunk = on_chunk;
+            connect_ok(v, 0);
+            uint8_t q3[] = {0x36, 0x80, 0x02, 0x00, 0x01, 't', 0x00, 0x01, 0x00};
+            peer_feed(&fx.peer, q3, v == TERN_MQTT_5 ? 9 : 8);
+            peer_feed(&fx.peer, (const uint8_t *)big, 256 - (v == TERN_MQTT_5 ? 6 : 5));
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_QOS);
+            assert_int_equal(fx.chunks, 0);
+            if (v == TERN_MQTT_311) continue;
+            /* MQTT 5 only: inbound alias 0, an alias topic larger than its table entry, a
+             * duplicate property; the DISCONNECT says why. */
+            static const struct { uint8_t b[16]; size_t n; tern_status st; uint8_t rc; } v5[] = {
+                {{0x30, 0x07, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x00}, 9, TERN_ERR_PROP_VALUE, 0x81}, /* alias 0 */
+                {{0x30, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x03, 0x23, 0x00, 0x01}, 11, TERN_ERR_BUFFER_TOO_SMALL, 0x81},
+                {{0x30, 0x09, 0x00, 0x01, 't', 0x04, 0x01, 0x00, 0x01, 0x00, 'x'}, 11, TERN_ERR_PROP_DUPLICATE, 0x82},
+                {{0xE0, 0x02, 0x03, 0x00}, 4, TERN_ERR_REASON_CODE, 0x81}, /* DISCONNECT, bad reason */
+            };
+            for (size_t i = 0; i < sizeof v5 / sizeof v5[0]; i++) {
+                setup(mode, v);
+                static uint8_t small[1][2];
+                tern_topic_alias in[1] = {{small[0], 2, 0}};
+                fx.cfg.topic_aliases = in;
+                fx.cfg.topic_alias_count = 1;
+                assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+                connect_ok(v, 0);
+                peer_feed(&fx.peer, v5[i].b, v5[i].n);
+                assert_int_equal(peer_pump(&fx.peer, &fx.client), v5[i].st);
+                assert_int_equal(fx.messages, 0);
+                if (mode == PEER_WOULD_BLOCK) continue;
+                size_t len;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], v5[i].rc);
+            }
+            /* The transport fails: no DISCONNECT is attempted. */
+            setup(mode, v);
+            connect_ok(v, 0);
+            fx.peer.closed = 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+            assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+        }
+    }
+}
+
+static int32_t recv_io_error(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx, (void)buf, (void)len;
+    return -(int32_t)TERN_ERR_IO;
+}
+static int32_t send_io_error(void *ctx, const uint8_t *buf, size_t len)
+{
+    (void)ctx, (void)buf, (void)len;
+    return -(int32_t)TERN_ERR_IO;
+}
+
+/* Transport failures surface as the transport's status; MQTT 5 does not try to say why. */
+static void transport_errors_end_the_connection(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        fx.cfg.transport.recv = recv_io_error;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_int_equal(fx.last_disconnect, TERN_ERR_IO);
+        assert_int_equal(fx.peer.sent_len - fx.peer.sent_pos, 0);
+        setup(mode, v);
+        connect_ok(v, 0);
+        fx.cfg.transport.send = send_io_error;
+        tern_publish m = message(0, "x");
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_false(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* CONNECT that cannot be built: an invalid client id, or a send buffer too small for it.
+ * Nothing at all goes to the broker (not even a DISCONNECT: it never saw a CONNECT). */
+static void connect_that_cannot_be_built(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.client_id = (tern_bytes){(const uint8_t *)"bad\xC0", 4};
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UTF8_ILL_FORMED);
+        assert_int_equal(fx.peer.sent_len, 0);
+        assert_false(tern_client_is_connected(&fx.client));
+        setup(mode, v);
+        fx.cfg.tx_cap = 16;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.client_id = (tern_bytes){(const uint8_t *)"a-rather-long-client-id", 23};
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(fx.peer.sent_len, 0);
+    })
+}
+
+/* Disconnect while the send queue is full: the DISCONNECT is dropped (best effort), the
+ * connection closes all the same. */
+static void disconnect_with_a_full_queue(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        fill_send_queue();
+        assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.last_disconnect, TERN_OK);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+    })
+}
+
+static int hook_wants_write;
+static int hook_socket(void *ctx) { (void)ctx; return 42; }
+static int hook_want(void *ctx) { (void)ctx; return hook_wants_write; }
+
+/* The blocking layer and the event-loop hooks: the transport's descriptor and its own need
+ * to write are passed on; run drives keep-alive on the clock and reports its end; with
+ * auto-reconnect it rides through a lost connection; wait_idle waits for the queue too. */
+static void blocking_layer_and_hooks(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.transport.socket = hook_socket;
+        fx.cfg.transport.wants_write = hook_want;
+        assert_int_equal(tern_client_socket(&fx.client), 42);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        hook_wants_write = 0;
+        assert_false(tern_client_wants_write(&fx.client)); /* opening: the transport decides */
+        hook_wants_write = 1;
+        assert_true(tern_client_wants_write(&fx.client));
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        hook_wants_write = 0;
+        assert_int_equal(tern_client_wait_idle(&fx.client, 1000), TERN_OK); /* connects first */
+        uint32_t connected_at = fx.peer.now;
+        assert_false(tern_client_wants_write(&fx.client));
+        hook_wants_write = 1; /* e.g. TLS needs to write */
+        assert_true(tern_client_wants_write(&fx.client));
+        hook_wants_write = 0;
+        /* The queue cannot drain: not idle. */
+        tern_publish m = message(0, "q");
+        limit_sends(0);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_int_equal(tern_client_wait_idle(&fx.client, 500), TERN_ERR_TIMEOUT);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client); /* the peer's wait ignores writability: drain here */
+        tern_status wst = tern_client_wait_idle(&fx.client, 500);
+        assert_int_equal(wst, TERN_OK);
+        /* Nobody answers pings: run ends at the keep-alive deadline, 15 s after the CONNACK. */
+        assert_int_equal(tern_client_run(&fx.client, 60000), TERN_ERR_KEEPALIVE_TIMEOUT);
+        assert_int_equal(fx.peer.now - connected_at, 15000);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 1000), TERN_OK);
+        fx.peer.closed = 1;
+        assert_int_equal(tern_client_run(&fx.client, 100), TERN_OK); /* lost, backing off */
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_run(&fx.client, 1000), TERN_OK); /* reopened, no CONNACK yet */
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.peer.opens, 2);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        assert_int_equal(tern_client_run(&fx.client, 2000), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.peer.opens, 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1658,6 +2354,20 @@ int main(void)
         cmocka_unit_test(pubrel_resent_after_reconnect),
         cmocka_unit_test(publish_from_on_connect_goes_after_resends),
         cmocka_unit_test(restored_flows_resend_through_a_small_queue),
+        cmocka_unit_test(chunked_delivery_edges),
+        cmocka_unit_test(inbound_qos2_table_full_and_missing),
+        cmocka_unit_test(works_without_callbacks_or_optional_hooks),
+        cmocka_unit_test(trace_sees_every_packet),
+        cmocka_unit_test(disconnect_from_a_callback),
+        cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
+        cmocka_unit_test(slots_missing_or_too_small),
+        cmocka_unit_test(resends_follow_publish_order),
+        cmocka_unit_test(outgoing_topic_aliases_limits_and_caller_aliases),
+        cmocka_unit_test(broker_protocol_errors),
+        cmocka_unit_test(transport_errors_end_the_connection),
+        cmocka_unit_test(connect_that_cannot_be_built),
+        cmocka_unit_test(disconnect_with_a_full_queue),
+        cmocka_unit_test(blocking_layer_and_hooks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

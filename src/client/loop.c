@@ -6,10 +6,13 @@
 static tern_status opened(tern_client *c)
 {
     uint32_t now = tern_now(c);
-    c->state = TERN_STATE_WAIT_CONNACK;
     c->timer_ms = now;
     c->last_rx_ms = c->last_tx_ms = now;
-    return tern_conn_send_connect(c);
+    /* Waiting for a CONNACK only once CONNECT is queued: a CONNECT that cannot be built ends
+     * the attempt before the broker hears anything (not even a DISCONNECT). */
+    tern_status st = tern_conn_send_connect(c);
+    if (st == TERN_OK) c->state = TERN_STATE_WAIT_CONNACK;
+    return st;
 }
 
 static tern_status try_open(tern_client *c)
