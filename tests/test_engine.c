@@ -1192,6 +1192,8 @@ static void send_queue_slides_and_would_block(void **state)
         /* The transport takes 100 bytes: the rest slides forward and more fits. */
         limit_sends(100);
         peer_pump(&fx.peer, &fx.client);
+        tern_publish small = message(0, "s"); /* fits behind the unsent bytes as they are */
+        assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
         static char body2[41];
         memset(body2, '.', 40);
         memcpy(body2, "m99", 3);
@@ -1204,7 +1206,7 @@ static void send_queue_slides_and_would_block(void **state)
         assert_int_equal(tern_client_publish(&fx.client, &large, NULL), TERN_WOULD_BLOCK);
         limit_sends(SIZE_MAX);
         peer_pump(&fx.peer, &fx.client);
-        for (int i = 0; i <= queued; i++) {
+        for (int i = 0; i <= queued + 1; i++) {
             tern_publish got;
             tern_props gp;
             memset(&got, 0, sizeof got);
@@ -1212,9 +1214,13 @@ static void send_queue_slides_and_would_block(void **state)
             size_t len;
             const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
             assert_int_equal(tern_codec_decode_publish(pkt, len, v, &got), TERN_OK);
+            if (i == queued) {
+                assert_int_equal(got.payload.len, 1);
+                continue;
+            }
             assert_int_equal(got.payload.len, 40);
             char want[16];
-            snprintf(want, sizeof want, "m%02d", i == queued ? 99 : i);
+            snprintf(want, sizeof want, "m%02d", i > queued ? 99 : i);
             assert_memory_equal(got.payload.data, want, 3);
         }
         const uint8_t *pkt;
@@ -1260,6 +1266,9 @@ static void answers_wait_for_send_queue_room(void **state)
         peer_pump(&fx.peer, &fx.client);
         /* Messages wait for room for their answers. */
         fill_send_queue();
+        static char big[301];
+        memset(big, 'B', 300);
+        peer_feed_publish(&fx.peer, v, "in/big", big, 1, 4, 0); /* skipped, but acked: waits too */
         peer_feed_publish(&fx.peer, v, "in/q1", "held", 1, 5, 0);
         for (int i = 0; i < 8; i++) {
             char p[8];
@@ -1276,6 +1285,9 @@ static void answers_wait_for_send_queue_room(void **state)
         assert_string_equal(fx.last_payload, "in7");
         size_t len;
         const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 4);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
         assert_int_equal(ack[3], 5);
     })
 }
@@ -1587,7 +1599,15 @@ static void restored_flows_resend_through_a_small_queue(void **state)
         assert_int_equal(tern_client_inflight(&fx.client), SLOTS);
         assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
         peer_feed_connack(&fx.peer, v, 1, 0);
-        peer_pump(&fx.peer, &fx.client);
+        /* Driven as an event loop: read until connected, then write while it wants to. The
+         * re-sends do not fit the queue at once: wants_write must stay on until all are out. */
+        for (int i = 0; i < 200 && !tern_client_is_connected(&fx.client); i++) {
+            if (tern_client_wants_write(&fx.client)) assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+            assert_int_equal(tern_client_on_readable(&fx.client), TERN_OK);
+        }
+        assert_true(tern_client_is_connected(&fx.client));
+        for (int i = 0; i < 400 && tern_client_wants_write(&fx.client); i++)
+            assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
         size_t len;
         peer_expect(&fx.peer, TERN_CONNECT, &len);
         for (uint16_t id = 1; id <= SLOTS; id++) {
@@ -1806,6 +1826,10 @@ static void works_without_callbacks_or_optional_hooks(void **state)
         assert_int_equal(tern_client_run(&fx.client, 0), TERN_OK);
         peer_pump(&fx.peer, &fx.client);
         assert_int_equal(count_sent(TERN_PUBACK), 2); /* delivered to nobody, skipped: both acked */
+        for (uint16_t q = 1; q <= 5; q++) peer_feed_publish(&fx.peer, v, "q2", "m", 2, q, 0); /* one eviction */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(count_sent(TERN_PUBREC), 5);
+        assert_true(tern_client_is_connected(&fx.client));
         peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
         uint8_t codes[1] = {1};
         tern_suback sa = {codes, NULL, 1, 2}; /* the PUBLISH took id 1 */
@@ -2312,6 +2336,13 @@ static void blocking_layer_and_hooks(void **state)
         assert_int_equal(tern_client_run(&fx.client, 2000), TERN_OK);
         assert_true(tern_client_is_connected(&fx.client));
         assert_int_equal(fx.peer.opens, 2);
+
+        /* A final refusal ends connect_wait even with auto-reconnect on. */
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 5);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 5000), TERN_ERR_CONNACK_REFUSED);
+        assert_int_equal(fx.peer.opens, 1);
     }
 }
 
