@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -130,7 +131,7 @@ static void connect_ok(tern_mqtt_version v, int session_present)
     assert_int_equal(c.version, v);
     assert_int_equal(c.keep_alive, 10);
     assert_int_equal(c.client_id.len, 6);
-    if (v == TERN_MQTT_5) {
+    if (v == TERN_MQTT_5 && !fx.cfg.cb.on_chunk) {
         assert_true(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
         assert_int_equal(props.maximum_packet_size, sizeof fx.rx);
     }
@@ -952,6 +953,1441 @@ static void outgoing_topic_aliases_for_qos0(void **state)
     }
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Engine paths: argument checks, CONNECT contents, the send queue under pressure, timers,
+ * reconnects, broker limits, chunk edge cases, inbound QoS 2 table, optional hooks. */
+
+/* A send hook that lets through at most send_budget more bytes (SIZE_MAX: no limit), in front
+ * of the peer's own: a socket whose send buffer is full. */
+static int32_t (*peer_send_fn)(void *, const uint8_t *, size_t);
+static size_t send_budget = SIZE_MAX;
+
+static int32_t budget_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    if (send_budget == 0) return 0;
+    if (len > send_budget) len = send_budget;
+    int32_t n = peer_send_fn(ctx, buf, len);
+    if (n > 0 && send_budget != SIZE_MAX) send_budget -= (size_t)n;
+    return n;
+}
+
+static void limit_sends(size_t budget)
+{
+    if (fx.cfg.transport.send != budget_send) {
+        peer_send_fn = fx.cfg.transport.send;
+        fx.cfg.transport.send = budget_send;
+    }
+    send_budget = budget;
+}
+
+/* Discard what the client sent so far. */
+static void drain_sent(void)
+{
+    const uint8_t *pkt;
+    size_t len;
+    while (peer_next(&fx.peer, &pkt, &len)) {}
+}
+
+static int count_sent(uint8_t type)
+{
+    const uint8_t *pkt;
+    size_t len;
+    int n = 0;
+    uint8_t t;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) n += t == type;
+    return n;
+}
+
+/* Queue QoS 0 messages while the transport takes nothing, until the send queue has no room
+ * even for an empty one (less than TERN_ACK_ROOM left). Returns how many were queued. */
+static int fill_send_queue(void)
+{
+    limit_sends(0);
+    static const char forty[] = "0123456789012345678901234567890123456789";
+    int n = 0;
+    tern_publish m = message(0, forty);
+    tern_status st;
+    while ((st = tern_client_publish(&fx.client, &m, NULL)) == TERN_OK) n++;
+    assert_int_equal(st, TERN_WOULD_BLOCK);
+    m = message(0, "");
+    while ((st = tern_client_publish(&fx.client, &m, NULL)) == TERN_OK) n++;
+    assert_int_equal(st, TERN_WOULD_BLOCK);
+    return n;
+}
+
+static void invalid_arguments_and_states_are_refused(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    tern_client c;
+    tern_client_config bad;
+    assert_int_equal(tern_client_init(NULL, &fx.cfg), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_init(&c, NULL), TERN_ERR_INVALID_ARG);
+    for (int i = 0; i < 11; i++) {
+        bad = fx.cfg;
+        switch (i) {
+        case 0: bad.now_ms = NULL; break;
+        case 1: bad.tx = NULL; break;
+        case 2: bad.rx = NULL; break;
+        case 3: bad.tx_cap = 15; break;
+        case 4: bad.rx_cap = 15; break;
+        case 5: bad.transport.send = NULL; break;
+        case 6: bad.transport.recv = NULL; break;
+        case 7: bad.inflight = NULL; break;
+        case 8: bad.inbound_qos2 = NULL; break;
+        case 9: bad.topic_alias_count = 1; break;      /* no table */
+        default: bad.out_topic_alias_count = 1; break; /* no table */
+        }
+        memset(&c, 0xA5, sizeof c);
+        assert_int_equal(tern_client_init(&c, &bad), TERN_ERR_INVALID_ARG);
+        assert_int_equal(c.next_id, 0xA5A5); /* untouched */
+    }
+    /* No tables at all is fine when their counts are 0. */
+    bad = fx.cfg;
+    bad.inflight = NULL;
+    bad.inflight_count = 0;
+    bad.inbound_qos2 = NULL;
+    bad.inbound_qos2_count = 0;
+    assert_int_equal(tern_client_init(&c, &bad), TERN_OK);
+
+    /* Before connect: nothing to talk to. */
+    tern_publish q0 = message(0, "x"), q1 = message(1, "x"), q3 = message(3, "x");
+    tern_subscription sub = {{(const uint8_t *)"a", 1}, 0};
+    assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_run(&fx.client, 100), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+    assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+    tern_connect_options o = fx.opts;
+    assert_int_equal(tern_client_connect(NULL, &o), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_connect(&fx.client, NULL), TERN_ERR_INVALID_ARG);
+    o.version = (tern_mqtt_version)3;
+    assert_int_equal(tern_client_connect(&fx.client, &o), TERN_ERR_INVALID_ARG);
+    assert_int_equal(fx.peer.opens, 0);
+
+    /* Connecting: a second connect is refused; QoS 0 and SUBSCRIBE need the connection. */
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_ERR_CONNECTING);
+    assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 100), TERN_ERR_CONNECTING);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_publish(&fx.client, &q3, NULL), TERN_ERR_QOS);
+    assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    assert_int_equal(tern_client_unsubscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_NOT_CONNECTED);
+    /* Disconnect before the CONNACK: closed at once, no DISCONNECT packet. */
+    assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+    assert_int_equal(fx.disconnects, 1);
+    assert_int_equal(fx.last_disconnect, TERN_OK);
+    size_t len;
+    peer_expect(&fx.peer, TERN_CONNECT, &len);
+    const uint8_t *pkt;
+    assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+    assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+}
+
+static void connect_carries_will_credentials_and_properties(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        tern_props will_props;
+        memset(&will_props, 0, sizeof will_props);
+        will_props.present = TERN_PROP_BIT(TERN_PROP_WILL_DELAY) | TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE);
+        will_props.will_delay = 30;
+        will_props.content_type = (tern_bytes){(const uint8_t *)"text", 4};
+        tern_publish will = {{(const uint8_t *)"dev/1/status", 12}, {(const uint8_t *)"gone", 4},
+                             v == TERN_MQTT_5 ? &will_props : NULL, 0, 1, 1, 0};
+        tern_props extra;
+        memset(&extra, 0, sizeof extra);
+        extra.present = TERN_PROP_BIT(TERN_PROP_REQUEST_PROBLEM_INFO);
+        extra.request_problem_info = 0;
+        fx.opts.will = &will;
+        fx.opts.username = (tern_bytes){(const uint8_t *)"user", 4};
+        fx.opts.password = (tern_bytes){(const uint8_t *)"s3cret", 6};
+        fx.opts.has_username = fx.opts.has_password = 1;
+        fx.opts.session_expiry = 3600;
+        fx.opts.props = v == TERN_MQTT_5 ? &extra : NULL;
+        fx.cfg.inbound_qos2_count = 1; /* advertised Receive Maximum: at least 1 */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len = 0;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+        tern_props props, wp;
+        tern_connect c = {.props = &props, .will_props = &wp};
+        assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+        assert_true(c.has_will);
+        assert_int_equal(c.will_qos, 1);
+        assert_int_equal(c.will_retain, 1);
+        assert_int_equal(c.will_topic.len, 12);
+        assert_memory_equal(c.will_topic.data, "dev/1/status", 12);
+        assert_int_equal(c.will_payload.len, 4);
+        assert_memory_equal(c.will_payload.data, "gone", 4);
+        assert_true(c.has_username && c.has_password);
+        assert_memory_equal(c.username.data, "user", 4);
+        assert_int_equal(c.password.len, 6);
+        assert_memory_equal(c.password.data, "s3cret", 6);
+        if (v == TERN_MQTT_5) {
+            assert_int_equal(wp.will_delay, 30);
+            assert_true(wp.present & TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE));
+            assert_true(props.present & TERN_PROP_BIT(TERN_PROP_REQUEST_PROBLEM_INFO)); /* the caller's */
+            assert_int_equal(props.request_problem_info, 0);
+            assert_int_equal(props.session_expiry, 3600);
+            assert_int_equal(props.receive_maximum, 1);
+            assert_int_equal(props.maximum_packet_size, sizeof fx.rx);
+            assert_false(props.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM));
+        }
+    })
+}
+
+/* A QoS 1 message published before the CONNACK waits in its slot and goes out once the
+ * session is up, even a new one (the broker never saw it); nothing is written meanwhile. */
+static void offline_publish_waits_for_the_session(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_publish m = message(1, "early");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        assert_int_not_equal(id, 0);
+        assert_int_equal(tern_client_inflight(&fx.client), 1);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        const uint8_t *pkt;
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0); /* not sent before the CONNACK */
+        assert_false(tern_client_wants_write(&fx.client));    /* nothing to write: no busy loop */
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        int dup = 1;
+        assert_int_equal(sent_publish_id(&dup), id);
+        assert_int_equal(dup, 0);
+        assert_int_equal(fx.done, 0); /* not dropped although the session is new */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+    })
+}
+
+/* After a lost connection, while waiting to reconnect, there is nothing to write: an event
+ * loop watching for writability must not be told otherwise (it would spin). */
+static void wants_write_is_quiet_while_disconnected(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        fill_send_queue();
+        tern_publish m = message(1, "pending");
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        limit_sends(0);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_true(tern_client_wants_write(&fx.client));
+        fx.peer.closed = 1; /* lost with bytes still queued */
+        peer_pump(&fx.peer, &fx.client);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.disconnects, 1);
+        assert_true(tern_client_next_timeout_ms(&fx.client) > 0);
+        assert_false(tern_client_wants_write(&fx.client));
+    })
+}
+
+/* The send queue: unsent bytes slide to the front to make room; a message that does not fit
+ * now is TERN_WOULD_BLOCK, one that can never fit TERN_ERR_BUFFER_TOO_SMALL; order is kept. */
+static void send_queue_slides_and_would_block(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        limit_sends(0);
+        char payload[16];
+        int queued = 0;
+        tern_status st;
+        for (;;) {
+            snprintf(payload, sizeof payload, "m%02d", queued);
+            tern_publish m = message(0, payload);
+            m.payload.len = 40; /* the rest of the payload is whatever follows: fine */
+            static char body[41];
+            memset(body, '.', 40);
+            memcpy(body, payload, 3);
+            m.payload.data = (const uint8_t *)body;
+            st = tern_client_publish(&fx.client, &m, NULL);
+            if (st != TERN_OK) break;
+            queued++;
+        }
+        assert_int_equal(st, TERN_WOULD_BLOCK);
+        assert_true(queued >= 9);
+        /* Neither a QoS 1 message nor a SUBSCRIBE fits now; nothing is taken for them. */
+        static char body1[41];
+        memset(body1, '1', 40);
+        tern_publish q1 = message(1, body1);
+        assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_WOULD_BLOCK);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        tern_subscription sub = {{(const uint8_t *)"s/0123456789012345678901234567890123456789/#", 44}, 0};
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_WOULD_BLOCK);
+        /* The transport takes 100 bytes: the rest slides forward and more fits. */
+        limit_sends(100);
+        peer_pump(&fx.peer, &fx.client);
+        tern_publish small = message(0, "s"); /* fits behind the unsent bytes as they are */
+        assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
+        static char body2[41];
+        memset(body2, '.', 40);
+        memcpy(body2, "m99", 3);
+        tern_publish more = message(0, body2);
+        assert_int_equal(tern_client_publish(&fx.client, &more, NULL), TERN_OK);
+        tern_publish large = message(0, "");
+        static char big[300];
+        memset(big, 'L', sizeof big);
+        large.payload = (tern_bytes){(const uint8_t *)big, sizeof big};
+        assert_int_equal(tern_client_publish(&fx.client, &large, NULL), TERN_WOULD_BLOCK);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = 0; i <= queued + 1; i++) {
+            tern_publish got;
+            tern_props gp;
+            memset(&got, 0, sizeof got);
+            got.props = &gp;
+            size_t len;
+            const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+            assert_int_equal(tern_codec_decode_publish(pkt, len, v, &got), TERN_OK);
+            if (i == queued) {
+                assert_int_equal(got.payload.len, 1);
+                continue;
+            }
+            assert_int_equal(got.payload.len, 40);
+            char want[16];
+            snprintf(want, sizeof want, "m%02d", i > queued ? 99 : i);
+            assert_memory_equal(got.payload.data, want, 3);
+        }
+        const uint8_t *pkt;
+        size_t len;
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+        /* Now empty: the large one fits; one larger than the whole buffer never does. */
+        assert_int_equal(tern_client_publish(&fx.client, &large, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH), 1);
+        static char huge[600];
+        memset(huge, 'H', sizeof huge);
+        tern_publish too_big = message(0, "");
+        too_big.payload = (tern_bytes){(const uint8_t *)huge, sizeof huge};
+        assert_int_equal(tern_client_publish(&fx.client, &too_big, NULL), TERN_ERR_BUFFER_TOO_SMALL);
+        tern_subscription long_filter = {{(const uint8_t *)huge, sizeof huge}, 0};
+        assert_int_equal(tern_client_subscribe(&fx.client, &long_filter, 1, NULL, NULL),
+                         TERN_ERR_BUFFER_TOO_SMALL);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH) + count_sent(TERN_SUBSCRIBE), 0);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* An inbound packet is handled only when its answer has room in the send queue: while the
+ * queue is full, messages wait (even when they fill the receive buffer) and no PINGREQ is
+ * lost either; once the transport drains, every message is delivered and acknowledged. */
+static void answers_wait_for_send_queue_room(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        /* A ping falls due while the queue is full: it goes once there is room. */
+        fill_send_queue();
+        fx.peer.now += 10000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        uint8_t pingresp[] = {0xD0, 0x00};
+        peer_feed(&fx.peer, pingresp, 2);
+        peer_pump(&fx.peer, &fx.client);
+        /* Messages wait for room for their answers. */
+        fill_send_queue();
+        static char big[301];
+        memset(big, 'B', 300);
+        peer_feed_publish(&fx.peer, v, "in/big", big, 1, 4, 0); /* skipped, but acked: waits too */
+        peer_feed_publish(&fx.peer, v, "in/q1", "held", 1, 5, 0);
+        for (int i = 0; i < 8; i++) {
+            char p[8];
+            snprintf(p, sizeof p, "in%d", i);
+            peer_feed_publish(&fx.peer, v, "in/q0/xxxxxxxxxx", p, 0, 0, 0); /* > rx_cap in all */
+        }
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 0);
+        assert_true(fx.peer.feed_pos < fx.peer.feed_len); /* the receive buffer is full */
+        assert_true(tern_client_is_connected(&fx.client));
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 9);
+        assert_string_equal(fx.last_payload, "in7");
+        size_t len;
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 4);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 5);
+    })
+}
+
+/* CONNACK with MQTT 5 properties. */
+static void feed_connack_props(const tern_props *props, int session_present)
+{
+    tern_props p = *props;
+    tern_connack a = {&p, (uint8_t)session_present, 0};
+    uint8_t buf[64];
+    size_t n = 0;
+    assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
+    peer_feed(&fx.peer, buf, n);
+}
+
+/* MQTT 5 CONNACK limits: Maximum Packet Size refuses what the broker would not take (QoS 0
+ * and QoS 1/2 alike, taking no slot), and Server Keep Alive replaces ours. */
+static void broker_connack_limits_apply(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_props cp;
+        memset(&cp, 0, sizeof cp);
+        cp.present = TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE) | TERN_PROP_BIT(TERN_PROP_SERVER_KEEP_ALIVE);
+        cp.maximum_packet_size = 40;
+        cp.server_keep_alive = 2;
+        feed_connack_props(&cp, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        drain_sent();
+        static const char long_payload[] = "0123456789012345678901234567890123456789";
+        for (uint8_t qos = 0; qos <= 2; qos++) {
+            tern_publish m = message(qos, long_payload);
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_ERR_PACKET_TOO_LARGE);
+            assert_int_equal(id, 0);
+        }
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        /* Every slot is still free, and what fits goes out. */
+        tern_publish small = message(1, "ok");
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
+        small.qos = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &small, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBLISH), SLOTS + 1);
+        /* Keep-alive is the broker's 2 s, not our 10 s. */
+        uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+        assert_true(wait > 0 && wait <= 2000);
+        fx.peer.now += 2000;
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        fx.peer.now += 1000; /* 3 s = 1.5 x 2 s without an answer */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_KEEPALIVE_TIMEOUT);
+        if (mode != PEER_WOULD_BLOCK) {
+            size_t len;
+            const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+            assert_int_equal(d[2], TERN_RC_KEEP_ALIVE_TIMEOUT);
+        }
+    }
+}
+
+/* Keep-alive off: never a ping, no deadline. Keep-alive on: a broker that stays quiet is
+ * pinged even while we keep sending; a deadline already past reads as 0. */
+static void keepalive_off_and_quiet_broker(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.keep_alive = 0;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+        fx.peer.now += 3600000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+
+        setup(mode, v);
+        connect_ok(v, 0);
+        tern_publish m = message(0, "tick");
+        for (int s = 0; s < 8; s++) { /* a QoS 0 message every 1.2 s: we are never quiet */
+            fx.peer.now += 1200;
+            assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+        }
+        assert_int_equal(count_sent(TERN_PINGREQ), 0);
+        fx.peer.now += 1200; /* 10.8 s since the broker last spoke */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+        uint8_t pingresp[] = {0xD0, 0x00};
+        peer_feed(&fx.peer, pingresp, 2);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 20000; /* both deadlines passed, nobody polled */
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), 0);
+    })
+}
+
+static tern_status open_never_completes(void *ctx) { (void)ctx; return TERN_WOULD_BLOCK; }
+static tern_status open_fail(void *ctx) { (void)ctx; return TERN_ERR_IO; }
+
+/* No CONNACK in time: TERN_ERR_TIMEOUT; with auto-reconnect the backoff doubles from
+ * reconnect_min_ms up to reconnect_max_ms (with jitter: between half and all of it), each
+ * wait ends in a new attempt, and a successful connection starts the backoff over. */
+static void connect_timeout_backoff_and_reconnect(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.connect_timeout_ms = 3000;
+        fx.opts.reconnect_min_ms = 100;
+        fx.opts.reconnect_max_ms = 300;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        static const uint32_t backoff[] = {100, 200, 300, 300};
+        for (int attempt = 0; attempt < 4; attempt++) {
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_int_equal(fx.peer.opens, attempt + 1);
+            assert_int_equal(count_sent(TERN_CONNECT), 1);
+            uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+            assert_true(wait > 0 && wait <= 3000);
+            fx.peer.now += 2999;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            fx.peer.now += 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TIMEOUT);
+            assert_int_equal(fx.disconnects, attempt + 1);
+            assert_int_equal(fx.last_disconnect, TERN_ERR_TIMEOUT);
+            assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_TIMEOUT);
+            wait = tern_client_next_timeout_ms(&fx.client);
+            assert_true(wait >= backoff[attempt] / 2 && wait <= backoff[attempt]);
+            drain_sent();
+            fx.peer.now += wait;
+        }
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        uint32_t wait = tern_client_next_timeout_ms(&fx.client);
+        assert_true(wait >= 50 && wait <= 100); /* started over */
+
+        /* The transport never finishes opening: the same timeout, counted from the start. */
+        setup(mode, v);
+        fx.cfg.transport.open = open_never_completes;
+        fx.opts.connect_timeout_ms = 3000;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_true(tern_client_wants_write(&fx.client)); /* no hook: watch for writability */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        fx.peer.now += 3000;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_TIMEOUT);
+        assert_int_equal(fx.peer.sent_len, 0); /* nothing at all was sent, not even a DISCONNECT */
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX); /* no reconnect */
+
+        /* Opening fails outright; a 1 ms backoff has no room for jitter: retry at once. */
+        setup(mode, v);
+        fx.cfg.transport.open = open_fail;
+        fx.opts.auto_reconnect = 1;
+        fx.opts.reconnect_min_ms = fx.opts.reconnect_max_ms = 1;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), 0);
+        assert_int_equal(fx.peer.sent_len, 0);
+    })
+}
+
+/* CONNACK refusals with auto-reconnect on: "try later" refusals (server unavailable or
+ * busy, quota, connection rate) schedule a new attempt; the others end it for good. Either
+ * way on_connect reports the refusal and on_disconnect is not called (never connected). */
+static void refusals_end_or_keep_auto_reconnect(void **state)
+{
+    (void)state;
+    static const struct { tern_mqtt_version v; uint8_t code; int retry; } cases[] = {
+        {TERN_MQTT_311, 3, 1},    {TERN_MQTT_311, 4, 0},    {TERN_MQTT_311, 5, 0},
+        {TERN_MQTT_5, 0x88, 1},   {TERN_MQTT_5, 0x89, 1},   {TERN_MQTT_5, 0x97, 1},
+        {TERN_MQTT_5, 0x9F, 1},   {TERN_MQTT_5, 0x87, 0},   {TERN_MQTT_5, 0x8C, 0},
+    };
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            setup(mode, cases[i].v);
+            fx.opts.auto_reconnect = 1;
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client); /* CONNECT out first */
+            peer_feed_connack(&fx.peer, cases[i].v, 0, cases[i].code);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_REFUSED);
+            assert_int_equal(fx.connects, 1);
+            assert_int_equal(fx.disconnects, 0);
+            assert_int_equal(tern_client_last_reason(&fx.client), cases[i].code);
+            assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_CONNACK_REFUSED);
+            if (cases[i].retry) assert_true(tern_client_next_timeout_ms(&fx.client) <= 500);
+            else assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+            fx.peer.now += 60000;
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(fx.peer.opens, cases[i].retry ? 2 : 1);
+            assert_int_equal(count_sent(TERN_CONNECT), cases[i].retry ? 2 : 1);
+            if (cases[i].v == TERN_MQTT_5) assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+        }
+    }
+}
+
+/* A QoS 2 flow cut after PUBREC: with the session resumed the PUBREL (never marked DUP) goes
+ * again and PUBCOMP completes the flow; without it the message is reported lost. */
+static void pubrel_resent_after_reconnect(void **state)
+{
+    (void)state;
+    for (int resumed = 0; resumed < 2; resumed++) {
+        FOR_EACH_MODE_AND_VERSION({
+            fx.opts.auto_reconnect = 1;
+            fx.opts.clean_start = 0;
+            connect_ok(v, 0);
+            tern_publish m = message(2, "q2");
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+            peer_pump(&fx.peer, &fx.client);
+            size_t len;
+            peer_expect(&fx.peer, TERN_PUBREL, &len);
+            fx.peer.closed = 1;
+            peer_pump(&fx.peer, &fx.client);
+            fx.peer.now += 60000;
+            peer_feed_connack(&fx.peer, v, resumed, 0);
+            peer_pump(&fx.peer, &fx.client);
+            assert_true(tern_client_is_connected(&fx.client));
+            peer_expect(&fx.peer, TERN_CONNECT, &len);
+            if (!resumed) {
+                assert_int_equal(fx.done, 1);
+                assert_int_equal(fx.done_status[0], TERN_ERR_SESSION_LOST);
+                assert_int_equal(count_sent(TERN_PUBREL), 0);
+                continue;
+            }
+            const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+            assert_int_equal(rel[0], 0x62); /* no DUP flag on a PUBREL */
+            assert_int_equal((rel[2] << 8) | rel[3], id);
+            assert_int_equal(count_sent(TERN_PUBLISH), 0); /* the message itself is not re-sent */
+            assert_int_equal(fx.done, 0);
+            peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, id);
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(fx.done, 1);
+            assert_int_equal(fx.done_status[0], TERN_OK);
+            assert_int_equal(tern_client_inflight(&fx.client), 0);
+        })
+    }
+}
+
+/* Publishing from on_connect while older messages wait to be re-sent: the new one queues
+ * behind them, so the broker sees them in their original order. */
+static tern_publish connect_msg;
+static uint16_t connect_msg_id;
+static tern_status connect_msg_status;
+static void publish_on_connect(tern_client *c, tern_status st, const tern_connack *a, void *user)
+{
+    on_connect(c, st, a, user);
+    if (st == TERN_OK) connect_msg_status = tern_client_publish(c, &connect_msg, &connect_msg_id);
+}
+
+static void publish_from_on_connect_goes_after_resends(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a");
+        uint16_t ida = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        connect_msg = message(2, "b");
+        connect_msg_id = 0;
+        connect_msg_status = TERN_ERR_IO;
+        fx.cfg.cb.on_connect = publish_on_connect;
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(connect_msg_status, TERN_OK);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        int dup = 0;
+        assert_int_equal(sent_publish_id(&dup), ida);
+        assert_int_equal(dup, 1);
+        assert_int_equal(sent_publish_id(&dup), connect_msg_id);
+        assert_int_equal(dup, 0);
+        assert_int_equal(count_sent(TERN_PUBLISH), 0);
+    })
+}
+
+/* Restored packets: a QoS 2 PUBLISH completes its whole flow; re-sends that do not all fit in
+ * the send queue at once go as it drains, in order; one that can never fit ends the
+ * connection with TERN_ERR_BUFFER_TOO_SMALL. */
+static void restored_flows_resend_through_a_small_queue(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.tx_cap = 64;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.clean_start = 0;
+        uint8_t pub[2 + 2 + 3 + 2 + 1 + 30] = {0x34, 0, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x00};
+        size_t plen = v == TERN_MQTT_5 ? sizeof pub : sizeof pub - 1; /* v5: empty property block */
+        pub[1] = (uint8_t)(plen - 2);
+        memset(pub + 9 + (v == TERN_MQTT_5), 'p', 30);
+        if (v == TERN_MQTT_5) pub[9] = 0;
+        for (uint8_t id = 1; id <= SLOTS; id++) {
+            pub[8] = id;
+            pub[0] = id == 1 ? 0x34 : 0x32; /* the first QoS 2, the others QoS 1 */
+            assert_int_equal(tern_client_restore(&fx.client, pub, (uint32_t)plen), TERN_OK);
+        }
+        assert_int_equal(tern_client_inflight(&fx.client), SLOTS);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        /* Driven as an event loop: read until connected, then write while it wants to. The
+         * re-sends do not fit the queue at once: wants_write must stay on until all are out. */
+        for (int i = 0; i < 200 && !tern_client_is_connected(&fx.client); i++) {
+            if (tern_client_wants_write(&fx.client)) assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+            assert_int_equal(tern_client_on_readable(&fx.client), TERN_OK);
+        }
+        assert_true(tern_client_is_connected(&fx.client));
+        for (int i = 0; i < 400 && tern_client_wants_write(&fx.client); i++)
+            assert_int_equal(tern_client_on_writable(&fx.client), TERN_OK);
+        size_t len;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        for (uint16_t id = 1; id <= SLOTS; id++) {
+            int dup = 0;
+            assert_int_equal(sent_publish_id(&dup), id);
+            assert_int_equal(dup, 1);
+        }
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, 1);
+        for (uint16_t id = 2; id <= SLOTS; id++) peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        peer_pump(&fx.peer, &fx.client);
+        const uint8_t *rel = peer_expect(&fx.peer, TERN_PUBREL, &len);
+        assert_int_equal(rel[3], 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, SLOTS);
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(fx.done_status[i], TERN_OK);
+
+        setup(mode, v);
+        fx.cfg.tx_cap = 32;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.clean_start = 0;
+        pub[0] = 0x32;
+        assert_int_equal(tern_client_restore(&fx.client, pub, (uint32_t)plen), TERN_OK);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_inflight(&fx.client), 1); /* kept for a later session */
+    })
+}
+
+/* Messages in pieces, the edges: a QoS 0 one (no ack); the last piece waits for room for its
+ * ack; a head too large for pieces is skipped and acknowledged; a head larger than the whole
+ * buffer is skipped at QoS 0 and ends the connection at QoS 1 (its packet id cannot be read);
+ * a connection lost while a re-sent QoS 2 message is being skipped reports no cut. MQTT 5:
+ * with on_chunk set, the CONNECT must not cap the broker at the receive buffer (a broker
+ * drops what exceeds our Maximum Packet Size, so nothing would ever arrive in pieces). */
+static void chunked_delivery_edges(void **state)
+{
+    (void)state;
+    static char big[1001];
+    memset(big, 'q', sizeof big - 1);
+    static char topic100[101], topic130[131], mid[301];
+    memset(mid, 'm', 300);
+    memset(topic100, 'h', 100);
+    memset(topic130, 'H', 130);
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_chunk = on_chunk;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+        if (v == TERN_MQTT_5) {
+            tern_props props;
+            tern_connect c = {.props = &props};
+            assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+            assert_false(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
+        }
+        /* QoS 0 in pieces: delivered whole, nothing sent back. */
+        peer_feed_publish(&fx.peer, v, "big", big, 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.assembled_len, 1000);
+        assert_int_equal(fx.peer.sent_len - fx.peer.sent_pos, 0);
+        /* The last piece waits until the send queue has room for the ack. */
+        fx.assembled_len = 0;
+        fill_send_queue();
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 3, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(fx.assembled_len < 1000);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.assembled_len, 1000);
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 3);
+        /* A head that leaves less than a quarter of the buffer: skipped, acknowledged. */
+        int chunks = fx.chunks;
+        peer_feed_publish(&fx.peer, v, topic100, mid, 1, 4, 0);
+        peer_feed_publish(&fx.peer, v, "small", "after", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.chunks, chunks);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 4);
+        assert_string_equal(fx.last_payload, "after");
+        /* A topic longer than the whole buffer, QoS 0: skipped. */
+        peer_feed_publish(&fx.peer, v, topic130, mid, 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "small", "again", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.errors, 2);
+        assert_string_equal(fx.last_payload, "again");
+        assert_int_equal(fx.chunks, chunks);
+        /* QoS 2 delivered, then re-sent and cut while being skipped: no MESSAGE_CUT. */
+        fx.assembled_len = 0;
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 8, 0);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        chunks = fx.chunks;
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 8, 1);
+        fx.peer.feed_len -= 500;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        assert_int_equal(fx.chunks, chunks);
+        assert_int_equal(fx.errors, 2);
+        /* A topic longer than the whole buffer at QoS 1: its id is out of reach. */
+        setup(mode, v);
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(v, 0);
+        peer_feed_publish(&fx.peer, v, topic130, mid, 1, 6, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_MESSAGE_TOO_LARGE);
+        assert_int_equal(count_sent(TERN_PUBACK), 0);
+    })
+}
+
+/* The inbound QoS 2 table: when full, the entry filled longest ago is forgotten (round
+ * robin) and on_error says TERN_ERR_RECEIVE_MAXIMUM; the connection stays, the message is
+ * delivered, entries still there keep suppressing duplicates. With no table at all a QoS 2
+ * message ends the connection (MQTT 5: DISCONNECT 0x93), whole, skipped or in pieces. */
+static void inbound_qos2_table_full_and_missing(void **state)
+{
+    (void)state;
+    static char big[301];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        for (uint16_t id = 1; id <= 5; id++) peer_feed_publish(&fx.peer, v, "q2", "m", 2, id, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.messages, 5);
+        assert_int_equal(fx.errors, 1);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_RECEIVE_MAXIMUM);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PUBREC), 5);
+        peer_feed_publish(&fx.peer, v, "q2", "m", 2, 2, 1); /* still remembered: not again */
+        peer_feed_publish(&fx.peer, v, "q2", "m", 2, 6, 0); /* evicts id 2 */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 6);
+        assert_int_equal(fx.errors, 2);
+        /* PUBREL for an evicted id: answered, MQTT 5 says the id was not found. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 3);
+        peer_pump(&fx.peer, &fx.client);
+        tern_ack a1, a3;
+        memset(&a1, 0, sizeof a1);
+        memset(&a3, 0, sizeof a3);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a1), TERN_OK);
+        pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a3), TERN_OK);
+        assert_int_equal(a1.packet_id, 1);
+        assert_int_equal(a1.reason_code, v == TERN_MQTT_5 ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
+        assert_int_equal(a3.packet_id, 3);
+        assert_int_equal(a3.reason_code, 0);
+        /* An oversized QoS 2 message is remembered too: its PUBREL is known. */
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 9, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        pkt = peer_expect(&fx.peer, TERN_PUBREC, &len);
+        assert_int_equal(pkt[3], 9);
+        peer_feed_publish(&fx.peer, v, "big", big, 2, 9, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREL, 9);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        pkt = peer_expect(&fx.peer, TERN_PUBCOMP, &len);
+        memset(&a1, 0, sizeof a1);
+        assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a1), TERN_OK);
+        assert_int_equal(a1.reason_code, 0);
+
+        for (int how = 0; how < 3; how++) { /* whole, skipped, in pieces */
+            setup(mode, v);
+            fx.cfg.inbound_qos2_count = 0;
+            fx.cfg.inbound_qos2 = NULL;
+            if (how == 2) fx.cfg.cb.on_chunk = on_chunk;
+            assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+            connect_ok(v, 0);
+            peer_feed_publish(&fx.peer, v, "q2", how ? big : "m", 2, 1, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_RECEIVE_MAXIMUM);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(count_sent(TERN_PUBREC), 0);
+            if (v == TERN_MQTT_5 && mode != PEER_WOULD_BLOCK) {
+                fx.peer.sent_pos = 0;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], TERN_RC_RECEIVE_MAXIMUM_EXCEEDED);
+            }
+        }
+    })
+}
+
+/* Every callback and optional transport hook left out: the engine still connects, answers,
+ * skips, and reports through its return values and getters. */
+static void works_without_callbacks_or_optional_hooks(void **state)
+{
+    (void)state;
+    static char big[301];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        tern_route routes[1] = {{{(const uint8_t *)"#", 1}, NULL, NULL}}; /* no callback: skipped */
+        fx.cfg.routes = routes;
+        fx.cfg.route_count = 1;
+        fx.cfg.cb = (tern_callbacks){0};
+        fx.cfg.transport.open = NULL;
+        fx.cfg.transport.close = NULL;
+        fx.cfg.transport.wait = NULL;
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 1000), TERN_OK);
+        assert_int_equal(tern_client_socket(&fx.client), -1);
+        peer_feed_publish(&fx.peer, v, "a", "m", 1, 1, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 2, 0);
+        tern_publish m = message(1, "x");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        tern_subscription sub = {{(const uint8_t *)"a", 1}, 1};
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_OK);
+        assert_int_equal(tern_client_run(&fx.client, 0), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PUBACK), 2); /* delivered to nobody, skipped: both acked */
+        for (uint16_t q = 1; q <= 5; q++) peer_feed_publish(&fx.peer, v, "q2", "m", 2, q, 0); /* one eviction */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(count_sent(TERN_PUBREC), 5);
+        assert_true(tern_client_is_connected(&fx.client));
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
+        uint8_t codes[1] = {1};
+        tern_suback sa = {codes, NULL, 1, 2}; /* the PUBLISH took id 1 */
+        uint8_t buf[16];
+        size_t n = 0;
+        assert_int_equal(tern_codec_encode_suback(&sa, v, buf, sizeof buf, &n), TERN_OK);
+        peer_feed(&fx.peer, buf, n);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+        if (mode != PEER_WOULD_BLOCK) assert_int_equal(count_sent(TERN_DISCONNECT), 1);
+        assert_int_equal(tern_client_run(&fx.client, 100), TERN_ERR_NOT_CONNECTED);
+        /* A refusal with no on_connect; a cut message with no on_error. */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_connack(&fx.peer, v, 0, v == TERN_MQTT_5 ? 0x87 : 5);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_REFUSED);
+        fx.cfg.cb.on_chunk = on_chunk;
+        fx.cfg.cb.user = &fx;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 3, 0);
+        fx.peer.feed_len -= 100;
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(fx.chunks > 0);
+        fx.peer.closed = 1;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_CLOSED);
+    })
+}
+
+/* Trace: every packet sent is traced once, whole, in order; every packet handled too. */
+static uint8_t traced_out[4096];
+static size_t traced_out_len;
+static int traced_in[16];
+static void on_trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
+{
+    (void)c, (void)user;
+    if (outgoing) {
+        assert_true(traced_out_len + len <= sizeof traced_out);
+        memcpy(traced_out + traced_out_len, pkt, len);
+        traced_out_len += len;
+    } else {
+        traced_in[pkt[0] >> 4]++;
+    }
+}
+
+static void trace_sees_every_packet(void **state)
+{
+    (void)state;
+    static char big[401];
+    memset(big, 'b', sizeof big - 1);
+    FOR_EACH_MODE_AND_VERSION({
+        traced_out_len = 0;
+        memset(traced_in, 0, sizeof traced_in);
+        fx.cfg.cb.on_trace = on_trace;
+        fx.cfg.cb.on_chunk = on_chunk;
+        connect_ok(v, 0);
+        tern_publish m = message(2, "traced");
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+        peer_feed_publish(&fx.peer, v, "in", "x", 1, 7, 0);
+        peer_feed_publish(&fx.peer, v, "big", big, 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, id);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(traced_out_len, fx.peer.sent_len);
+        assert_memory_equal(traced_out, fx.peer.sent, fx.peer.sent_len);
+        assert_int_equal(traced_in[TERN_CONNACK], 1);
+        assert_int_equal(traced_in[TERN_PUBREC], 1);
+        assert_int_equal(traced_in[TERN_PUBCOMP], 1);
+        assert_int_equal(traced_in[TERN_PUBLISH], 2); /* the one in pieces: its head, once */
+    })
+}
+
+/* The application disconnects from inside on_message: the rest of what arrived is not
+ * handled, on_disconnect says TERN_OK, polling goes on quietly and no timer is left. */
+static void disconnect_on_message(tern_client *c, const tern_publish *m, void *user)
+{
+    on_message(c, m, user);
+    assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+static void disconnect_from_a_callback(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        fx.cfg.cb.on_message = disconnect_on_message;
+        peer_feed_publish(&fx.peer, v, "t", "bye", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t", "after", 1, 3, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.messages, 1);
+        assert_string_equal(fx.last_payload, "bye");
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.disconnects, 1);
+        assert_int_equal(fx.last_disconnect, TERN_OK);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), UINT32_MAX);
+        assert_int_equal(count_sent(TERN_PUBACK), 0);
+        fx.peer.now += 60000;
+        assert_int_equal(tern_client_poll(&fx.client), TERN_OK);
+        assert_int_equal(fx.peer.opens, 1);
+    })
+}
+
+/* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
+static void packet_ids_wrap_and_skip_those_in_flight(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    connect_ok(TERN_MQTT_311, 0);
+    tern_publish m = message(1, "w");
+    uint16_t held = 0, id = 0;
+    assert_int_equal(tern_client_publish(&fx.client, &m, &held), TERN_OK);
+    assert_int_equal(held, 1);
+    for (uint32_t expect = 2; expect <= 65535; expect++) {
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        if (id != expect) assert_int_equal(id, expect);
+        peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+        assert_int_equal(tern_client_poll(&fx.client), TERN_OK);
+        fx.peer.sent_len = fx.peer.sent_pos = 0;
+        fx.peer.feed_len = fx.peer.feed_pos = 0;
+    }
+    assert_int_equal(tern_client_inflight(&fx.client), 1);
+    assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+    assert_int_equal(id, 2); /* not 0, not 1 (still in flight) */
+    assert_int_equal(fx.done, 65534);
+}
+
+/* No in-flight slots at all: QoS 1/2 are busy, QoS 0 works, stray acks are ignored. A
+ * QoS 1 message larger than its slot is refused and takes nothing. */
+static void slots_missing_or_too_small(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.inflight = NULL;
+        fx.cfg.inflight_count = 0;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        connect_ok(v, 0);
+        tern_publish q1 = message(1, "x"), q0 = message(0, "x");
+        assert_int_equal(tern_client_publish(&fx.client, &q1, NULL), TERN_ERR_BUSY);
+        assert_int_equal(tern_client_publish(&fx.client, &q0, NULL), TERN_OK);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, 1);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, 2);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(count_sent(TERN_PUBLISH), 1);
+        assert_int_equal(fx.done, 0);
+
+        setup(mode, v);
+        connect_ok(v, 0);
+        static char big[200];
+        memset(big, 'x', sizeof big - 1);
+        tern_publish large = message(1, big);
+        uint16_t id = 0;
+        assert_int_equal(tern_client_publish(&fx.client, &large, &id), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(id, 0);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        tern_publish ok = message(1, "ok");
+        uint16_t first = 0;
+        for (int i = 0; i < SLOTS; i++) assert_int_equal(tern_client_publish(&fx.client, &ok, i ? NULL : &first), TERN_OK);
+        /* A duplicate ack (after a re-send) for an id no longer in flight: ignored. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, first);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, first);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(tern_client_inflight(&fx.client), SLOTS - 1);
+    })
+}
+
+/* Re-sends follow the order messages were published, not the order of the slots (a slot
+ * freed early is reused by a later message). */
+static void resends_follow_publish_order(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish m = message(1, "o");
+        uint16_t ids[4];
+        for (int i = 0; i < 3; i++) assert_int_equal(tern_client_publish(&fx.client, &m, &ids[i]), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, ids[0]);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_publish(&fx.client, &m, &ids[3]), TERN_OK); /* the first slot again */
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = 1; i < 4; i++) assert_int_equal(sent_publish_id(NULL), ids[i]);
+    })
+}
+
+/* Outgoing aliases, the rest: the broker's maximum caps our table; a table entry too small
+ * for a topic is passed over; the caller's own properties are kept beside the alias; a
+ * caller that manages its own alias (or sends an empty topic with it) is left alone. */
+static void outgoing_topic_aliases_limits_and_caller_aliases(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_5);
+        static uint8_t store[3][32];
+        tern_topic_alias out[3] = {{store[0], 4, 0}, {store[1], 32, 0}, {store[2], 32, 0}};
+        fx.cfg.out_topic_aliases = out;
+        fx.cfg.out_topic_alias_count = 3;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        tern_props cp;
+        memset(&cp, 0, sizeof cp);
+        cp.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM);
+        cp.topic_alias_maximum = 2; /* the broker takes two: our third entry is never used */
+        feed_connack_props(&cp, 0);
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        tern_props mine;
+        memset(&mine, 0, sizeof mine);
+        mine.present = TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE);
+        mine.content_type = (tern_bytes){(const uint8_t *)"text", 4};
+        tern_publish a = message(0, "1"), b = message(0, "2"), c = message(0, "3");
+        a.topic = (tern_bytes){(const uint8_t *)"long/topic", 10}; /* entry 1 is too small */
+        a.props = &mine;
+        b.topic = (tern_bytes){(const uint8_t *)"t/b", 3};
+        c.topic = (tern_bytes){(const uint8_t *)"t/c", 3};
+        assert_int_equal(tern_client_publish(&fx.client, &a, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &c, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, NULL), TERN_OK);
+        tern_props own;
+        memset(&own, 0, sizeof own);
+        own.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
+        own.topic_alias = 2;
+        tern_publish d = message(0, "4"), e = message(0, "5");
+        d.topic = (tern_bytes){(const uint8_t *)"own/topic", 9};
+        d.props = &own;
+        e.topic = (tern_bytes){(const uint8_t *)"", 0};
+        e.props = &own;
+        assert_int_equal(tern_client_publish(&fx.client, &d, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &e, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        tern_publish m;
+        tern_props p;
+        sent_publish(&m, &p); /* long/topic binds alias 2 (entry 1 too small), keeps its content type */
+        assert_int_equal(m.topic.len, 10);
+        assert_int_equal(p.topic_alias, 2);
+        assert_true(p.present & TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE));
+        assert_memory_equal(p.content_type.data, "text", 4);
+        sent_publish(&m, &p); /* t/b binds alias 1 */
+        assert_int_equal(m.topic.len, 3);
+        assert_int_equal(p.topic_alias, 1);
+        sent_publish(&m, &p); /* t/c: both usable aliases taken, in full */
+        assert_int_equal(m.topic.len, 3);
+        assert_false(p.present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS));
+        sent_publish(&m, &p); /* t/b again: alias only */
+        assert_int_equal(m.topic.len, 0);
+        assert_int_equal(p.topic_alias, 1);
+        sent_publish(&m, &p); /* the caller's alias, as given */
+        assert_int_equal(m.topic.len, 9);
+        assert_int_equal(p.topic_alias, 2);
+        sent_publish(&m, &p);
+        assert_int_equal(m.topic.len, 0);
+        assert_int_equal(p.topic_alias, 2);
+        assert_int_equal(out[2].len, 0);
+    }
+}
+
+/* Broker packets that end the connection, each with its status. */
+static void broker_protocol_errors(void **state)
+{
+    (void)state;
+    static char big[300];
+    memset(big, 'x', sizeof big);
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < 2; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            /* Before the CONNACK: a PUBLISH is unexpected; a v5 DISCONNECT is the broker's. */
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            peer_feed_publish(&fx.peer, v, "t", "x", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UNEXPECTED_PACKET);
+            assert_int_equal(fx.messages, 0);
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            uint8_t d5[] = {0xE0, 0x01, 0x89};
+            peer_feed(&fx.peer, d5, v == TERN_MQTT_5 ? 3 : 2);
+            if (v == TERN_MQTT_311) d5[1] = 0, fx.peer.feed[fx.peer.feed_len - 1] = 0;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client),
+                             v == TERN_MQTT_5 ? TERN_ERR_SERVER_DISCONNECT : TERN_ERR_UNEXPECTED_PACKET);
+            if (v == TERN_MQTT_5) assert_int_equal(tern_client_last_reason(&fx.client), 0x89);
+            /* A malformed CONNACK (reserved flag bits). */
+            setup(mode, v);
+            assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            uint8_t bad_connack[] = {0x20, 0x03, 0x02, 0x00, 0x00};
+            bad_connack[1] = v == TERN_MQTT_5 ? 3 : 2;
+            peer_feed(&fx.peer, bad_connack, v == TERN_MQTT_5 ? 5 : 4);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CONNACK_FLAGS);
+            assert_int_equal(fx.connects, 0);
+            /* Connected: malformed SUBACK, PUBREL with wrong flags, oversized non-PUBLISH. */
+            static const struct { uint8_t b[8]; size_t n; tern_status st; } cases[] = {
+                {{0x90, 0x02, 0x00, 0x01}, 4, TERN_ERR_REMAINING_LENGTH}, /* SUBACK without codes */
+                {{0x60, 0x02, 0x00, 0x01}, 4, TERN_ERR_FIXED_FLAGS},     /* PUBREL flags 0 */
+                {{0xB0, 0x80, 0x02, 0x00, 0x01}, 5, TERN_ERR_PACKET_TOO_LARGE}, /* 256-byte UNSUBACK */
+            };
+            for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                for (int chunky = 0; chunky < 2; chunky++) {
+                    setup(mode, v);
+                    if (chunky) fx.cfg.cb.on_chunk = on_chunk;
+                    connect_ok(v, 0);
+                    peer_feed(&fx.peer, cases[i].b, cases[i].n);
+                    tern_status want = cases[i].st;
+                    if (want == TERN_ERR_PACKET_TOO_LARGE) {
+                        peer_feed(&fx.peer, (const uint8_t *)big, 254);
+                    } else if (i == 0) { /* whatever the codec says of it */
+                        uint8_t codes[4];
+                        tern_props sp;
+                        tern_suback sa = {codes, v == TERN_MQTT_5 ? &sp : NULL, 4, 0};
+                        want = tern_codec_decode_suback(cases[i].b, cases[i].n, v, &sa);
+                        assert_int_not_equal(want, TERN_OK);
+                    }
+                    assert_int_equal(peer_pump(&fx.peer, &fx.client), want);
+                    assert_false(tern_client_is_connected(&fx.client));
+                    assert_int_equal(fx.subacks, 0);
+                }
+            }
+            /* An oversized PUBLISH with QoS 3 in pieces: its head is refused. */
+            setup(mode, v);
+            fx.cfg.cb.on_chunk = on_chunk;
+            connect_ok(v, 0);
+            uint8_t q3[] = {0x36, 0x80, 0x02, 0x00, 0x01, 't', 0x00, 0x01, 0x00};
+            peer_feed(&fx.peer, q3, v == TERN_MQTT_5 ? 9 : 8);
+            peer_feed(&fx.peer, (const uint8_t *)big, 256 - (v == TERN_MQTT_5 ? 6 : 5));
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_QOS);
+            assert_int_equal(fx.chunks, 0);
+            if (v == TERN_MQTT_311) continue;
+            /* MQTT 5 only: inbound alias 0, an alias topic larger than its table entry, a
+             * duplicate property; the DISCONNECT says why. */
+            static const struct { uint8_t b[16]; size_t n; tern_status st; uint8_t rc; } v5[] = {
+                {{0x30, 0x07, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x00}, 9, TERN_ERR_PROP_VALUE, 0x81}, /* alias 0 */
+                {{0x30, 0x09, 0x00, 0x03, 'a', '/', 'b', 0x03, 0x23, 0x00, 0x01}, 11, TERN_ERR_BUFFER_TOO_SMALL, 0x81},
+                {{0x30, 0x09, 0x00, 0x01, 't', 0x04, 0x01, 0x00, 0x01, 0x00, 'x'}, 11, TERN_ERR_PROP_DUPLICATE, 0x82},
+                {{0xE0, 0x02, 0x03, 0x00}, 4, TERN_ERR_REASON_CODE, 0x81}, /* DISCONNECT, bad reason */
+            };
+            for (size_t i = 0; i < sizeof v5 / sizeof v5[0]; i++) {
+                setup(mode, v);
+                static uint8_t small[1][2];
+                tern_topic_alias in[1] = {{small[0], 2, 0}};
+                fx.cfg.topic_aliases = in;
+                fx.cfg.topic_alias_count = 1;
+                assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+                connect_ok(v, 0);
+                peer_feed(&fx.peer, v5[i].b, v5[i].n);
+                assert_int_equal(peer_pump(&fx.peer, &fx.client), v5[i].st);
+                assert_int_equal(fx.messages, 0);
+                if (mode == PEER_WOULD_BLOCK) continue;
+                size_t len;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], v5[i].rc);
+            }
+            /* The transport fails: no DISCONNECT is attempted. */
+            setup(mode, v);
+            connect_ok(v, 0);
+            fx.peer.closed = 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
+            assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+        }
+    }
+}
+
+static int32_t recv_io_error(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx, (void)buf, (void)len;
+    return -(int32_t)TERN_ERR_IO;
+}
+static int32_t send_io_error(void *ctx, const uint8_t *buf, size_t len)
+{
+    (void)ctx, (void)buf, (void)len;
+    return -(int32_t)TERN_ERR_IO;
+}
+
+/* Transport failures surface as the transport's status; MQTT 5 does not try to say why. */
+static void transport_errors_end_the_connection(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        fx.cfg.transport.recv = recv_io_error;
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_int_equal(fx.last_disconnect, TERN_ERR_IO);
+        assert_int_equal(fx.peer.sent_len - fx.peer.sent_pos, 0);
+        setup(mode, v);
+        connect_ok(v, 0);
+        fx.cfg.transport.send = send_io_error;
+        tern_publish m = message(0, "x");
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_IO);
+        assert_false(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* CONNECT that cannot be built: an invalid client id, or a send buffer too small for it.
+ * Nothing at all goes to the broker (not even a DISCONNECT: it never saw a CONNECT). */
+static void connect_that_cannot_be_built(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.client_id = (tern_bytes){(const uint8_t *)"bad\xC0", 4};
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UTF8_ILL_FORMED);
+        assert_int_equal(fx.peer.sent_len, 0);
+        assert_false(tern_client_is_connected(&fx.client));
+        setup(mode, v);
+        fx.cfg.tx_cap = 16;
+        assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+        fx.opts.client_id = (tern_bytes){(const uint8_t *)"a-rather-long-client-id", 23};
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_BUFFER_TOO_SMALL);
+        assert_int_equal(fx.peer.sent_len, 0);
+    })
+}
+
+/* Disconnect while the send queue is full: the DISCONNECT is dropped (best effort), the
+ * connection closes all the same. */
+static void disconnect_with_a_full_queue(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        fill_send_queue();
+        assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.last_disconnect, TERN_OK);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_DISCONNECT), 0);
+    })
+}
+
+static int hook_wants_write;
+static int hook_socket(void *ctx) { (void)ctx; return 42; }
+static int hook_want(void *ctx) { (void)ctx; return hook_wants_write; }
+
+/* The blocking layer and the event-loop hooks: the transport's descriptor and its own need
+ * to write are passed on; run drives keep-alive on the clock and reports its end; with
+ * auto-reconnect it rides through a lost connection; wait_idle waits for the queue too. */
+static void blocking_layer_and_hooks(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.transport.socket = hook_socket;
+        fx.cfg.transport.wants_write = hook_want;
+        assert_int_equal(tern_client_socket(&fx.client), 42);
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        hook_wants_write = 0;
+        assert_false(tern_client_wants_write(&fx.client)); /* opening: the transport decides */
+        hook_wants_write = 1;
+        assert_true(tern_client_wants_write(&fx.client));
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        hook_wants_write = 0;
+        assert_int_equal(tern_client_wait_idle(&fx.client, 1000), TERN_OK); /* connects first */
+        uint32_t connected_at = fx.peer.now;
+        assert_false(tern_client_wants_write(&fx.client));
+        hook_wants_write = 1; /* e.g. TLS needs to write */
+        assert_true(tern_client_wants_write(&fx.client));
+        hook_wants_write = 0;
+        /* The queue cannot drain: not idle. */
+        tern_publish m = message(0, "q");
+        limit_sends(0);
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        assert_int_equal(tern_client_wait_idle(&fx.client, 500), TERN_ERR_TIMEOUT);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client); /* the peer's wait ignores writability: drain here */
+        tern_status wst = tern_client_wait_idle(&fx.client, 500);
+        assert_int_equal(wst, TERN_OK);
+        /* Nobody answers pings: run ends at the keep-alive deadline, 15 s after the CONNACK. */
+        assert_int_equal(tern_client_run(&fx.client, 60000), TERN_ERR_KEEPALIVE_TIMEOUT);
+        assert_int_equal(fx.peer.now - connected_at, 15000);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 1000), TERN_OK);
+        fx.peer.closed = 1;
+        assert_int_equal(tern_client_run(&fx.client, 100), TERN_OK); /* lost, backing off */
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_run(&fx.client, 1000), TERN_OK); /* reopened, no CONNACK yet */
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.peer.opens, 2);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+        assert_int_equal(tern_client_run(&fx.client, 2000), TERN_OK);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.peer.opens, 2);
+
+        /* A final refusal ends connect_wait even with auto-reconnect on. */
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 5);
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 5000), TERN_ERR_CONNACK_REFUSED);
+        assert_int_equal(fx.peer.opens, 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -979,6 +2415,33 @@ int main(void)
         cmocka_unit_test(restored_packets_resent_after_reboot),
         cmocka_unit_test(restore_refuses_what_it_cannot_hold),
         cmocka_unit_test(refused_and_unknown_acks),
+        cmocka_unit_test(invalid_arguments_and_states_are_refused),
+        cmocka_unit_test(connect_carries_will_credentials_and_properties),
+        cmocka_unit_test(offline_publish_waits_for_the_session),
+        cmocka_unit_test(wants_write_is_quiet_while_disconnected),
+        cmocka_unit_test(send_queue_slides_and_would_block),
+        cmocka_unit_test(answers_wait_for_send_queue_room),
+        cmocka_unit_test(broker_connack_limits_apply),
+        cmocka_unit_test(keepalive_off_and_quiet_broker),
+        cmocka_unit_test(connect_timeout_backoff_and_reconnect),
+        cmocka_unit_test(refusals_end_or_keep_auto_reconnect),
+        cmocka_unit_test(pubrel_resent_after_reconnect),
+        cmocka_unit_test(publish_from_on_connect_goes_after_resends),
+        cmocka_unit_test(restored_flows_resend_through_a_small_queue),
+        cmocka_unit_test(chunked_delivery_edges),
+        cmocka_unit_test(inbound_qos2_table_full_and_missing),
+        cmocka_unit_test(works_without_callbacks_or_optional_hooks),
+        cmocka_unit_test(trace_sees_every_packet),
+        cmocka_unit_test(disconnect_from_a_callback),
+        cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
+        cmocka_unit_test(slots_missing_or_too_small),
+        cmocka_unit_test(resends_follow_publish_order),
+        cmocka_unit_test(outgoing_topic_aliases_limits_and_caller_aliases),
+        cmocka_unit_test(broker_protocol_errors),
+        cmocka_unit_test(transport_errors_end_the_connection),
+        cmocka_unit_test(connect_that_cannot_be_built),
+        cmocka_unit_test(disconnect_with_a_full_queue),
+        cmocka_unit_test(blocking_layer_and_hooks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

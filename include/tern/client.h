@@ -99,7 +99,10 @@ typedef struct {
      * acknowledged after its last piece (QoS 2: delivered once, as on_message). When the
      * connection ends mid-message, on_error gets TERN_ERR_MESSAGE_CUT: drop what arrived; a
      * QoS 1/2 message comes again from offset 0 when the session resumes. Without on_chunk
-     * such messages are skipped (acknowledged) and on_error gets TERN_ERR_MESSAGE_TOO_LARGE. */
+     * such messages are skipped (acknowledged) and on_error gets TERN_ERR_MESSAGE_TOO_LARGE.
+     * MQTT 5: without on_chunk the CONNECT advertises rx_cap as Maximum Packet Size (the broker
+     * then drops larger messages itself); with on_chunk it advertises none, unless the
+     * caller's connect properties set one. */
     void (*on_chunk)(tern_client *c, const tern_publish *msg, uint32_t offset, uint32_t total,
                      void *user);
 } tern_callbacks;

@@ -14,6 +14,7 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
     c->next_id = 1;
+    c->peer_receive_max = 0xFFFF; /* the MQTT default until a CONNACK says otherwise */
     c->rng = 0x9E3779B9u ^ cfg->now_ms(cfg->clock_ctx) ^ (uint32_t)(uintptr_t)c;
     for (uint16_t i = 0; i < cfg->inflight_count; i++) {
         cfg->inflight[i].len = 0;
@@ -54,8 +55,13 @@ static void connect_props(const tern_client *c, tern_props *p)
 {
     if (c->opts->props) *p = *c->opts->props;
     else memset(p, 0, sizeof *p);
-    p->present |= TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE);
-    p->maximum_packet_size = c->cfg->rx_cap;
+    /* What does not fit the receive buffer is skipped anyway: the broker may as well not
+     * send it. Not with on_chunk, which takes such messages in pieces: the broker would drop
+     * them [MQTT-3.1.2-25] (the caller's props may still set a limit). */
+    if (!c->cfg->cb.on_chunk) {
+        p->present |= TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE);
+        p->maximum_packet_size = c->cfg->rx_cap;
+    }
     if (c->cfg->inbound_qos2_count) {
         p->present |= TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
         p->receive_maximum = (uint16_t)(c->cfg->inbound_qos2_count / 2u ? c->cfg->inbound_qos2_count / 2u : 1u);

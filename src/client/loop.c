@@ -6,10 +6,13 @@
 static tern_status opened(tern_client *c)
 {
     uint32_t now = tern_now(c);
-    c->state = TERN_STATE_WAIT_CONNACK;
     c->timer_ms = now;
     c->last_rx_ms = c->last_tx_ms = now;
-    return tern_conn_send_connect(c);
+    /* Waiting for a CONNACK only once CONNECT is queued: a CONNECT that cannot be built ends
+     * the attempt before the broker hears anything (not even a DISCONNECT). */
+    tern_status st = tern_conn_send_connect(c);
+    if (st == TERN_OK) c->state = TERN_STATE_WAIT_CONNACK;
+    return st;
 }
 
 static tern_status try_open(tern_client *c)
@@ -80,7 +83,10 @@ int tern_client_wants_write(const tern_client *c)
 {
     const tern_transport *t = &c->cfg->transport;
     if (c->state == TERN_STATE_OPENING) return t->wants_write ? t->wants_write(t->ctx) : 1;
-    return c->tx_head < c->tx_len || c->resend_pending || (t->wants_write && t->wants_write(t->ctx));
+    /* No connection, nothing to write; re-sends wait for the CONNACK. */
+    if (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED) return 0;
+    return c->tx_head < c->tx_len || (c->resend_pending && c->state == TERN_STATE_CONNECTED) ||
+           (t->wants_write && t->wants_write(t->ctx));
 }
 
 /* Wait for the transport (or just time) for at most ms. */
