@@ -20,18 +20,6 @@ static const uint8_t protocol_name[6] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
 #define CONNECT_FIXED_PART (sizeof protocol_name + 1u + 1u + 2u)
 
 
-#if TERN_CFG_MQTT5
-
-/* Write a property block already sized (and so checked) at size bytes. */
-static tern_status write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
-{
-    size_t n = 0;
-    tern_status st = tern_props_encode(props, ctx, *w, size, &n);
-    *w += n;
-    return st;
-}
-#endif
-
 /* ------------------------------------------------------------ CONNECT */
 
 /* The rules on the flags byte (3.1.2.3), for both directions. */
@@ -112,22 +100,23 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
 {
     connect_sizes s;
     size_t total = 0;
+    uint8_t *w = buf;
     tern_status st = connect_sizes_of(p, &s);
-    if (st == TERN_OK) st = tern_packet_total(s.body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, TERN_CONNECT, 0, (uint32_t)s.body);
+    total = s.body;
+    st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_CONNECT, 0), &total);
+    if (st != TERN_OK) return st;
     w = tern_write_raw(w, protocol_name, sizeof protocol_name);
     w = tern_write_u8(w, p->version);
     w = tern_write_u8(w, connect_flags_of(p));
     w = tern_write_u16(w, p->keep_alive);
 #if TERN_CFG_MQTT5
-    if (s.props > 0) st = write_props(&w, p->props, TERN_CONNECT, s.props);
+    if (s.props > 0) st = tern_write_props(&w, p->props, TERN_CONNECT, s.props);
 #endif
     w = tern_write_binary(w, p->client_id);
 #if TERN_CFG_MQTT5
     if (s.will_props > 0 && st == TERN_OK)
-        st = write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
+        st = tern_write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
 #endif
     if (p->has_will) {
         w = tern_write_binary(w, p->will_topic);
@@ -249,16 +238,15 @@ tern_status tern_codec_size_connack(const tern_connack *p, tern_mqtt_version v, 
 tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v, uint8_t *buf,
                                       size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = connack_body_size(p, v, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = connack_body_size(p, v, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_CONNACK, 0), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, TERN_CONNACK, 0, (uint32_t)body);
     w = tern_write_u8(w, p->session_present ? CONNACK_SESSION_PRESENT : 0u);
     w = tern_write_u8(w, p->reason_code);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) st = write_props(&w, p->props, TERN_CONNACK, props_size);
+    if (props_size > 0) st = tern_write_props(&w, p->props, TERN_CONNACK, props_size);
 #endif
     if (st == TERN_OK) *written = total;
     return st;

@@ -62,20 +62,15 @@ static tern_status size_suback(const tern_suback *p, tern_mqtt_version v, uint8_
 static tern_status encode_suback(const tern_suback *p, tern_mqtt_version v, uint8_t type,
                                  uint8_t *buf, size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = suback_body_size(p, v, type, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = suback_body_size(p, v, type, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(type, 0), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, type, 0, (uint32_t)body);
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, type, w, props_size, &n);
-        if (st != TERN_OK) return st;
-        w += n;
-    }
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
+        return st;
 #endif
     if (has_codes(type, v == TERN_MQTT_5)) tern_write_raw(w, p->codes, p->count);
     *written = total;

@@ -77,20 +77,15 @@ static tern_status size_sub(const tern_subscribe *p, tern_mqtt_version v, uint8_
 static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint8_t type,
                               uint8_t *buf, size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = sub_body_size(p, v, type, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = sub_body_size(p, v, type, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(type, SUBSCRIBE_FIXED_FLAGS), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, type, SUBSCRIBE_FIXED_FLAGS, (uint32_t)body);
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, type, w, props_size, &n);
-        if (st != TERN_OK) return st;
-        w += n;
-    }
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
+        return st;
 #endif
     for (size_t i = 0; i < p->count; i++) {
         w = tern_write_binary(w, p->entries[i].filter);
