@@ -311,6 +311,7 @@ static void lost_session_reports_each_dropped_message(void **state)
     })
 }
 
+#if TERN_CFG_PERSISTENCE
 /* What on_store saw last, per slot: the persisted copy an application would keep. */
 static uint8_t stored[SLOTS][128];
 static uint32_t stored_len[SLOTS];
@@ -413,6 +414,34 @@ static void restore_refuses_what_it_cannot_hold(void **state)
     assert_int_equal(tern_client_restore(&fx.client, pubrel, sizeof pubrel), TERN_ERR_INVALID_ARG);
     assert_int_equal(tern_client_inflight(&fx.client), 0);
 }
+
+#else /* !TERN_CFG_PERSISTENCE */
+static void on_store_unused(tern_client *c, const tern_inflight *slot, void *user)
+{
+    (void)c, (void)slot, (void)user;
+    fail_msg("on_store called in a build without persistence");
+}
+
+/* Without persistence: nothing is restored and on_store is never called; flows still work. */
+static void no_persistence_in_this_build(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    static const uint8_t pub[] = {0x32, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01};
+    assert_int_equal(tern_client_restore(&fx.client, pub, sizeof pub), TERN_ERR_UNSUPPORTED);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+    fx.cfg.cb.on_store = on_store_unused;
+    connect_ok(TERN_MQTT_311, 0);
+    tern_publish a = message(1, "a");
+    uint16_t id = 0;
+    assert_int_equal(tern_client_publish(&fx.client, &a, &id), TERN_OK);
+    peer_pump(&fx.peer, &fx.client);
+    peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(fx.done, 1);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+}
+#endif /* TERN_CFG_PERSISTENCE */
 
 /* The broker's answers to our QoS 1/2 flows that are not plain success. */
 static void refused_and_unknown_acks(void **state)
@@ -771,6 +800,7 @@ static void blocking_layer_connects_publishes_and_times_out(void **state)
     }
 }
 
+#if TERN_CFG_CHUNKS
 static void on_chunk(tern_client *c, const tern_publish *m, uint32_t offset, uint32_t total, void *user)
 {
     (void)c;
@@ -846,6 +876,35 @@ static void connection_lost_mid_message_says_cut(void **state)
         while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBACK); /* never acked */
     }
 }
+
+#else /* !TERN_CFG_CHUNKS */
+static void on_chunk_unused(tern_client *c, const tern_publish *m, uint32_t offset, uint32_t total,
+                            void *user)
+{
+    (void)c, (void)m, (void)offset, (void)total, (void)user;
+    fail_msg("on_chunk called in a build without chunks");
+}
+
+/* Without chunks: on_chunk is ignored and a message larger than the buffer is skipped. */
+static void no_chunks_in_this_build(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_chunk = on_chunk_unused;
+        connect_ok(v, 0);
+        static char big[1001];
+        memset(big, 'z', sizeof big - 1);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 9, 0);
+        peer_feed_publish(&fx.peer, v, "small", "fits", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        assert_string_equal(fx.last_payload, "fits");
+        size_t len;
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 9);
+    })
+}
+#endif /* TERN_CFG_CHUNKS */
 
 static const uint8_t *sent_publish(tern_publish *m, tern_props *props)
 {
@@ -930,11 +989,19 @@ int main(void)
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
         cmocka_unit_test(blocking_layer_connects_publishes_and_times_out),
+#if TERN_CFG_CHUNKS
         cmocka_unit_test(large_message_delivered_in_pieces_then_acked),
         cmocka_unit_test(connection_lost_mid_message_says_cut),
+#else
+        cmocka_unit_test(no_chunks_in_this_build),
+#endif
         cmocka_unit_test(outgoing_topic_aliases_for_qos0),
+#if TERN_CFG_PERSISTENCE
         cmocka_unit_test(restored_packets_resent_after_reboot),
         cmocka_unit_test(restore_refuses_what_it_cannot_hold),
+#else
+        cmocka_unit_test(no_persistence_in_this_build),
+#endif
         cmocka_unit_test(refused_and_unknown_acks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,6 +51,16 @@ void tern_slots_after_connack(tern_client *c, int session_present);
 tern_status tern_slots_resend(tern_client *c);
 uint16_t tern_next_packet_id(tern_client *c);
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
+/* A slot was filled, changed or freed: tell the persistence hook. */
+static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
+{
+#if TERN_CFG_PERSISTENCE
+    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+#else
+    (void)c;
+    (void)s;
+#endif
+}
 
 /* Inbound (inbound.c). */
 tern_status tern_rx_read(tern_client *c);
@@ -68,6 +78,7 @@ tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t a
 tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size_t len,
                                         tern_publish *m, tern_props *props, uint32_t *total);
 
+#if TERN_CFG_CHUNKS
 /* Messages in pieces (chunks.c). rx holds the start of a PUBLISH larger than rx_cap:
  * start delivering it. TERN_NEED_MORE: its head is not all in yet; TERN_ERR_MESSAGE_TOO_LARGE:
  * its head alone fills the buffer. */
@@ -76,6 +87,9 @@ tern_status tern_chunk_start(tern_client *c);
 tern_status tern_chunk_continue(tern_client *c);
 /* The connection ended: abandon a message in pieces, telling the application. */
 void tern_chunk_abandon(tern_client *c);
+#else
+static inline void tern_chunk_abandon(tern_client *c) { (void)c; }
+#endif
 
 /* Timers (timers.c). */
 tern_status tern_timers_run(tern_client *c);

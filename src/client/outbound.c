@@ -45,11 +45,6 @@ tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
     return NULL;
 }
 
-static void slot_stored(tern_client *c, tern_inflight *s)
-{
-    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
-}
-
 void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint8_t reason)
 {
     uint16_t id = slot->packet_id;
@@ -57,7 +52,7 @@ void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint
     slot->len = 0;
     slot->resend = 0;
     c->unacked--;
-    slot_stored(c, slot);
+    tern_slot_stored(c, slot);
     if (c->cfg->cb.on_publish_done) c->cfg->cb.on_publish_done(c, id, st, reason, c->cfg->cb.user);
 }
 
@@ -165,7 +160,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     s->seq = c->next_seq++;
     s->state = m->qos == 1 ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBREC;
     c->unacked++;
-    slot_stored(c, s);
+    tern_slot_stored(c, s);
     if (id_out) *id_out = copy.packet_id;
     /* Not connected: it waits in its slot and goes out when the session resumes. */
     /* Offline, or older messages still wait to be re-sent: queue it behind them, in order. */

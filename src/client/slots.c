@@ -75,7 +75,7 @@ static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
     s->len = (uint32_t)n;
     s->state = TERN_SLOT_WAIT_PUBCOMP;
     s->seq = c->next_seq++;
-    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+    tern_slot_stored(c, s);
     return tern_tx_queue(c, s->packet, s->len);
 }
 
@@ -96,6 +96,12 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len)
 {
+#if !TERN_CFG_PERSISTENCE
+    (void)c;
+    (void)packet;
+    (void)len;
+    return TERN_ERR_UNSUPPORTED;
+#else
     tern_header h;
     /* Before connecting only. */
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_INVALID_ARG;
@@ -128,4 +134,5 @@ tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t 
     c->ids_wrapped = 1; /* a restored id may be any id */
     c->unacked++;
     return TERN_OK;
+#endif
 }

@@ -128,6 +128,7 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
     return st;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* Protocol name and level (3.1.2.1, 3.1.2.2): the version this CONNECT speaks. */
 static tern_status read_protocol(tern_reader *r, uint8_t *version)
 {
@@ -196,6 +197,7 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     if (st == TERN_OK) st = read_connect_tail(&r, flags, is_v5, out);
     return st != TERN_OK ? st : tern_reader_end(&r);
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 /* ------------------------------------------------------------ CONNACK */
 
@@ -212,6 +214,7 @@ static tern_status check_connack(uint8_t ack_flags, uint8_t reason, int is_v5)
     return TERN_OK;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* Everything the encoder checks; the body size and the property block size. */
 static tern_status connack_body_size(const tern_connack *p, tern_mqtt_version v, size_t *body,
                                      size_t *props_size)
@@ -251,6 +254,7 @@ tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v
     if (st == TERN_OK) *written = total;
     return st;
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                       tern_connack *out)

@@ -27,6 +27,48 @@ static tern_status check_codes(const uint8_t *codes, size_t count, uint8_t type,
 /* Every SUBACK has codes; an UNSUBACK only in 5.0 (3.1.1 3.11.3: it has no payload). */
 static int has_codes(uint8_t type, int is_v5) { return type == TERN_SUBACK || is_v5; }
 
+static tern_status decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                 uint8_t type, tern_suback *out)
+{
+    tern_reader r;
+    tern_header h;
+    tern_status st = tern_check_version(v);
+    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, type, 0x0F, 0, &h);
+    if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
+    if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
+#if TERN_CFG_MQTT5
+    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
+#endif
+    if (st != TERN_OK) return st;
+    int is_v5 = v == TERN_MQTT_5;
+    size_t count = tern_reader_left(&r);
+    out->codes = NULL;
+    out->count = 0;
+    /* Without codes, anything after the packet id is a length error. */
+    if (!has_codes(type, is_v5)) return tern_reader_end(&r);
+    if (count == 0) return TERN_ERR_NO_FILTERS;
+    /* The count field is 16 bits; a packet that long answers nothing a client sends. */
+    if (count > UINT16_MAX) return TERN_ERR_PACKET_TOO_LARGE;
+    st = check_codes(r.p + r.pos, count, type, is_v5);
+    if (st != TERN_OK) return st;
+    out->codes = r.p + r.pos;
+    out->count = (uint16_t)count;
+    return TERN_OK;
+}
+
+tern_status tern_codec_decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                     tern_suback *out)
+{
+    return decode_suback(buf, len, v, TERN_SUBACK, out);
+}
+
+tern_status tern_codec_decode_unsuback(const uint8_t *buf, size_t len, tern_mqtt_version v,
+                                       tern_suback *out)
+{
+    return decode_suback(buf, len, v, TERN_UNSUBACK, out);
+}
+
+#if TERN_CFG_SERVER_SIDE
 /* Everything the encoder checks: the body size and the property block size (0 in 3.1.1). */
 static tern_status suback_body_size(const tern_suback *p, tern_mqtt_version v, uint8_t type,
                                     size_t *body, size_t *props_size)
@@ -77,35 +119,6 @@ static tern_status encode_suback(const tern_suback *p, tern_mqtt_version v, uint
     return TERN_OK;
 }
 
-static tern_status decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v,
-                                 uint8_t type, tern_suback *out)
-{
-    tern_reader r;
-    tern_header h;
-    tern_status st = tern_check_version(v);
-    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, type, 0x0F, 0, &h);
-    if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
-    if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
-#if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
-#endif
-    if (st != TERN_OK) return st;
-    int is_v5 = v == TERN_MQTT_5;
-    size_t count = tern_reader_left(&r);
-    out->codes = NULL;
-    out->count = 0;
-    /* Without codes, anything after the packet id is a length error. */
-    if (!has_codes(type, is_v5)) return tern_reader_end(&r);
-    if (count == 0) return TERN_ERR_NO_FILTERS;
-    /* The count field is 16 bits; a packet that long answers nothing a client sends. */
-    if (count > UINT16_MAX) return TERN_ERR_PACKET_TOO_LARGE;
-    st = check_codes(r.p + r.pos, count, type, is_v5);
-    if (st != TERN_OK) return st;
-    out->codes = r.p + r.pos;
-    out->count = (uint16_t)count;
-    return TERN_OK;
-}
-
 tern_status tern_codec_size_suback(const tern_suback *p, tern_mqtt_version v, size_t *size)
 {
     return size_suback(p, v, TERN_SUBACK, size);
@@ -115,12 +128,6 @@ tern_status tern_codec_encode_suback(const tern_suback *p, tern_mqtt_version v, 
                                      size_t cap, size_t *written)
 {
     return encode_suback(p, v, TERN_SUBACK, buf, cap, written);
-}
-
-tern_status tern_codec_decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v,
-                                     tern_suback *out)
-{
-    return decode_suback(buf, len, v, TERN_SUBACK, out);
 }
 
 tern_status tern_codec_size_unsuback(const tern_suback *p, tern_mqtt_version v, size_t *size)
@@ -134,8 +141,4 @@ tern_status tern_codec_encode_unsuback(const tern_suback *p, tern_mqtt_version v
     return encode_suback(p, v, TERN_UNSUBACK, buf, cap, written);
 }
 
-tern_status tern_codec_decode_unsuback(const uint8_t *buf, size_t len, tern_mqtt_version v,
-                                       tern_suback *out)
-{
-    return decode_suback(buf, len, v, TERN_UNSUBACK, out);
-}
+#endif /* TERN_CFG_SERVER_SIDE */

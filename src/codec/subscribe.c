@@ -95,6 +95,7 @@ static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint
     return TERN_OK;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* The entries fill the rest of the packet: all are checked, the first `capacity` stored. */
 static tern_status read_entries(tern_reader *r, int with_options, int is_v5,
                                 tern_subscribe *out)
@@ -131,6 +132,7 @@ static tern_status decode_sub(const uint8_t *buf, size_t len, tern_mqtt_version 
     if (st != TERN_OK) return st;
     return read_entries(&r, type == TERN_SUBSCRIBE, v == TERN_MQTT_5, out);
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 tern_status tern_codec_size_subscribe(const tern_subscribe *p, tern_mqtt_version v,
                                       size_t *size)
@@ -144,11 +146,13 @@ tern_status tern_codec_encode_subscribe(const tern_subscribe *p, tern_mqtt_versi
     return encode_sub(p, v, TERN_SUBSCRIBE, buf, cap, written);
 }
 
+#if TERN_CFG_SERVER_SIDE
 tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                         tern_subscribe *out)
 {
     return decode_sub(buf, len, v, TERN_SUBSCRIBE, out);
 }
+#endif
 
 tern_status tern_codec_size_unsubscribe(const tern_subscribe *p, tern_mqtt_version v,
                                         size_t *size)
@@ -162,8 +166,10 @@ tern_status tern_codec_encode_unsubscribe(const tern_subscribe *p, tern_mqtt_ver
     return encode_sub(p, v, TERN_UNSUBSCRIBE, buf, cap, written);
 }
 
+#if TERN_CFG_SERVER_SIDE
 tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                           tern_subscribe *out)
 {
     return decode_sub(buf, len, v, TERN_UNSUBSCRIBE, out);
 }
+#endif
