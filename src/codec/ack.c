@@ -26,7 +26,7 @@ static tern_status ack_body_size(const tern_ack *p, tern_mqtt_version v, size_t 
     *body = 2;
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (v == TERN_MQTT_5) {
+    if (TERN_IS_V5(v)) {
         if (!tern_reason_valid(p->reason_code, (tern_packet_type)p->type))
             return TERN_ERR_REASON_CODE;
         st = tern_props_size(p->props, p->type, props_size);
@@ -81,7 +81,7 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     out->reason_code = 0;
 #if TERN_CFG_MQTT5
     /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
-    st = v == TERN_MQTT_5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
+    st = TERN_IS_V5(v) ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
                           : tern_read_props(&r, 0, type, out->props);
 #endif
     return st != TERN_OK ? st : tern_reader_end(&r);

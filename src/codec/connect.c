@@ -67,7 +67,7 @@ static tern_status connect_sizes_of(const tern_connect *p, connect_sizes *s)
 {
     tern_status st = tern_check_version((tern_mqtt_version)p->version);
     if (st != TERN_OK) return st;
-    int is_v5 = p->version == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(p->version);
     if (p->will_qos > 2) return TERN_ERR_QOS;
     st = check_connect_flags(connect_flags_of(p), is_v5);
     if (st != TERN_OK) return st;
@@ -187,7 +187,7 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     if (st == TERN_OK) st = read_protocol(&r, &out->version);
     if (st == TERN_OK) st = tern_read_u8(&r, &flags);
     if (st != TERN_OK) return st;
-    int is_v5 = out->version == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(out->version);
     st = check_connect_flags(flags, is_v5);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->keep_alive);
 #if TERN_CFG_MQTT5
@@ -222,10 +222,10 @@ static tern_status connack_body_size(const tern_connack *p, tern_mqtt_version v,
     tern_status st = tern_check_version(v);
     if (st == TERN_OK)
         st = check_connack(p->session_present ? CONNACK_SESSION_PRESENT : 0u, p->reason_code,
-                           v == TERN_MQTT_5);
+                           TERN_IS_V5(v));
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK && v == TERN_MQTT_5) st = tern_props_size(p->props, TERN_CONNACK, props_size);
+    if (st == TERN_OK && TERN_IS_V5(v)) st = tern_props_size(p->props, TERN_CONNACK, props_size);
 #endif
     *body = 2u + *props_size;
     return st;
@@ -266,9 +266,9 @@ tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_
     if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_CONNACK, 0x0F, 0, &h);
     if (st == TERN_OK) st = tern_read_u8(&r, &ack_flags);
     if (st == TERN_OK) st = tern_read_u8(&r, &out->reason_code);
-    if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, v == TERN_MQTT_5);
+    if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, TERN_IS_V5(v));
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, TERN_CONNACK, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), TERN_CONNACK, out->props);
 #endif
     if (st != TERN_OK) return st;
     out->session_present = (ack_flags & CONNACK_SESSION_PRESENT) != 0;

@@ -102,7 +102,7 @@ tern_status tern_codec_size_disconnect(const tern_disconnect *p, tern_mqtt_versi
                                        size_t *size)
 {
     tern_status st = tern_check_version(v);
-    return st != TERN_OK ? st : size_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, size);
+    return st != TERN_OK ? st : size_reason_packet(p, TERN_DISCONNECT, TERN_IS_V5(v), size);
 }
 
 tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_version v,
@@ -110,7 +110,7 @@ tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_ver
 {
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
-    return encode_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, buf, cap, written);
+    return encode_reason_packet(p, TERN_DISCONNECT, TERN_IS_V5(v), buf, cap, written);
 }
 
 tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mqtt_version v,
@@ -118,7 +118,7 @@ tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mq
 {
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
-    return decode_reason_packet(buf, len, TERN_DISCONNECT, v == TERN_MQTT_5, out);
+    return decode_reason_packet(buf, len, TERN_DISCONNECT, TERN_IS_V5(v), out);
 }
 
 /* AUTH exists only in MQTT 5; a 3.1.1-only build has nothing to say with it. */

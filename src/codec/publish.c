@@ -31,7 +31,7 @@ static int has_topic_alias(const tern_props *props)
 static tern_status check_topic(const tern_publish *p, tern_mqtt_version v)
 {
 #if TERN_CFG_MQTT5
-    if (p->topic.len == 0 && v == TERN_MQTT_5 && has_topic_alias(p->props)) return TERN_OK;
+    if (p->topic.len == 0 && TERN_IS_V5(v) && has_topic_alias(p->props)) return TERN_OK;
 #else
     (void)v;
 #endif
@@ -54,7 +54,7 @@ static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v,
     if (st == TERN_OK) st = check_topic(p, v);
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK && v == TERN_MQTT_5)
+    if (st == TERN_OK && TERN_IS_V5(v))
         st = tern_props_size(p->props, TERN_PUBLISH, props_size);
 #endif
     *body = n + *props_size + p->payload.len;
@@ -112,7 +112,7 @@ static tern_status read_publish_fields(tern_reader *r, const tern_header *h, ter
     tern_status st = check_qos_dup(qos, (h->flags & PUBLISH_DUP) != 0);
     if (st == TERN_OK) st = tern_read_binary(r, &out->topic);
     if (st != TERN_OK) return st;
-    int is_v5 = TERN_CFG_MQTT5 && v == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(v);
     /* In 5.0 an empty topic waits for the properties (Topic Alias); all else is judged now. */
     if (out->topic.len > 0 || !is_v5) st = tern_topic_validate_name(out->topic);
     out->packet_id = 0;

@@ -37,10 +37,10 @@ static tern_status decode_suback(const uint8_t *buf, size_t len, tern_mqtt_versi
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props);
 #endif
     if (st != TERN_OK) return st;
-    int is_v5 = v == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(v);
     size_t count = tern_reader_left(&r);
     out->codes = NULL;
     out->count = 0;
@@ -76,7 +76,7 @@ static tern_status suback_body_size(const tern_suback *p, tern_mqtt_version v, u
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
-    int is_v5 = v == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(v);
     size_t n = 2;
     if (has_codes(type, is_v5)) {
         /* [MQTT-3.9.3-1], 5.0 3.11.3: a code for each filter, and there is at least one. */
@@ -114,7 +114,7 @@ static tern_status encode_suback(const tern_suback *p, tern_mqtt_version v, uint
     if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
         return st;
 #endif
-    if (has_codes(type, v == TERN_MQTT_5)) tern_write_raw(w, p->codes, p->count);
+    if (has_codes(type, TERN_IS_V5(v))) tern_write_raw(w, p->codes, p->count);
     *written = total;
     return TERN_OK;
 }

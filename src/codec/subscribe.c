@@ -47,7 +47,7 @@ static tern_status sub_body_size(const tern_subscribe *p, tern_mqtt_version v, u
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
     if (p->count == 0) return TERN_ERR_NO_FILTERS; /* [MQTT-3.8.3-3], [MQTT-3.10.3-2] */
-    int is_v5 = v == TERN_MQTT_5, with_options = type == TERN_SUBSCRIBE;
+    int is_v5 = TERN_IS_V5(v), with_options = type == TERN_SUBSCRIBE;
     size_t n = 2;
     for (size_t i = 0; i < p->count; i++) {
         const tern_subscription *e = &p->entries[i];
@@ -127,10 +127,10 @@ static tern_status decode_sub(const uint8_t *buf, size_t len, tern_mqtt_version 
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props);
 #endif
     if (st != TERN_OK) return st;
-    return read_entries(&r, type == TERN_SUBSCRIBE, v == TERN_MQTT_5, out);
+    return read_entries(&r, type == TERN_SUBSCRIBE, TERN_IS_V5(v), out);
 }
 #endif /* TERN_CFG_SERVER_SIDE */
 

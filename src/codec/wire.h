@@ -54,6 +54,10 @@ tern_status tern_field_size(tern_bytes v, size_t *acc);
 /* As tern_field_size, plus the UTF-8 rules. */
 tern_status tern_string_size(tern_bytes v, size_t *acc);
 
+/* Version v is MQTT 5.0, known at compile time to be false in a 3.1.1-only build (every
+ * codec entry point refuses 5.0 there first), so the 5.0-only checks compile away. */
+#define TERN_IS_V5(v) (TERN_CFG_MQTT5 && (v) == TERN_MQTT_5)
+
 /* TERN_OK for 3.1.1 and (when built in) 5.0; TERN_ERR_UNSUPPORTED for 5.0 in a 3.1.1-only
  * build; TERN_ERR_PROTOCOL_VERSION otherwise. */
 tern_status tern_check_version(tern_mqtt_version v);
