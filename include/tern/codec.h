@@ -251,7 +251,8 @@ typedef enum {
 /* Name of a reason code as the spec words it ("Not authorized"), for the packet it came in
  * (0x00 is "Success", "Normal disconnection" or "Granted QoS 0" depending on the packet).
  * For version 3.1.1 CONNACK, the return codes 1..5 get their 3.1.1 names.
- * Unknown codes give "Unknown reason code". Never NULL. */
+ * Unknown codes give "Unknown reason code". Never NULL; "" when built without strings
+ * (TERN_CFG_STATUS_STRINGS=0). */
 const char *tern_reason_str(uint8_t code, tern_packet_type packet, tern_mqtt_version version);
 
 /* Is code a reason code that the spec allows in this packet type (MQTT 5)? */
@@ -397,7 +398,8 @@ tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqt
 tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);
 #endif
 
-/* Name of a packet type ("PUBLISH"); "?" for out-of-range values. */
+/* Name of a packet type ("PUBLISH"); "?" for out-of-range values; "" when built without
+ * strings (TERN_CFG_STATUS_STRINGS=0). */
 const char *tern_packet_name(uint8_t type);
 
 #ifdef __cplusplus

@@ -18,7 +18,8 @@
 #define TERN_CFG_QOS2 1
 #endif
 
-/* Human-readable strings for tern_status. 0 = tern_status_str() returns "". */
+/* Human-readable strings: tern_status_str(), tern_status_name(), tern_packet_name() and
+ * tern_reason_str(). 0 = they all return "" (nothing else changes). */
 #ifndef TERN_CFG_STATUS_STRINGS
 #define TERN_CFG_STATUS_STRINGS 1
 #endif
