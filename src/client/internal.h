@@ -30,7 +30,10 @@ void tern_tx_commit(tern_client *c, uint32_t n);
 tern_status tern_tx_queue(tern_client *c, const uint8_t *packet, uint32_t n);
 /* Send what the transport takes. Error status when it failed. */
 tern_status tern_tx_flush(tern_client *c);
-/* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP. */
+/* Write a PUBACK/PUBREC/PUBREL/PUBCOMP of reason 0 without properties at p: the 3.1.1 form,
+ * which is also 5.0's short form (5.0 3.4.2.1). Returns its length, 4. */
+uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id);
+/* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP (MQTT 5: with reason). */
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
 
 /* Connection life (client.c). */

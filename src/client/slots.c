@@ -68,11 +68,8 @@ static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
         tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
         return TERN_OK;
     }
-    tern_ack rel = {NULL, ack->packet_id, TERN_PUBREL, 0};
-    size_t n = 0;
-    tern_status st = tern_codec_encode_ack(&rel, c->opts->version, s->packet, s->cap, &n);
-    if (st != TERN_OK) return st;
-    s->len = (uint32_t)n;
+    /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
+    s->len = tern_ack_short(s->packet, TERN_PUBREL, ack->packet_id);
     s->state = TERN_SLOT_WAIT_PUBCOMP;
     s->seq = c->next_seq++;
     tern_slot_stored(c, s);

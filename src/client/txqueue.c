@@ -43,11 +43,26 @@ tern_status tern_tx_flush(tern_client *c)
     return TERN_OK;
 }
 
+uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id)
+{
+    p[0] = (uint8_t)((type << 4) | (type == TERN_PUBREL ? 2u : 0u)); /* [MQTT-3.6.1-1] */
+    p[1] = 2;
+    p[2] = (uint8_t)(packet_id >> 8);
+    p[3] = (uint8_t)packet_id;
+    return 4;
+}
+
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason)
 {
-    tern_ack ack = {NULL, packet_id, type, reason};
     uint8_t pkt[5]; /* v5 with a reason code: 2 + id + reason */
     size_t n = 0;
-    tern_status st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    tern_status st = TERN_OK;
+    if (packet_id == 0) return TERN_ERR_PACKET_ID;
+    if (reason == 0 || !tern_is_v5(c)) {
+        n = tern_ack_short(pkt, type, packet_id);
+    } else {
+        tern_ack ack = {NULL, packet_id, type, reason};
+        st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    }
     return st == TERN_OK ? tern_tx_queue(c, pkt, (uint32_t)n) : st;
 }
