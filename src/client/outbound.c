@@ -183,18 +183,13 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
-    size_t n = 0;
-    tern_status st = unsubscribe ? tern_codec_size_unsubscribe(&p, c->opts->version, &n)
-                                 : tern_codec_size_subscribe(&p, c->opts->version, &n);
-    if (st != TERN_OK) return st;
-    uint8_t *buf = tern_tx_reserve(c, n);
-    if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
-    st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, n, &n)
-                     : tern_codec_encode_subscribe(&p, c->opts->version, buf, n, &n);
-    if (st != TERN_OK) return st;
-    tern_tx_commit(c, (uint32_t)n);
-    if (packet_id) *packet_id = p.packet_id;
-    return TERN_OK;
+    size_t n = 0, cap = 0;
+    uint8_t *buf = tern_tx_room(c, &cap);
+    tern_status st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
+                                 : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
+    st = tern_tx_encoded(c, st, n);
+    if (st == TERN_OK && packet_id) *packet_id = p.packet_id;
+    return st;
 }
 
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,

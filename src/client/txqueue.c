@@ -14,6 +14,19 @@ uint8_t *tern_tx_reserve(tern_client *c, size_t n)
     return c->tx_len + n <= c->cfg->tx_cap ? c->cfg->tx + c->tx_len : NULL;
 }
 
+uint8_t *tern_tx_room(tern_client *c, size_t *cap)
+{
+    uint8_t *p = tern_tx_reserve(c, c->cfg->tx_cap - (c->tx_len - c->tx_head));
+    *cap = c->cfg->tx_cap - c->tx_len;
+    return p;
+}
+
+tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n)
+{
+    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
+    return st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head ? TERN_WOULD_BLOCK : st;
+}
+
 void tern_tx_commit(tern_client *c, uint32_t n)
 {
     if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 1, c->cfg->tx + c->tx_len, n, c->cfg->cb.user);
