@@ -58,7 +58,7 @@ tern_status tern_tx_flush(tern_client *c)
 
 uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id)
 {
-    p[0] = (uint8_t)((type << 4) | (type == TERN_PUBREL ? 2u : 0u)); /* [MQTT-3.6.1-1] */
+    p[0] = (uint8_t)(((unsigned)type << 4) | (type == TERN_PUBREL ? 2u : 0u)); /* [MQTT-3.6.1-1] */
     p[1] = 2;
     p[2] = (uint8_t)(packet_id >> 8);
     p[3] = (uint8_t)packet_id;
