@@ -3,6 +3,7 @@
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
 #   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
+#   make switches  builds with feature switches off (include/tern/config.h) and their unit tests
 #   make bench   tern against libmosquitto and Paho C (bench/results/latest.json; not in check:
 #                timings are noisy). BENCH_FLAGS=--quick for a short smoke run.
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
@@ -15,7 +16,7 @@ CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 TLS_COST_FLAGS ?= --delay-ms 25
 
-.PHONY: all deps build test faults sanitize fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
+.PHONY: all deps build test faults sanitize switches fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
 
 all: build
 
@@ -39,6 +40,23 @@ sanitize: deps
 	cmake --build build-san -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-san --output-on-failure -j $(JOBS) -LE faults
+
+# Feature switches off (include/tern/config.h): the unit tests without chunks and persistence;
+# the codec tests 3.1.1-only (the engine tests speak 5.0); and the core as `make size` measures
+# its minimal profile, every switch off, under the same warnings-as-errors.
+SWITCHES_OFF = -DTERN_CFG_CHUNKS=0 -DTERN_CFG_PERSISTENCE=0
+MINIMAL_PROFILE = -DTERN_CFG_MQTT5=0 -DTERN_CFG_STATUS_STRINGS=0 -DTERN_CFG_CHUNKS=0 \
+                  -DTERN_CFG_PERSISTENCE=0 -DTERN_CFG_SERVER_SIDE=0
+switches: deps
+	cmake -S . -B build-switches -DTERN_BUILD_TOOLS=OFF -DCMAKE_C_FLAGS="$(SWITCHES_OFF)" >/dev/null
+	cmake --build build-switches -j $(JOBS)
+	ctest --test-dir build-switches --output-on-failure -j $(JOBS) -R '^test_'
+	cmake -S . -B build-311 -DTERN_BUILD_TOOLS=OFF -DCMAKE_C_FLAGS="-DTERN_CFG_MQTT5=0" >/dev/null
+	cmake --build build-311 -j $(JOBS)
+	ctest --test-dir build-311 --output-on-failure -j $(JOBS) -R '^test_(packets|primitives|props|reason|topic)'
+	cmake -S . -B build-minimal -DTERN_BUILD_TESTS=OFF -DTERN_BUILD_TOOLS=OFF -DTERN_BUILD_SHARED=OFF \
+	  -DCMAKE_C_FLAGS="$(MINIMAL_PROFILE)" >/dev/null
+	cmake --build build-minimal -j $(JOBS)
 
 fuzz-build: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DTERN_FUZZ=ON \
@@ -80,7 +98,7 @@ coverage: deps
 memcheck: build
 	scripts/memcheck.sh build
 
-check: test sanitize fuzz-smoke size-check memcheck
+check: test sanitize switches fuzz-smoke size-check memcheck
 	@echo "make check: all passed"
 
 demo: build

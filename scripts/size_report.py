@@ -4,8 +4,16 @@ x86-64, per object and linked into a program that connects, subscribes, publishe
 disconnects. Writes size/results/latest.json; with --check, fails when a figure exceeds
 size/budget.json (so that growth is a conscious decision: raise the budget in the same commit).
 
-Profiles: minimal = MQTT 3.1.1 only; full = 3.1.1 + 5.0. Both without status strings
-(TERN_CFG_STATUS_STRINGS=0), as a device build would be. tls_glue = the TLS transport alone.
+Profiles (switches of include/tern/config.h), both without strings (TERN_CFG_STATUS_STRINGS=0:
+no status, packet or reason-code names), as a device build would be:
+  minimal = MQTT 3.1.1 only (TERN_CFG_MQTT5=0): CONNECT/CONNACK, PUBLISH at QoS 0/1/2 both
+            ways, SUBSCRIBE/UNSUBSCRIBE, keep-alive, reconnect with backoff and re-send of
+            unacknowledged messages, DISCONNECT; without delivery in pieces of messages larger
+            than the receive buffer (TERN_CFG_CHUNKS=0: they are skipped and acknowledged),
+            without on_store/tern_client_restore (TERN_CFG_PERSISTENCE=0) and without the
+            broker's side of the codec (TERN_CFG_SERVER_SIDE=0).
+  full    = 3.1.1 + 5.0 with every feature.
+tls_glue = the TLS transport alone.
 """
 import glob
 import json
@@ -18,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CORE = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")) + glob.glob(os.path.join(ROOT, "src/client/*.c")))
 TLS_GLUE = sorted(glob.glob(os.path.join(ROOT, "src/transport/tls_*.c")))
 PROFILES = {
-    "minimal": ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0"],
+    "minimal": ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0", "-DTERN_CFG_CHUNKS=0",
+                "-DTERN_CFG_PERSISTENCE=0", "-DTERN_CFG_SERVER_SIDE=0"],
     "full": ["-DTERN_CFG_STATUS_STRINGS=0"],
 }
 TARGETS = {

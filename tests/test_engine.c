@@ -354,6 +354,7 @@ static void lost_session_reports_each_dropped_message(void **state)
     })
 }
 
+#if TERN_CFG_PERSISTENCE
 /* What on_store saw last, per slot: the persisted copy an application would keep. */
 static uint8_t stored[SLOTS][128];
 static uint32_t stored_len[SLOTS];
@@ -456,6 +457,34 @@ static void restore_refuses_what_it_cannot_hold(void **state)
     assert_int_equal(tern_client_restore(&fx.client, pubrel, sizeof pubrel), TERN_ERR_INVALID_ARG);
     assert_int_equal(tern_client_inflight(&fx.client), 0);
 }
+
+#else /* !TERN_CFG_PERSISTENCE */
+static void on_store_unused(tern_client *c, const tern_inflight *slot, void *user)
+{
+    (void)c, (void)slot, (void)user;
+    fail_msg("on_store called in a build without persistence");
+}
+
+/* Without persistence: nothing is restored and on_store is never called; flows still work. */
+static void no_persistence_in_this_build(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    static const uint8_t pub[] = {0x32, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x01};
+    assert_int_equal(tern_client_restore(&fx.client, pub, sizeof pub), TERN_ERR_UNSUPPORTED);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+    fx.cfg.cb.on_store = on_store_unused;
+    connect_ok(TERN_MQTT_311, 0);
+    tern_publish a = message(1, "a");
+    uint16_t id = 0;
+    assert_int_equal(tern_client_publish(&fx.client, &a, &id), TERN_OK);
+    peer_pump(&fx.peer, &fx.client);
+    peer_feed_ack(&fx.peer, TERN_MQTT_311, TERN_PUBACK, id);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(fx.done, 1);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+}
+#endif /* TERN_CFG_PERSISTENCE */
 
 /* The broker's answers to our QoS 1/2 flows that are not plain success. */
 static void refused_and_unknown_acks(void **state)
@@ -827,6 +856,7 @@ static void on_chunk(tern_client *c, const tern_publish *m, uint32_t offset, uin
     f->chunk_topic_ok += m->topic.len == 3 && memcmp(m->topic.data, "big", 3) == 0;
 }
 
+#if TERN_CFG_CHUNKS
 static void large_message_delivered_in_pieces_then_acked(void **state)
 {
     (void)state;
@@ -889,6 +919,35 @@ static void connection_lost_mid_message_says_cut(void **state)
         while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBACK); /* never acked */
     }
 }
+
+#else /* !TERN_CFG_CHUNKS */
+static void on_chunk_unused(tern_client *c, const tern_publish *m, uint32_t offset, uint32_t total,
+                            void *user)
+{
+    (void)c, (void)m, (void)offset, (void)total, (void)user;
+    fail_msg("on_chunk called in a build without chunks");
+}
+
+/* Without chunks: on_chunk is ignored and a message larger than the buffer is skipped. */
+static void no_chunks_in_this_build(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_chunk = on_chunk_unused;
+        connect_ok(v, 0);
+        static char big[1001];
+        memset(big, 'z', sizeof big - 1);
+        peer_feed_publish(&fx.peer, v, "big", big, 1, 9, 0);
+        peer_feed_publish(&fx.peer, v, "small", "fits", 0, 0, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.last_error_cb, TERN_ERR_MESSAGE_TOO_LARGE);
+        assert_string_equal(fx.last_payload, "fits");
+        size_t len;
+        const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+        assert_int_equal(ack[3], 9);
+    })
+}
+#endif /* TERN_CFG_CHUNKS */
 
 static const uint8_t *sent_publish(tern_publish *m, tern_props *props)
 {
@@ -1618,6 +1677,7 @@ static void publish_from_on_connect_goes_after_resends(void **state)
     })
 }
 
+#if TERN_CFG_PERSISTENCE
 /* Restored packets: a QoS 2 PUBLISH completes its whole flow; re-sends that do not all fit in
  * the send queue at once go as it drains, in order; one that can never fit ends the
  * connection with TERN_ERR_BUFFER_TOO_SMALL. */
@@ -1680,7 +1740,9 @@ static void restored_flows_resend_through_a_small_queue(void **state)
         assert_int_equal(tern_client_inflight(&fx.client), 1); /* kept for a later session */
     })
 }
+#endif /* TERN_CFG_PERSISTENCE */
 
+#if TERN_CFG_CHUNKS
 /* Messages in pieces, the edges: a QoS 0 one (no ack); the last piece waits for room for its
  * ack; a head too large for pieces is skipped and acknowledged; a head larger than the whole
  * buffer is skipped at QoS 0 and ends the connection at QoS 1 (its packet id cannot be read);
@@ -1765,6 +1827,7 @@ static void chunked_delivery_edges(void **state)
         assert_int_equal(count_sent(TERN_PUBACK), 0);
     })
 }
+#endif /* TERN_CFG_CHUNKS */
 
 /* The inbound QoS 2 table: when full, the entry filled longest ago is forgotten (round
  * robin) and on_error says TERN_ERR_RECEIVE_MAXIMUM; the connection stays, the message is
@@ -1820,7 +1883,7 @@ static void inbound_qos2_table_full_and_missing(void **state)
         assert_int_equal(tern_codec_decode_ack(pkt, len, v, &a1), TERN_OK);
         assert_int_equal(a1.reason_code, 0);
 
-        for (int how = 0; how < 3; how++) { /* whole, skipped, in pieces */
+        for (int how = 0; how < 2 + TERN_CFG_CHUNKS; how++) { /* whole, skipped, in pieces */
             setup(mode, v);
             fx.cfg.inbound_qos2_count = 0;
             fx.cfg.inbound_qos2 = NULL;
@@ -1897,7 +1960,7 @@ static void works_without_callbacks_or_optional_hooks(void **state)
         peer_feed_publish(&fx.peer, v, "big", big, 1, 3, 0);
         fx.peer.feed_len -= 100;
         peer_pump(&fx.peer, &fx.client);
-        assert_true(fx.chunks > 0);
+        assert_true(fx.chunks > 0 || !TERN_CFG_CHUNKS); /* without chunks it is being skipped */
         fx.peer.closed = 1;
         assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_CLOSED);
         assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_CLOSED);
@@ -1947,7 +2010,7 @@ static void trace_sees_every_packet(void **state)
         assert_int_equal(traced_in[TERN_CONNACK], 1);
         assert_int_equal(traced_in[TERN_PUBREC], 1);
         assert_int_equal(traced_in[TERN_PUBCOMP], 1);
-        assert_int_equal(traced_in[TERN_PUBLISH], 2); /* the one in pieces: its head, once */
+        assert_int_equal(traced_in[TERN_PUBLISH], 1 + TERN_CFG_CHUNKS); /* in pieces: its head, once */
     })
 }
 
@@ -2187,7 +2250,7 @@ static void broker_protocol_errors(void **state)
                 {{0xB0, 0x80, 0x02, 0x00, 0x01}, 5, TERN_ERR_PACKET_TOO_LARGE}, /* 256-byte UNSUBACK */
             };
             for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-                for (int chunky = 0; chunky < 2; chunky++) {
+                for (int chunky = 0; chunky < 1 + TERN_CFG_CHUNKS; chunky++) {
                     setup(mode, v);
                     if (chunky) fx.cfg.cb.on_chunk = on_chunk;
                     connect_ok(v, 0);
@@ -2207,6 +2270,7 @@ static void broker_protocol_errors(void **state)
                     assert_int_equal(fx.subacks, 0);
                 }
             }
+#if TERN_CFG_CHUNKS
             /* An oversized PUBLISH with QoS 3 in pieces: its head is refused. */
             setup(mode, v);
             fx.cfg.cb.on_chunk = on_chunk;
@@ -2216,6 +2280,7 @@ static void broker_protocol_errors(void **state)
             peer_feed(&fx.peer, (const uint8_t *)big, 256 - (v == TERN_MQTT_5 ? 6 : 5));
             assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_QOS);
             assert_int_equal(fx.chunks, 0);
+#endif
             if (v == TERN_MQTT_311) continue;
             /* MQTT 5 only: inbound alias 0, an alias topic larger than its table entry, a
              * duplicate property; the DISCONNECT says why. */
@@ -2409,11 +2474,19 @@ int main(void)
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
         cmocka_unit_test(blocking_layer_connects_publishes_and_times_out),
+#if TERN_CFG_CHUNKS
         cmocka_unit_test(large_message_delivered_in_pieces_then_acked),
         cmocka_unit_test(connection_lost_mid_message_says_cut),
+#else
+        cmocka_unit_test(no_chunks_in_this_build),
+#endif
         cmocka_unit_test(outgoing_topic_aliases_for_qos0),
+#if TERN_CFG_PERSISTENCE
         cmocka_unit_test(restored_packets_resent_after_reboot),
         cmocka_unit_test(restore_refuses_what_it_cannot_hold),
+#else
+        cmocka_unit_test(no_persistence_in_this_build),
+#endif
         cmocka_unit_test(refused_and_unknown_acks),
         cmocka_unit_test(invalid_arguments_and_states_are_refused),
         cmocka_unit_test(connect_carries_will_credentials_and_properties),
@@ -2427,8 +2500,12 @@ int main(void)
         cmocka_unit_test(refusals_end_or_keep_auto_reconnect),
         cmocka_unit_test(pubrel_resent_after_reconnect),
         cmocka_unit_test(publish_from_on_connect_goes_after_resends),
+#if TERN_CFG_PERSISTENCE
         cmocka_unit_test(restored_flows_resend_through_a_small_queue),
+#endif
+#if TERN_CFG_CHUNKS
         cmocka_unit_test(chunked_delivery_edges),
+#endif
         cmocka_unit_test(inbound_qos2_table_full_and_missing),
         cmocka_unit_test(works_without_callbacks_or_optional_hooks),
         cmocka_unit_test(trace_sees_every_packet),

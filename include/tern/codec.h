@@ -251,7 +251,8 @@ typedef enum {
 /* Name of a reason code as the spec words it ("Not authorized"), for the packet it came in
  * (0x00 is "Success", "Normal disconnection" or "Granted QoS 0" depending on the packet).
  * For version 3.1.1 CONNACK, the return codes 1..5 get their 3.1.1 names.
- * Unknown codes give "Unknown reason code". Never NULL. */
+ * Unknown codes give "Unknown reason code". Never NULL; "" when built without strings
+ * (TERN_CFG_STATUS_STRINGS=0). */
 const char *tern_reason_str(uint8_t code, tern_packet_type packet, tern_mqtt_version version);
 
 /* Is code a reason code that the spec allows in this packet type (MQTT 5)? */
@@ -346,8 +347,6 @@ typedef struct {
  * encoder would, with the total packet size. */
 tern_status tern_codec_size_connect(const tern_connect *p, size_t *size);
 tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_t cap, size_t *written);
-tern_status tern_codec_size_connack(const tern_connack *p, tern_mqtt_version v, size_t *size);
-tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
 tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, size_t *size);
 tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
 tern_status tern_codec_size_ack(const tern_ack *p, tern_mqtt_version v, size_t *size);
@@ -356,16 +355,20 @@ tern_status tern_codec_size_subscribe(const tern_subscribe *p, tern_mqtt_version
 tern_status tern_codec_encode_subscribe(const tern_subscribe *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
 tern_status tern_codec_size_unsubscribe(const tern_subscribe *p, tern_mqtt_version v, size_t *size);
 tern_status tern_codec_encode_unsubscribe(const tern_subscribe *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
-tern_status tern_codec_size_suback(const tern_suback *p, tern_mqtt_version v, size_t *size);
-tern_status tern_codec_encode_suback(const tern_suback *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
-tern_status tern_codec_size_unsuback(const tern_suback *p, tern_mqtt_version v, size_t *size);
-tern_status tern_codec_encode_unsuback(const tern_suback *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
 /* PINGREQ and PINGRESP (type = TERN_PINGREQ or TERN_PINGRESP): always 2 bytes. */
 tern_status tern_codec_encode_ping(tern_packet_type type, uint8_t *buf, size_t cap, size_t *written);
 tern_status tern_codec_size_disconnect(const tern_disconnect *p, tern_mqtt_version v, size_t *size);
 tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
 tern_status tern_codec_size_auth(const tern_disconnect *p, size_t *size);
 tern_status tern_codec_encode_auth(const tern_disconnect *p, uint8_t *buf, size_t cap, size_t *written);
+#if TERN_CFG_SERVER_SIDE /* the broker's side: see tern/config.h */
+tern_status tern_codec_size_connack(const tern_connack *p, tern_mqtt_version v, size_t *size);
+tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
+tern_status tern_codec_size_suback(const tern_suback *p, tern_mqtt_version v, size_t *size);
+tern_status tern_codec_encode_suback(const tern_suback *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
+tern_status tern_codec_size_unsuback(const tern_suback *p, tern_mqtt_version v, size_t *size);
+tern_status tern_codec_encode_unsuback(const tern_suback *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
+#endif
 
 /* Every decoder: buf starts at the fixed header of the expected packet type; len may extend
  * past the packet (the rest is left alone). TERN_NEED_MORE if the packet is not complete.
@@ -373,7 +376,6 @@ tern_status tern_codec_encode_auth(const tern_disconnect *p, uint8_t *buf, size_
  * spec's rules for every field, and (MQTT 5) the properties. Struct fields that point to
  * caller storage (props, will_props, entries) are read from *out before decoding: set them
  * (or leave them NULL) first. */
-tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_connect *out);
 tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_connack *out);
 tern_status tern_codec_decode_publish(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_publish *out);
 /* The head of a PUBLISH that may be longer than the span (for streaming large messages):
@@ -384,16 +386,20 @@ tern_status tern_codec_decode_publish_head(const uint8_t *buf, size_t len, tern_
                                            tern_publish *out, uint32_t *payload_total);
 /* Decodes any of PUBACK, PUBREC, PUBREL, PUBCOMP; out->type tells which. */
 tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_ack *out);
-tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);
-tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);
 tern_status tern_codec_decode_suback(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_suback *out);
 tern_status tern_codec_decode_unsuback(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_suback *out);
 /* PINGREQ or PINGRESP; *type tells which. */
 tern_status tern_codec_decode_ping(const uint8_t *buf, size_t len, tern_packet_type *type);
 tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_disconnect *out);
 tern_status tern_codec_decode_auth(const uint8_t *buf, size_t len, tern_disconnect *out);
+#if TERN_CFG_SERVER_SIDE /* the broker's side: see tern/config.h */
+tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_connect *out);
+tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);
+tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_mqtt_version v, tern_subscribe *out);
+#endif
 
-/* Name of a packet type ("PUBLISH"); "?" for out-of-range values. */
+/* Name of a packet type ("PUBLISH"); "?" for out-of-range values; "" when built without
+ * strings (TERN_CFG_STATUS_STRINGS=0). */
 const char *tern_packet_name(uint8_t type);
 
 #ifdef __cplusplus

@@ -18,9 +18,31 @@
 #define TERN_CFG_QOS2 1
 #endif
 
-/* Human-readable strings for tern_status. 0 = tern_status_str() returns "". */
+/* Human-readable strings: tern_status_str(), tern_status_name(), tern_packet_name() and
+ * tern_reason_str(). 0 = they all return "" (nothing else changes). */
 #ifndef TERN_CFG_STATUS_STRINGS
 #define TERN_CFG_STATUS_STRINGS 1
+#endif
+
+/* Messages larger than the receive buffer delivered in pieces (tern_callbacks.on_chunk).
+ * 0 = such messages are always skipped (acknowledged; on_error gets
+ * TERN_ERR_MESSAGE_TOO_LARGE) and on_chunk is never called. */
+#ifndef TERN_CFG_CHUNKS
+#define TERN_CFG_CHUNKS 1
+#endif
+
+/* Persistence of in-flight messages across reboots (tern_callbacks.on_store,
+ * tern_client_restore). 0 = on_store is never called and tern_client_restore returns
+ * TERN_ERR_UNSUPPORTED; re-sending after a reconnect works as before. */
+#ifndef TERN_CFG_PERSISTENCE
+#define TERN_CFG_PERSISTENCE 1
+#endif
+
+/* What only a broker (or a test peer) needs: decoding CONNECT, SUBSCRIBE and UNSUBSCRIBE,
+ * encoding CONNACK, SUBACK and UNSUBACK. 0 = those functions are not built (nor declared);
+ * the session engine never uses them. */
+#ifndef TERN_CFG_SERVER_SIDE
+#define TERN_CFG_SERVER_SIDE 1
 #endif
 
 #endif

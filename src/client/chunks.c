@@ -3,6 +3,10 @@
  * receive buffer while the payload streams through the rest, so every piece comes with its
  * topic and properties. The ack goes out after the last piece: if the connection is lost
  * mid-message, the broker still owes it and sends it again from the start. */
+#include "tern/config.h"
+
+#if TERN_CFG_CHUNKS
+
 #include <string.h>
 
 #include "internal.h"
@@ -67,3 +71,7 @@ void tern_chunk_abandon(tern_client *c)
     c->chunk_head = 0;
     if (cut && c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_MESSAGE_CUT, c->cfg->cb.user);
 }
+
+#else
+typedef int tern_chunks_not_built; /* ISO C wants a translation unit to hold something */
+#endif /* TERN_CFG_CHUNKS */

@@ -105,14 +105,11 @@ tern_status tern_conn_send_connect(tern_client *c)
         p.props = &props;
     }
 #endif
-    size_t n = 0;
-    tern_status st = tern_codec_size_connect(&p, &n);
-    if (st != TERN_OK) return st;
-    uint8_t *buf = tern_tx_reserve(c, n);
-    if (!buf) return TERN_ERR_BUFFER_TOO_SMALL;
-    st = tern_codec_encode_connect(&p, buf, n, &n);
-    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
-    return st;
+    /* The queue is empty at connect time: all of it is there to encode into. */
+    size_t n = 0, cap = 0;
+    uint8_t *buf = tern_tx_room(c, &cap);
+    tern_status st = tern_codec_encode_connect(&p, buf, cap, &n);
+    return tern_tx_encoded(c, st, n);
 }
 
 /* Refusals that a retry cannot fix end auto-reconnect. */

@@ -201,10 +201,12 @@ static tern_status process_buffer(tern_client *c)
 {
     uint32_t pos = 0;
     tern_status st = TERN_OK;
+#if TERN_CFG_CHUNKS
     if (c->chunk_left) {
         st = tern_chunk_continue(c);
         if (st != TERN_OK || c->chunk_left) return st;
     }
+#endif
     while (pos < c->rx_len) {
         tern_header h;
         st = tern_codec_decode_header(c->cfg->rx + pos, c->rx_len - pos, &h);
@@ -215,11 +217,13 @@ static tern_status process_buffer(tern_client *c)
             memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
             c->rx_len -= pos;
             pos = 0;
+#if TERN_CFG_CHUNKS
             if (c->cfg->cb.on_chunk && h.type == TERN_PUBLISH) {
                 st = tern_chunk_start(c);
                 if (st == TERN_NEED_MORE) return TERN_OK;
                 if (st != TERN_ERR_MESSAGE_TOO_LARGE) return st;
             }
+#endif
             if (c->rx_len < c->cfg->rx_cap && c->rx_len < total) return TERN_OK; /* fill first */
             if (!tern_tx_reserve(c, TERN_ACK_ROOM)) return TERN_OK;
             return skip_oversized(c, &h, total);
@@ -253,7 +257,7 @@ tern_status tern_rx_read(tern_client *c)
         /* Keep-alive counts complete packets (process_buffer), not bytes: a broker dripping
          * a byte at a time must not keep a dead session alive. A large message that is
          * skipped or delivered in pieces counts as it flows. */
-        if (c->rx_skip || c->chunk_left) c->last_rx_ms = tern_now(c);
+        if (c->rx_skip || (TERN_CFG_CHUNKS && c->chunk_left)) c->last_rx_ms = tern_now(c);
         if (c->rx_skip) {
             uint32_t drop = (uint32_t)n < c->rx_skip ? (uint32_t)n : c->rx_skip;
             c->rx_skip -= drop;

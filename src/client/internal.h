@@ -24,13 +24,22 @@ enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 }
 /* Send queue (txqueue.c). */
 /* Reserve n bytes at the end of the send queue; NULL when there is no room now. */
 uint8_t *tern_tx_reserve(tern_client *c, size_t n);
+/* All the room there is: the unsent bytes slid to the front; *cap gets the free bytes at the
+ * pointer returned. Encode there, then call tern_tx_encoded. */
+uint8_t *tern_tx_room(tern_client *c, size_t *cap);
+/* After encoding at tern_tx_room with status st: commit the n bytes when st is TERN_OK.
+ * TERN_WOULD_BLOCK when it did not fit but the queue will drain; st otherwise. */
+tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n);
 /* Commit n reserved bytes as one packet (traced). */
 void tern_tx_commit(tern_client *c, uint32_t n);
 /* Queue a whole packet by copy. TERN_WOULD_BLOCK when there is no room now. */
 tern_status tern_tx_queue(tern_client *c, const uint8_t *packet, uint32_t n);
 /* Send what the transport takes. Error status when it failed. */
 tern_status tern_tx_flush(tern_client *c);
-/* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP. */
+/* Write a PUBACK/PUBREC/PUBREL/PUBCOMP of reason 0 without properties at p: the 3.1.1 form,
+ * which is also 5.0's short form (5.0 3.4.2.1). Returns its length, 4. */
+uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id);
+/* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP (MQTT 5: with reason). */
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
 
 /* Connection life (client.c). */
@@ -51,6 +60,16 @@ void tern_slots_after_connack(tern_client *c, int session_present);
 tern_status tern_slots_resend(tern_client *c);
 uint16_t tern_next_packet_id(tern_client *c);
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
+/* A slot was filled, changed or freed: tell the persistence hook. */
+static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
+{
+#if TERN_CFG_PERSISTENCE
+    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+#else
+    (void)c;
+    (void)s;
+#endif
+}
 
 /* Inbound (inbound.c). */
 tern_status tern_rx_read(tern_client *c);
@@ -68,6 +87,7 @@ tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t a
 tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size_t len,
                                         tern_publish *m, tern_props *props, uint32_t *total);
 
+#if TERN_CFG_CHUNKS
 /* Messages in pieces (chunks.c). rx holds the start of a PUBLISH larger than rx_cap:
  * start delivering it. TERN_NEED_MORE: its head is not all in yet; TERN_ERR_MESSAGE_TOO_LARGE:
  * its head alone fills the buffer. */
@@ -76,6 +96,9 @@ tern_status tern_chunk_start(tern_client *c);
 tern_status tern_chunk_continue(tern_client *c);
 /* The connection ended: abandon a message in pieces, telling the application. */
 void tern_chunk_abandon(tern_client *c);
+#else
+static inline void tern_chunk_abandon(tern_client *c) { (void)c; }
+#endif
 
 /* Timers (timers.c). */
 tern_status tern_timers_run(tern_client *c);

@@ -50,11 +50,6 @@ tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
     return NULL;
 }
 
-static void slot_stored(tern_client *c, tern_inflight *s)
-{
-    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
-}
-
 void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint8_t reason)
 {
     uint16_t id = slot->packet_id;
@@ -62,7 +57,7 @@ void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint
     slot->len = 0;
     slot->resend = 0;
     c->unacked--;
-    slot_stored(c, slot);
+    tern_slot_stored(c, slot);
     if (c->cfg->cb.on_publish_done) c->cfg->cb.on_publish_done(c, id, st, reason, c->cfg->cb.user);
 }
 
@@ -170,7 +165,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     s->seq = c->next_seq++;
     s->state = m->qos == 1 ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBREC;
     c->unacked++;
-    slot_stored(c, s);
+    tern_slot_stored(c, s);
     if (id_out) *id_out = copy.packet_id;
     /* Not connected: it waits in its slot and goes out when the session resumes. */
     /* Offline, or older messages still wait to be re-sent: queue it behind them, in order. */
@@ -193,18 +188,13 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
-    size_t n = 0;
-    tern_status st = unsubscribe ? tern_codec_size_unsubscribe(&p, c->opts->version, &n)
-                                 : tern_codec_size_subscribe(&p, c->opts->version, &n);
-    if (st != TERN_OK) return st;
-    uint8_t *buf = tern_tx_reserve(c, n);
-    if (!buf) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
-    st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, n, &n)
-                     : tern_codec_encode_subscribe(&p, c->opts->version, buf, n, &n);
-    if (st != TERN_OK) return st;
-    tern_tx_commit(c, (uint32_t)n);
-    if (packet_id) *packet_id = p.packet_id;
-    return TERN_OK;
+    size_t n = 0, cap = 0;
+    uint8_t *buf = tern_tx_room(c, &cap);
+    tern_status st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
+                                 : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
+    st = tern_tx_encoded(c, st, n);
+    if (st == TERN_OK && packet_id) *packet_id = p.packet_id;
+    return st;
 }
 
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,

@@ -68,14 +68,11 @@ static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
         tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
         return TERN_OK;
     }
-    tern_ack rel = {NULL, ack->packet_id, TERN_PUBREL, 0};
-    size_t n = 0;
-    tern_status st = tern_codec_encode_ack(&rel, c->opts->version, s->packet, s->cap, &n);
-    if (st != TERN_OK) return st;
-    s->len = (uint32_t)n;
+    /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
+    s->len = tern_ack_short(s->packet, TERN_PUBREL, ack->packet_id);
     s->state = TERN_SLOT_WAIT_PUBCOMP;
     s->seq = c->next_seq++;
-    if (c->cfg->cb.on_store) c->cfg->cb.on_store(c, s, c->cfg->cb.user);
+    tern_slot_stored(c, s);
     return tern_tx_queue(c, s->packet, s->len);
 }
 
@@ -96,6 +93,12 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len)
 {
+#if !TERN_CFG_PERSISTENCE
+    (void)c;
+    (void)packet;
+    (void)len;
+    return TERN_ERR_UNSUPPORTED;
+#else
     tern_header h;
     /* Before connecting only. */
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_INVALID_ARG;
@@ -128,4 +131,5 @@ tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t 
     c->ids_wrapped = 1; /* a restored id may be any id */
     c->unacked++;
     return TERN_OK;
+#endif
 }

@@ -14,6 +14,19 @@ uint8_t *tern_tx_reserve(tern_client *c, size_t n)
     return c->tx_len + n <= c->cfg->tx_cap ? c->cfg->tx + c->tx_len : NULL;
 }
 
+uint8_t *tern_tx_room(tern_client *c, size_t *cap)
+{
+    uint8_t *p = tern_tx_reserve(c, c->cfg->tx_cap - (c->tx_len - c->tx_head));
+    *cap = c->cfg->tx_cap - c->tx_len;
+    return p;
+}
+
+tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n)
+{
+    if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
+    return st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head ? TERN_WOULD_BLOCK : st;
+}
+
 void tern_tx_commit(tern_client *c, uint32_t n)
 {
     if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 1, c->cfg->tx + c->tx_len, n, c->cfg->cb.user);
@@ -43,11 +56,26 @@ tern_status tern_tx_flush(tern_client *c)
     return TERN_OK;
 }
 
+uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id)
+{
+    p[0] = (uint8_t)(((unsigned)type << 4) | (type == TERN_PUBREL ? 2u : 0u)); /* [MQTT-3.6.1-1] */
+    p[1] = 2;
+    p[2] = (uint8_t)(packet_id >> 8);
+    p[3] = (uint8_t)packet_id;
+    return 4;
+}
+
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason)
 {
-    tern_ack ack = {NULL, packet_id, type, reason};
     uint8_t pkt[5]; /* v5 with a reason code: 2 + id + reason */
     size_t n = 0;
-    tern_status st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    tern_status st = TERN_OK;
+    if (packet_id == 0) return TERN_ERR_PACKET_ID;
+    if (reason == 0 || !tern_is_v5(c)) {
+        n = tern_ack_short(pkt, type, packet_id);
+    } else {
+        tern_ack ack = {NULL, packet_id, type, reason};
+        st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    }
     return st == TERN_OK ? tern_tx_queue(c, pkt, (uint32_t)n) : st;
 }

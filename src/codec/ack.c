@@ -26,7 +26,7 @@ static tern_status ack_body_size(const tern_ack *p, tern_mqtt_version v, size_t 
     *body = 2;
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (v == TERN_MQTT_5) {
+    if (TERN_IS_V5(v)) {
         if (!tern_reason_valid(p->reason_code, (tern_packet_type)p->type))
             return TERN_ERR_REASON_CODE;
         st = tern_props_size(p->props, p->type, props_size);
@@ -48,28 +48,20 @@ tern_status tern_codec_size_ack(const tern_ack *p, tern_mqtt_version v, size_t *
 tern_status tern_codec_encode_ack(const tern_ack *p, tern_mqtt_version v, uint8_t *buf,
                                   size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = ack_body_size(p, v, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = ack_body_size(p, v, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(p->type, ack_flags(p->type)), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, p->type, ack_flags(p->type), (uint32_t)body);
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (body > 2) w = tern_write_u8(w, p->reason_code);
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, p->type, w, props_size, &n);
-        if (st != TERN_OK) return st;
-    }
+    if (total > 4) w = tern_write_u8(w, p->reason_code); /* the body is more than the id */
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, p->type, props_size)) != TERN_OK)
+        return st;
 #endif
     *written = total;
     return TERN_OK;
 }
-
-#if TERN_CFG_MQTT5
-
-#endif
 
 tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                   tern_ack *out)
@@ -89,7 +81,7 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     out->reason_code = 0;
 #if TERN_CFG_MQTT5
     /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
-    st = v == TERN_MQTT_5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
+    st = TERN_IS_V5(v) ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
                           : tern_read_props(&r, 0, type, out->props);
 #endif
     return st != TERN_OK ? st : tern_reader_end(&r);

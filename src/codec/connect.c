@@ -20,18 +20,6 @@ static const uint8_t protocol_name[6] = {0x00, 0x04, 'M', 'Q', 'T', 'T'};
 #define CONNECT_FIXED_PART (sizeof protocol_name + 1u + 1u + 2u)
 
 
-#if TERN_CFG_MQTT5
-
-/* Write a property block already sized (and so checked) at size bytes. */
-static tern_status write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
-{
-    size_t n = 0;
-    tern_status st = tern_props_encode(props, ctx, *w, size, &n);
-    *w += n;
-    return st;
-}
-#endif
-
 /* ------------------------------------------------------------ CONNECT */
 
 /* The rules on the flags byte (3.1.2.3), for both directions. */
@@ -79,7 +67,7 @@ static tern_status connect_sizes_of(const tern_connect *p, connect_sizes *s)
 {
     tern_status st = tern_check_version((tern_mqtt_version)p->version);
     if (st != TERN_OK) return st;
-    int is_v5 = p->version == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(p->version);
     if (p->will_qos > 2) return TERN_ERR_QOS;
     st = check_connect_flags(connect_flags_of(p), is_v5);
     if (st != TERN_OK) return st;
@@ -112,22 +100,23 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
 {
     connect_sizes s;
     size_t total = 0;
+    uint8_t *w = buf;
     tern_status st = connect_sizes_of(p, &s);
-    if (st == TERN_OK) st = tern_packet_total(s.body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, TERN_CONNECT, 0, (uint32_t)s.body);
+    total = s.body;
+    st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_CONNECT, 0), &total);
+    if (st != TERN_OK) return st;
     w = tern_write_raw(w, protocol_name, sizeof protocol_name);
     w = tern_write_u8(w, p->version);
     w = tern_write_u8(w, connect_flags_of(p));
     w = tern_write_u16(w, p->keep_alive);
 #if TERN_CFG_MQTT5
-    if (s.props > 0) st = write_props(&w, p->props, TERN_CONNECT, s.props);
+    if (s.props > 0) st = tern_write_props(&w, p->props, TERN_CONNECT, s.props);
 #endif
     w = tern_write_binary(w, p->client_id);
 #if TERN_CFG_MQTT5
     if (s.will_props > 0 && st == TERN_OK)
-        st = write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
+        st = tern_write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
 #endif
     if (p->has_will) {
         w = tern_write_binary(w, p->will_topic);
@@ -139,6 +128,7 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
     return st;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* Protocol name and level (3.1.2.1, 3.1.2.2): the version this CONNECT speaks. */
 static tern_status read_protocol(tern_reader *r, uint8_t *version)
 {
@@ -197,7 +187,7 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     if (st == TERN_OK) st = read_protocol(&r, &out->version);
     if (st == TERN_OK) st = tern_read_u8(&r, &flags);
     if (st != TERN_OK) return st;
-    int is_v5 = out->version == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(out->version);
     st = check_connect_flags(flags, is_v5);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->keep_alive);
 #if TERN_CFG_MQTT5
@@ -207,6 +197,7 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     if (st == TERN_OK) st = read_connect_tail(&r, flags, is_v5, out);
     return st != TERN_OK ? st : tern_reader_end(&r);
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 /* ------------------------------------------------------------ CONNACK */
 
@@ -223,6 +214,7 @@ static tern_status check_connack(uint8_t ack_flags, uint8_t reason, int is_v5)
     return TERN_OK;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* Everything the encoder checks; the body size and the property block size. */
 static tern_status connack_body_size(const tern_connack *p, tern_mqtt_version v, size_t *body,
                                      size_t *props_size)
@@ -230,10 +222,10 @@ static tern_status connack_body_size(const tern_connack *p, tern_mqtt_version v,
     tern_status st = tern_check_version(v);
     if (st == TERN_OK)
         st = check_connack(p->session_present ? CONNACK_SESSION_PRESENT : 0u, p->reason_code,
-                           v == TERN_MQTT_5);
+                           TERN_IS_V5(v));
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK && v == TERN_MQTT_5) st = tern_props_size(p->props, TERN_CONNACK, props_size);
+    if (st == TERN_OK && TERN_IS_V5(v)) st = tern_props_size(p->props, TERN_CONNACK, props_size);
 #endif
     *body = 2u + *props_size;
     return st;
@@ -249,20 +241,20 @@ tern_status tern_codec_size_connack(const tern_connack *p, tern_mqtt_version v, 
 tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v, uint8_t *buf,
                                       size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = connack_body_size(p, v, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = connack_body_size(p, v, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_CONNACK, 0), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, TERN_CONNACK, 0, (uint32_t)body);
     w = tern_write_u8(w, p->session_present ? CONNACK_SESSION_PRESENT : 0u);
     w = tern_write_u8(w, p->reason_code);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) st = write_props(&w, p->props, TERN_CONNACK, props_size);
+    if (props_size > 0) st = tern_write_props(&w, p->props, TERN_CONNACK, props_size);
 #endif
     if (st == TERN_OK) *written = total;
     return st;
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                       tern_connack *out)
@@ -274,9 +266,9 @@ tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_
     if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, TERN_CONNACK, 0x0F, 0, &h);
     if (st == TERN_OK) st = tern_read_u8(&r, &ack_flags);
     if (st == TERN_OK) st = tern_read_u8(&r, &out->reason_code);
-    if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, v == TERN_MQTT_5);
+    if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, TERN_IS_V5(v));
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, TERN_CONNACK, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), TERN_CONNACK, out->props);
 #endif
     if (st != TERN_OK) return st;
     out->session_present = (ack_flags & CONNACK_SESSION_PRESENT) != 0;

@@ -12,7 +12,8 @@ tern_status tern_codec_encode_ping(tern_packet_type type, uint8_t *buf, size_t c
 {
     if (!is_ping((uint8_t)type)) return TERN_ERR_PACKET_TYPE;
     if (cap < 2) return TERN_ERR_BUFFER_TOO_SMALL;
-    tern_write_header(buf, (uint8_t)type, 0, 0);
+    buf[0] = TERN_HEADER_BYTE(type, 0);
+    buf[1] = 0; /* remaining length */
     *written = 2;
     return TERN_OK;
 }
@@ -29,10 +30,6 @@ tern_status tern_codec_decode_ping(const uint8_t *buf, size_t len, tern_packet_t
     if (st == TERN_OK) *type = (tern_packet_type)t;
     return st;
 }
-
-#if TERN_CFG_MQTT5
-
-#endif
 
 /* Everything the encoder of DISCONNECT or AUTH (type) checks: the body size and the property
  * block size (0 when the block is left out). */
@@ -67,19 +64,15 @@ static tern_status size_reason_packet(const tern_disconnect *p, uint8_t type, in
 static tern_status encode_reason_packet(const tern_disconnect *p, uint8_t type, int is_v5,
                                         uint8_t *buf, size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = reason_body_size(p, type, is_v5, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = reason_body_size(p, type, is_v5, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(type, 0), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, type, 0, (uint32_t)body);
 #if TERN_CFG_MQTT5
-    if (body > 0) w = tern_write_u8(w, p->reason_code);
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, type, w, props_size, &n);
-        if (st != TERN_OK) return st;
-    }
+    if (total > 2) w = tern_write_u8(w, p->reason_code); /* the body is not empty */
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
+        return st;
 #else
     (void)w;
 #endif
@@ -109,7 +102,7 @@ tern_status tern_codec_size_disconnect(const tern_disconnect *p, tern_mqtt_versi
                                        size_t *size)
 {
     tern_status st = tern_check_version(v);
-    return st != TERN_OK ? st : size_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, size);
+    return st != TERN_OK ? st : size_reason_packet(p, TERN_DISCONNECT, TERN_IS_V5(v), size);
 }
 
 tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_version v,
@@ -117,7 +110,7 @@ tern_status tern_codec_encode_disconnect(const tern_disconnect *p, tern_mqtt_ver
 {
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
-    return encode_reason_packet(p, TERN_DISCONNECT, v == TERN_MQTT_5, buf, cap, written);
+    return encode_reason_packet(p, TERN_DISCONNECT, TERN_IS_V5(v), buf, cap, written);
 }
 
 tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mqtt_version v,
@@ -125,7 +118,7 @@ tern_status tern_codec_decode_disconnect(const uint8_t *buf, size_t len, tern_mq
 {
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
-    return decode_reason_packet(buf, len, TERN_DISCONNECT, v == TERN_MQTT_5, out);
+    return decode_reason_packet(buf, len, TERN_DISCONNECT, TERN_IS_V5(v), out);
 }
 
 /* AUTH exists only in MQTT 5; a 3.1.1-only build has nothing to say with it. */

@@ -31,7 +31,7 @@ static int has_topic_alias(const tern_props *props)
 static tern_status check_topic(const tern_publish *p, tern_mqtt_version v)
 {
 #if TERN_CFG_MQTT5
-    if (p->topic.len == 0 && v == TERN_MQTT_5 && has_topic_alias(p->props)) return TERN_OK;
+    if (p->topic.len == 0 && TERN_IS_V5(v) && has_topic_alias(p->props)) return TERN_OK;
 #else
     (void)v;
 #endif
@@ -54,7 +54,7 @@ static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v,
     if (st == TERN_OK) st = check_topic(p, v);
     *props_size = 0;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK && v == TERN_MQTT_5)
+    if (st == TERN_OK && TERN_IS_V5(v))
         st = tern_props_size(p->props, TERN_PUBLISH, props_size);
 #endif
     *body = n + *props_size + p->payload.len;
@@ -71,24 +71,19 @@ tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, 
 tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
                                       size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = publish_body_size(p, v, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
-    if (st != TERN_OK) return st;
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
     unsigned flags = (unsigned)p->qos << PUBLISH_QOS_SHIFT;
     if (p->dup) flags |= PUBLISH_DUP;
     if (p->retain) flags |= PUBLISH_RETAIN;
-    uint8_t *w = tern_write_header(buf, TERN_PUBLISH, (uint8_t)flags, (uint32_t)body);
+    tern_status st = publish_body_size(p, v, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_PUBLISH, (uint8_t)flags), &total);
+    if (st != TERN_OK) return st;
     w = tern_write_binary(w, p->topic);
     if (p->qos > 0) w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, TERN_PUBLISH, w, props_size, &n);
-        if (st != TERN_OK) return st;
-        w += n;
-    }
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, TERN_PUBLISH, props_size)) != TERN_OK)
+        return st;
 #endif
     if (p->payload.len > 0) memcpy(w, p->payload.data, p->payload.len);
     *written = total;
@@ -117,7 +112,7 @@ static tern_status read_publish_fields(tern_reader *r, const tern_header *h, ter
     tern_status st = check_qos_dup(qos, (h->flags & PUBLISH_DUP) != 0);
     if (st == TERN_OK) st = tern_read_binary(r, &out->topic);
     if (st != TERN_OK) return st;
-    int is_v5 = TERN_CFG_MQTT5 && v == TERN_MQTT_5;
+    int is_v5 = TERN_IS_V5(v);
     /* In 5.0 an empty topic waits for the properties (Topic Alias); all else is judged now. */
     if (out->topic.len > 0 || !is_v5) st = tern_topic_validate_name(out->topic);
     out->packet_id = 0;

@@ -47,7 +47,7 @@ static tern_status sub_body_size(const tern_subscribe *p, tern_mqtt_version v, u
     if (st != TERN_OK) return st;
     if (p->packet_id == 0) return TERN_ERR_PACKET_ID;
     if (p->count == 0) return TERN_ERR_NO_FILTERS; /* [MQTT-3.8.3-3], [MQTT-3.10.3-2] */
-    int is_v5 = v == TERN_MQTT_5, with_options = type == TERN_SUBSCRIBE;
+    int is_v5 = TERN_IS_V5(v), with_options = type == TERN_SUBSCRIBE;
     size_t n = 2;
     for (size_t i = 0; i < p->count; i++) {
         const tern_subscription *e = &p->entries[i];
@@ -77,20 +77,15 @@ static tern_status size_sub(const tern_subscribe *p, tern_mqtt_version v, uint8_
 static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint8_t type,
                               uint8_t *buf, size_t cap, size_t *written)
 {
-    size_t body = 0, props_size = 0, total = 0;
-    tern_status st = sub_body_size(p, v, type, &body, &props_size);
-    if (st == TERN_OK) st = tern_packet_total(body, &total);
-    if (st == TERN_OK) st = tern_check_cap(total, cap);
+    size_t props_size = 0, total = 0;
+    uint8_t *w = buf;
+    tern_status st = sub_body_size(p, v, type, &total, &props_size);
+    if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(type, SUBSCRIBE_FIXED_FLAGS), &total);
     if (st != TERN_OK) return st;
-    uint8_t *w = tern_write_header(buf, type, SUBSCRIBE_FIXED_FLAGS, (uint32_t)body);
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) {
-        size_t n = 0;
-        st = tern_props_encode(p->props, type, w, props_size, &n);
-        if (st != TERN_OK) return st;
-        w += n;
-    }
+    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
+        return st;
 #endif
     for (size_t i = 0; i < p->count; i++) {
         w = tern_write_binary(w, p->entries[i].filter);
@@ -100,6 +95,7 @@ static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint
     return TERN_OK;
 }
 
+#if TERN_CFG_SERVER_SIDE
 /* The entries fill the rest of the packet: all are checked, the first `capacity` stored. */
 static tern_status read_entries(tern_reader *r, int with_options, int is_v5,
                                 tern_subscribe *out)
@@ -131,11 +127,12 @@ static tern_status decode_sub(const uint8_t *buf, size_t len, tern_mqtt_version 
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, v == TERN_MQTT_5, type, out->props);
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props);
 #endif
     if (st != TERN_OK) return st;
-    return read_entries(&r, type == TERN_SUBSCRIBE, v == TERN_MQTT_5, out);
+    return read_entries(&r, type == TERN_SUBSCRIBE, TERN_IS_V5(v), out);
 }
+#endif /* TERN_CFG_SERVER_SIDE */
 
 tern_status tern_codec_size_subscribe(const tern_subscribe *p, tern_mqtt_version v,
                                       size_t *size)
@@ -149,11 +146,13 @@ tern_status tern_codec_encode_subscribe(const tern_subscribe *p, tern_mqtt_versi
     return encode_sub(p, v, TERN_SUBSCRIBE, buf, cap, written);
 }
 
+#if TERN_CFG_SERVER_SIDE
 tern_status tern_codec_decode_subscribe(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                         tern_subscribe *out)
 {
     return decode_sub(buf, len, v, TERN_SUBSCRIBE, out);
 }
+#endif
 
 tern_status tern_codec_size_unsubscribe(const tern_subscribe *p, tern_mqtt_version v,
                                         size_t *size)
@@ -167,8 +166,10 @@ tern_status tern_codec_encode_unsubscribe(const tern_subscribe *p, tern_mqtt_ver
     return encode_sub(p, v, TERN_UNSUBSCRIBE, buf, cap, written);
 }
 
+#if TERN_CFG_SERVER_SIDE
 tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_mqtt_version v,
                                           tern_subscribe *out)
 {
     return decode_sub(buf, len, v, TERN_UNSUBSCRIBE, out);
 }
+#endif

@@ -119,10 +119,15 @@ tern_status tern_packet_total(size_t remaining, size_t *total)
     return TERN_OK;
 }
 
-uint8_t *tern_write_header(uint8_t *p, uint8_t type, uint8_t flags, uint32_t remaining)
+tern_status tern_encode_begin(uint8_t **w, size_t cap, uint8_t first, size_t *len)
 {
-    p = tern_write_u8(p, (uint8_t)((type << 4) | (flags & 0x0F)));
-    return tern_write_varint(p, remaining);
+    size_t body = *len;
+    tern_status st = tern_packet_total(body, len);
+    if (st != TERN_OK) return st;
+    if (*len > cap) return TERN_ERR_BUFFER_TOO_SMALL;
+    **w = first;
+    *w = tern_write_varint(*w + 1, (uint32_t)body);
+    return TERN_OK;
 }
 
 tern_status tern_field_size(tern_bytes v, size_t *acc)
@@ -146,6 +151,14 @@ tern_status tern_check_version(tern_mqtt_version v)
 }
 
 #if TERN_CFG_MQTT5
+tern_status tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
+{
+    size_t n = 0;
+    tern_status st = tern_props_encode(props, ctx, *w, size, &n);
+    *w += n;
+    return st;
+}
+
 tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
 {
     static const uint8_t empty_block = 0;

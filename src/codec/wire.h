@@ -43,24 +43,28 @@ uint8_t *tern_write_raw(uint8_t *p, const uint8_t *data, size_t len);
 /* Size of a fixed header for a body of `remaining` bytes; the packet total in *total.
  * TERN_ERR_PACKET_TOO_LARGE if remaining > TERN_VARINT_MAX. */
 tern_status tern_packet_total(size_t remaining, size_t *total);
-/* Write the fixed header; returns the pointer to the body. */
-uint8_t *tern_write_header(uint8_t *p, uint8_t type, uint8_t flags, uint32_t remaining);
-/* Common prologue of encoders: size the packet with `size_fn`-computed total and check cap. */
-static inline tern_status tern_check_cap(size_t total, size_t cap)
-{
-    return total <= cap ? TERN_OK : TERN_ERR_BUFFER_TOO_SMALL;
-}
+/* The first byte of a fixed header. */
+#define TERN_HEADER_BYTE(type, flags) ((uint8_t)(((unsigned)(type) << 4) | (flags)))
+/* The prologue every encoder shares. *w: the buffer, then the body; *len: the body size, then
+ * the packet's. Sizes the packet, checks it fits in cap and writes the fixed header. */
+tern_status tern_encode_begin(uint8_t **w, size_t cap, uint8_t first, size_t *len);
 
 /* A string or binary field's encoded size (2 + len); TERN_ERR_STRING_TOO_LONG past 65535. */
 tern_status tern_field_size(tern_bytes v, size_t *acc);
 /* As tern_field_size, plus the UTF-8 rules. */
 tern_status tern_string_size(tern_bytes v, size_t *acc);
 
+/* Version v is MQTT 5.0, known at compile time to be false in a 3.1.1-only build (every
+ * codec entry point refuses 5.0 there first), so the 5.0-only checks compile away. */
+#define TERN_IS_V5(v) (TERN_CFG_MQTT5 && (v) == TERN_MQTT_5)
+
 /* TERN_OK for 3.1.1 and (when built in) 5.0; TERN_ERR_UNSUPPORTED for 5.0 in a 3.1.1-only
  * build; TERN_ERR_PROTOCOL_VERSION otherwise. */
 tern_status tern_check_version(tern_mqtt_version v);
 
 #if TERN_CFG_MQTT5
+/* Write a property block already sized (and so checked) at size bytes; advances *w. */
+tern_status tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size);
 /* Decode the property block at the reader, or (has_block 0: the packet has none) read an
  * empty one, so that the caller's props never keep an earlier packet's values. */
 tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props);
