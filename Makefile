@@ -41,14 +41,15 @@ sanitize: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-san --output-on-failure -j $(JOBS) -LE faults
 
-# Feature switches off (include/tern/config.h): the unit tests without chunks and persistence;
+# Feature switches off (include/tern/config.h): the unit tests without chunks and persistence,
+# and with the core's own byte loops (TERN_CFG_OWN_COPY, otherwise on only in -Os builds);
 # the codec tests 3.1.1-only (the engine tests speak 5.0); and the core as `make size` measures
 # its minimal profile, every switch off, under the same warnings-as-errors.
 SWITCHES_OFF = -DTERN_CFG_CHUNKS=0 -DTERN_CFG_PERSISTENCE=0
 MINIMAL_PROFILE = -DTERN_CFG_MQTT5=0 -DTERN_CFG_STATUS_STRINGS=0 -DTERN_CFG_CHUNKS=0 \
                   -DTERN_CFG_PERSISTENCE=0 -DTERN_CFG_SERVER_SIDE=0
 switches: deps
-	cmake -S . -B build-switches -DTERN_BUILD_TOOLS=OFF -DCMAKE_C_FLAGS="$(SWITCHES_OFF)" >/dev/null
+	cmake -S . -B build-switches -DTERN_BUILD_TOOLS=OFF -DCMAKE_C_FLAGS="$(SWITCHES_OFF) -DTERN_CFG_OWN_COPY=1" >/dev/null
 	cmake --build build-switches -j $(JOBS)
 	ctest --test-dir build-switches --output-on-failure -j $(JOBS) -R '^test_'
 	cmake -S . -B build-311 -DTERN_BUILD_TOOLS=OFF -DCMAKE_C_FLAGS="-DTERN_CFG_MQTT5=0" >/dev/null

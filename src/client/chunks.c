@@ -7,8 +7,6 @@
 
 #if TERN_CFG_CHUNKS
 
-#include <string.h>
-
 #include "internal.h"
 
 tern_status tern_chunk_start(tern_client *c)
@@ -33,7 +31,7 @@ tern_status tern_chunk_start(tern_client *c)
 /* The last piece is out: answer for the whole message and drop its head. */
 static tern_status finish(tern_client *c, const tern_publish *m)
 {
-    memmove(c->cfg->rx, c->cfg->rx + c->chunk_head, c->rx_len - c->chunk_head);
+    tern_copy(c->cfg->rx, c->cfg->rx + c->chunk_head, c->rx_len - c->chunk_head);
     c->rx_len -= c->chunk_head;
     c->chunk_head = 0;
     if (m->qos == 1) return tern_tx_ack(c, TERN_PUBACK, m->packet_id, 0);
@@ -59,7 +57,7 @@ tern_status tern_chunk_continue(tern_client *c)
         c->cfg->cb.on_chunk(c, &m, total - c->chunk_left, total, c->cfg->cb.user);
     c->chunk_left -= piece;
     uint8_t *after = c->cfg->rx + c->chunk_head;
-    memmove(after, after + piece, have - piece);
+    tern_copy(after, after + piece, have - piece);
     c->rx_len -= piece;
     return last ? finish(c, &m) : TERN_OK;
 }

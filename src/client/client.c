@@ -53,7 +53,8 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
 /* CONNECT properties: the caller's, plus what the engine must advertise. */
 static void connect_props(const tern_client *c, tern_props *p)
 {
-    if (c->opts->props) *p = *c->opts->props;
+    /* Not `*p = *props`: the compiler copies a struct this size with memcpy (bytes.h). */
+    if (c->opts->props) tern_copy(p, c->opts->props, sizeof *p);
     else memset(p, 0, sizeof *p);
     /* What does not fit the receive buffer is skipped anyway: the broker may as well not
      * send it. Not with on_chunk, which takes such messages in pieces: the broker would drop

@@ -24,7 +24,7 @@ int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
     for (uint16_t i = 0; i < n && t[i]; i++) {
         if (t[i] != id) continue;
         if (remove) {
-            memmove(t + i, t + i + 1, (size_t)(n - i - 1u) * sizeof *t);
+            tern_copy(t + i, t + i + 1, (size_t)(n - i - 1u) * sizeof *t);
             t[n - 1u] = 0;
         }
         return 1;
@@ -44,7 +44,7 @@ int tern_qos2_remember(tern_client *c, uint16_t id)
          * can lose them (mosquitto 2.0 killed before it saved). MQTT 3.1.1 has no flow control
          * at all. Either way forget the id that arrived longest ago -- a live id is among the
          * newest -- and say so. */
-        memmove(t, t + 1, (size_t)(n - 1u) * sizeof *t);
+        tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
         used = (uint16_t)(n - 1u);
         if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_RECEIVE_MAXIMUM, c->cfg->cb.user);
     }
@@ -66,7 +66,7 @@ tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t a
         return TERN_OK;
     }
     if (m->topic.len > a->cap) return TERN_ERR_BUFFER_TOO_SMALL; /* the caller's table is too small */
-    memcpy(a->topic, m->topic.data, m->topic.len);
+    tern_copy(a->topic, m->topic.data, m->topic.len);
     a->len = (uint16_t)m->topic.len;
     return TERN_OK;
 }
@@ -214,7 +214,7 @@ static tern_status process_buffer(tern_client *c)
         if (st != TERN_OK) break;
         size_t total = (size_t)h.header_len + h.remaining;
         if (total > c->cfg->rx_cap) {
-            memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
+            tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
             c->rx_len -= pos;
             pos = 0;
 #if TERN_CFG_CHUNKS
@@ -238,7 +238,7 @@ static tern_status process_buffer(tern_client *c)
         pos += (uint32_t)total;
     }
     if (pos > 0) {
-        memmove(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
+        tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
         c->rx_len -= pos;
     }
     return st;
@@ -261,7 +261,7 @@ tern_status tern_rx_read(tern_client *c)
         if (c->rx_skip) {
             uint32_t drop = (uint32_t)n < c->rx_skip ? (uint32_t)n : c->rx_skip;
             c->rx_skip -= drop;
-            memmove(c->cfg->rx + c->rx_len, c->cfg->rx + c->rx_len + drop, (uint32_t)n - drop);
+            tern_copy(c->cfg->rx + c->rx_len, c->cfg->rx + c->rx_len + drop, (uint32_t)n - drop);
             n -= (int32_t)drop;
         }
         c->rx_len += (uint32_t)n;

@@ -3,6 +3,7 @@
 #define TERN_CLIENT_INTERNAL_H
 
 #include "tern/client.h"
+#include "../codec/bytes.h"
 
 enum {
     TERN_STATE_IDLE = 0,      /* never connected, or disconnected on purpose */

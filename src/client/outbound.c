@@ -81,11 +81,11 @@ static tern_topic_alias *apply_out_alias(tern_client *c, tern_publish *m, tern_p
     uint16_t alias = 0;
     for (uint16_t i = 0; i < n && !alias; i++) {
         tern_topic_alias *a = &c->cfg->out_topic_aliases[i];
-        if (a->len == m->topic.len && memcmp(a->topic, m->topic.data, a->len) == 0) alias = (uint16_t)(i + 1);
+        if (a->len == m->topic.len && tern_same(a->topic, m->topic.data, a->len)) alias = (uint16_t)(i + 1);
         else if (!free_entry && a->len == 0 && a->cap >= m->topic.len) free_entry = a;
     }
     if (!alias && !free_entry) return NULL;
-    if (m->props) *props = *m->props;
+    if (m->props) tern_copy(props, m->props, sizeof *props); /* not memcpy: bytes.h */
     else memset(props, 0, sizeof *props);
     props->present |= TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
     m->props = props;
@@ -128,7 +128,7 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     if (st != TERN_OK) return st;
     tern_tx_commit(c, (uint32_t)n);
     if (bind) { /* bound only now that the broker will see the binding */
-        memcpy(bind->topic, m.topic.data, m.topic.len);
+        tern_copy(bind->topic, m.topic.data, m.topic.len);
         bind->len = (uint16_t)m.topic.len;
     }
     return TERN_OK;

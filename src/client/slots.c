@@ -120,7 +120,7 @@ tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t 
         if (c->cfg->inflight[i].state == TERN_SLOT_FREE) s = &c->cfg->inflight[i];
     if (!s) return TERN_ERR_BUSY;
     if (len > s->cap) return TERN_ERR_BUFFER_TOO_SMALL;
-    memcpy(s->packet, packet, len);
+    tern_copy(s->packet, packet, len);
     s->len = len;
     s->packet_id = (uint16_t)((packet[at] << 8) | packet[at + 1]);
     s->state = h.type == TERN_PUBREL ? TERN_SLOT_WAIT_PUBCOMP

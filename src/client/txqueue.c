@@ -1,13 +1,11 @@
 /* The send queue: packets are encoded straight into the caller's send buffer and leave it
  * as fast as the transport takes them. Room is made by sliding the unsent tail to the front. */
-#include <string.h>
-
 #include "internal.h"
 
 uint8_t *tern_tx_reserve(tern_client *c, size_t n)
 {
     if (c->tx_len + n > c->cfg->tx_cap && c->tx_head > 0) {
-        memmove(c->cfg->tx, c->cfg->tx + c->tx_head, c->tx_len - c->tx_head);
+        tern_copy(c->cfg->tx, c->cfg->tx + c->tx_head, c->tx_len - c->tx_head);
         c->tx_len -= c->tx_head;
         c->tx_head = 0;
     }
@@ -37,7 +35,7 @@ tern_status tern_tx_queue(tern_client *c, const uint8_t *packet, uint32_t n)
 {
     uint8_t *p = tern_tx_reserve(c, n);
     if (!p) return n > c->cfg->tx_cap ? TERN_ERR_BUFFER_TOO_SMALL : TERN_WOULD_BLOCK;
-    memcpy(p, packet, n);
+    tern_copy(p, packet, n);
     tern_tx_commit(c, n);
     return TERN_OK;
 }

@@ -1,7 +1,5 @@
 /* CONNECT and CONNACK (MQTT 3.1.1 sections 3.1-3.2, MQTT 5.0 sections 3.1-3.2), both ways:
  * a client encodes CONNECT and decodes CONNACK, a broker or a test does the opposite. */
-#include <string.h>
-
 #include "wire.h"
 
 #define CONNECT_USERNAME 0x80u
@@ -136,7 +134,7 @@ static tern_status read_protocol(tern_reader *r, uint8_t *version)
     tern_status st = tern_read_binary(r, &name);
     if (st == TERN_OK) st = tern_read_u8(r, version);
     if (st != TERN_OK) return st;
-    if (name.len != 4 || memcmp(name.data, protocol_name + 2, 4) != 0)
+    if (name.len != 4 || !tern_same(name.data, protocol_name + 2, 4))
         return TERN_ERR_PROTOCOL_NAME;
     return tern_check_version((tern_mqtt_version)*version);
 }

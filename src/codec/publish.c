@@ -1,8 +1,6 @@
 /* PUBLISH (MQTT 3.1.1 section 3.3, MQTT 5.0 section 3.3): the hot path of the library.
  * One pass each way. The topic is the only field scanned; the payload is copied once when
  * encoding and never looked at when decoding (it is whatever follows the properties). */
-#include <string.h>
-
 #include "wire.h"
 
 #define PUBLISH_DUP 0x08u
@@ -85,7 +83,7 @@ tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v
     if (props_size > 0 && (st = tern_write_props(&w, p->props, TERN_PUBLISH, props_size)) != TERN_OK)
         return st;
 #endif
-    if (p->payload.len > 0) memcpy(w, p->payload.data, p->payload.len);
+    tern_write_raw(w, p->payload.data, p->payload.len);
     *written = total;
     return TERN_OK;
 }

@@ -1,8 +1,6 @@
 /* SUBSCRIBE and UNSUBSCRIBE (sections 3.8 and 3.10 of both specs): a packet id, MQTT 5
  * properties, then topic filters, each followed by an options byte in SUBSCRIBE only.
  * One size/encode/decode path serves both packets. */
-#include <string.h>
-
 #include "wire.h"
 
 /* [MQTT-3.8.1-1], [MQTT-3.10.1-1]: both packets carry fixed header flags 0010. */
@@ -11,11 +9,6 @@
 #define SUBOPT_RESERVED_5 0xC0u
 #define SUBOPT_RETAIN_HANDLING_MASK (3u << TERN_SUBOPT_RETAIN_HANDLING_SHIFT)
 
-
-static int is_shared(tern_bytes filter)
-{
-    return filter.len >= 7 && memcmp(filter.data, "$share/", 7) == 0;
-}
 
 /* Subscription options (3.1.1 3.8.3.1, 5.0 3.8.3.1). */
 static tern_status check_options(uint8_t options, tern_bytes filter, int is_v5)
@@ -27,7 +20,7 @@ static tern_status check_options(uint8_t options, tern_bytes filter, int is_v5)
     if ((options & SUBOPT_RETAIN_HANDLING_MASK) == SUBOPT_RETAIN_HANDLING_MASK)
         return TERN_ERR_SUB_OPTIONS;
     /* [MQTT-3.8.3-4]: No Local on a shared subscription is a Protocol Error. */
-    if ((options & TERN_SUBOPT_NO_LOCAL) && is_shared(filter)) return TERN_ERR_SUB_OPTIONS;
+    if ((options & TERN_SUBOPT_NO_LOCAL) && tern_topic_is_shared(filter)) return TERN_ERR_SUB_OPTIONS;
     return TERN_OK;
 }
 

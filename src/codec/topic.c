@@ -2,11 +2,11 @@
  * and 4.8.2). Matching runs for every inbound message, so it is one allocation-free pass. */
 #include <string.h>
 
-#include "tern/codec.h"
+#include "wire.h"
 
 #define SHARE_PREFIX_LEN 7u /* "$share/" */
 
-static int is_shared(tern_bytes f)
+int tern_topic_is_shared(tern_bytes f)
 {
     static const char prefix[SHARE_PREFIX_LEN] = {'$', 's', 'h', 'a', 'r', 'e', '/'};
     if (f.len < SHARE_PREFIX_LEN) return 0;
@@ -81,7 +81,7 @@ tern_status tern_topic_validate_filter(tern_bytes filter)
     if (filter.len == 0) return TERN_ERR_TOPIC_EMPTY;
     tern_status st = tern_utf8_validate(filter.data, filter.len);
     if (st != TERN_OK) return st;
-    if (is_shared(filter))
+    if (tern_topic_is_shared(filter))
         return check_shared(filter.data + SHARE_PREFIX_LEN, filter.len - SHARE_PREFIX_LEN);
     return check_wildcards(filter.data, filter.len);
 }
@@ -90,7 +90,7 @@ int tern_topic_matches(tern_bytes filter, tern_bytes topic)
 {
     const uint8_t *f = filter.data, *t = topic.data;
     size_t fl = filter.len, tl = topic.len, fi = 0, ti = 0;
-    if (is_shared(filter)) {
+    if (tern_topic_is_shared(filter)) {
         size_t skip = SHARE_PREFIX_LEN + level_len(f + SHARE_PREFIX_LEN, fl - SHARE_PREFIX_LEN);
         if (skip >= fl) return 0;
         f += skip + 1;

@@ -1,6 +1,4 @@
 /* Bounded reads and unchecked writes of the MQTT data types (spec section 1.5). */
-#include <string.h>
-
 #include "wire.h"
 
 tern_status tern_read_u8(tern_reader *r, uint8_t *v)
@@ -102,8 +100,7 @@ uint8_t *tern_write_varint(uint8_t *p, uint32_t v)
 
 uint8_t *tern_write_raw(uint8_t *p, const uint8_t *data, size_t len)
 {
-    if (len) memcpy(p, data, len); /* data may be NULL when len is 0: memcpy must not see it */
-    return p + len;
+    return tern_copy(p, data, len); /* data may be NULL when len is 0: nothing is read then */
 }
 
 uint8_t *tern_write_binary(uint8_t *p, tern_bytes v)

@@ -6,6 +6,7 @@
 #define TERN_CODEC_WIRE_H
 
 #include "tern/codec.h"
+#include "bytes.h"
 
 typedef struct {
     const uint8_t *p;
@@ -53,6 +54,9 @@ tern_status tern_encode_begin(uint8_t **w, size_t cap, uint8_t first, size_t *le
 tern_status tern_field_size(tern_bytes v, size_t *acc);
 /* As tern_field_size, plus the UTF-8 rules. */
 tern_status tern_string_size(tern_bytes v, size_t *acc);
+
+/* Does filter start with "$share/" (a shared subscription, MQTT 5.0 4.8.2)? */
+int tern_topic_is_shared(tern_bytes filter);
 
 /* Version v is MQTT 5.0, known at compile time to be false in a 3.1.1-only build (every
  * codec entry point refuses 5.0 there first), so the 5.0-only checks compile away. */
