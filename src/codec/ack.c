@@ -56,8 +56,7 @@ tern_status tern_codec_encode_ack(const tern_ack *p, tern_mqtt_version v, uint8_
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
     if (total > 4) w = tern_write_u8(w, p->reason_code); /* the body is more than the id */
-    if (props_size > 0 && (st = tern_write_props(&w, p->props, p->type, props_size)) != TERN_OK)
-        return st;
+    if (props_size > 0) tern_write_props(&w, p->props, p->type, props_size);
 #endif
     *written = total;
     return TERN_OK;

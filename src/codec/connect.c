@@ -109,12 +109,11 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
     w = tern_write_u8(w, connect_flags_of(p));
     w = tern_write_u16(w, p->keep_alive);
 #if TERN_CFG_MQTT5
-    if (s.props > 0) st = tern_write_props(&w, p->props, TERN_CONNECT, s.props);
+    if (s.props > 0) tern_write_props(&w, p->props, TERN_CONNECT, s.props);
 #endif
     w = tern_write_binary(w, p->client_id);
 #if TERN_CFG_MQTT5
-    if (s.will_props > 0 && st == TERN_OK)
-        st = tern_write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
+    if (s.will_props > 0) tern_write_props(&w, p->will_props, TERN_PROP_CTX_WILL, s.will_props);
 #endif
     if (p->has_will) {
         w = tern_write_binary(w, p->will_topic);
@@ -122,8 +121,8 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
     }
     if (p->has_username) w = tern_write_binary(w, p->username);
     if (p->has_password) tern_write_binary(w, p->password);
-    if (st == TERN_OK) *written = total;
-    return st;
+    *written = total;
+    return TERN_OK;
 }
 
 #if TERN_CFG_SERVER_SIDE
@@ -247,10 +246,10 @@ tern_status tern_codec_encode_connack(const tern_connack *p, tern_mqtt_version v
     w = tern_write_u8(w, p->session_present ? CONNACK_SESSION_PRESENT : 0u);
     w = tern_write_u8(w, p->reason_code);
 #if TERN_CFG_MQTT5
-    if (props_size > 0) st = tern_write_props(&w, p->props, TERN_CONNACK, props_size);
+    if (props_size > 0) tern_write_props(&w, p->props, TERN_CONNACK, props_size);
 #endif
-    if (st == TERN_OK) *written = total;
-    return st;
+    *written = total;
+    return TERN_OK;
 }
 #endif /* TERN_CFG_SERVER_SIDE */
 

@@ -71,8 +71,7 @@ static tern_status encode_reason_packet(const tern_disconnect *p, uint8_t type, 
     if (st != TERN_OK) return st;
 #if TERN_CFG_MQTT5
     if (total > 2) w = tern_write_u8(w, p->reason_code); /* the body is not empty */
-    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
-        return st;
+    if (props_size > 0) tern_write_props(&w, p->props, type, props_size);
 #else
     (void)w;
 #endif

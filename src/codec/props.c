@@ -9,7 +9,8 @@
 
 #include "wire.h"
 
-/* Wire types (MQTT 5.0 section 1.5) in the low bits of prop_desc.kind, value rules above. */
+/* Wire types (MQTT 5.0 section 1.5) in the low bits of prop_desc.kind, value rules above.
+ * PT_BYTE..PT_U32 are integers of 1 << type bytes, PT_STRING and PT_PAIR after PT_BINARY. */
 enum {
     PT_BYTE,
     PT_U16,
@@ -96,6 +97,16 @@ static unsigned prop_type(const prop_desc *d) { return d->kind & PT_TYPE_MASK; }
 
 static int allowed_in(const prop_desc *d, uint8_t ctx) { return (d->allowed >> ctx) & 1u; }
 
+/* Sets of property ids (tern_props.present) as two 32-bit words: a 64-bit shift by a variable
+ * costs Cortex-M a dozen instructions. Ids are below 64 (TERN_PROP_BIT). */
+typedef uint32_t id_set[2];
+
+static uint32_t *word_of(id_set s, uint8_t id) { return &s[id >> 5]; }
+static uint32_t bit_of(uint8_t id) { return 1u << (id & 31u); }
+
+/* Bytes of an integer property's field in tern_props (a varint is kept in a uint32_t). */
+static unsigned int_width(unsigned type) { return type == PT_VARINT ? 4u : 1u << type; }
+
 /* ------------------------------------------------------------ rules shared by both ways */
 
 static tern_status check_string(tern_bytes s, int utf8)
@@ -123,24 +134,21 @@ static tern_status check_value(const prop_desc *d, const tern_prop *v)
 /* Read one property (identifier and value) without judging it; *d gets its table entry. */
 static tern_status read_prop(tern_reader *r, const prop_desc **d, tern_prop *v)
 {
-    uint8_t id = 0, b = 0;
-    uint16_t u16 = 0;
+    uint8_t id = 0;
     tern_status st = tern_read_u8(r, &id);
     /* Identifiers are varints, but every defined one is a single byte below 0x80. */
     *d = st == TERN_OK ? find_prop(id) : NULL;
     if (st != TERN_OK) return st;
     if (*d == NULL) return TERN_ERR_PROP_UNKNOWN;
     *v = (tern_prop){.id = id};
-    switch (prop_type(*d)) {
-    case PT_BYTE: st = tern_read_u8(r, &b); v->value = b; break;
-    case PT_U16: st = tern_read_u16(r, &u16); v->value = u16; break;
-    case PT_U32: st = tern_read_u32(r, &v->value); break;
-    case PT_VARINT: st = tern_read_varint(r, &v->value); break;
-    case PT_PAIR:
+    unsigned type = prop_type(*d);
+    if (type < PT_VARINT) {
+        st = tern_read_uint(r, 1u << type, &v->value);
+    } else if (type == PT_VARINT) {
+        st = tern_read_varint(r, &v->value);
+    } else {
         st = tern_read_binary(r, &v->bytes);
-        if (st == TERN_OK) st = tern_read_binary(r, &v->value2);
-        break;
-    default: st = tern_read_binary(r, &v->bytes); break;
+        if (st == TERN_OK && type == PT_PAIR) st = tern_read_binary(r, &v->value2);
     }
     /* The reader's "ran out" means the property runs past the end of its block. */
     return st == TERN_ERR_REMAINING_LENGTH ? TERN_ERR_PROP_LENGTH : st;
@@ -149,34 +157,36 @@ static tern_status read_prop(tern_reader *r, const prop_desc **d, tern_prop *v)
 static void store_value(tern_props *out, const prop_desc *d, const tern_prop *v)
 {
     void *field = (uint8_t *)out + d->offset;
-    switch (prop_type(d)) {
-    case PT_BYTE: *(uint8_t *)field = (uint8_t)v->value; break;
-    case PT_U16: *(uint16_t *)field = (uint16_t)v->value; break;
-    case PT_U32:
-    case PT_VARINT: *(uint32_t *)field = v->value; break;
-    case PT_PAIR:
+    unsigned type = prop_type(d);
+    if (type == PT_PAIR) {
         if (out->user_prop_count < 0xFFFFu) out->user_prop_count++; /* saturates; raw has all */
-        break;
-    default: *(tern_bytes *)field = v->bytes; break;
+    } else if (type > PT_VARINT) {
+        *(tern_bytes *)field = v->bytes;
+    } else if (int_width(type) == 1) {
+        *(uint8_t *)field = (uint8_t)v->value;
+    } else if (int_width(type) == 2) {
+        *(uint16_t *)field = (uint16_t)v->value;
+    } else {
+        *(uint32_t *)field = v->value;
     }
 }
 
 /* Judge one property read from a block: allowed here, not a forbidden repeat, valid value. */
 static tern_status accept_prop(const prop_desc *d, const tern_prop *v, uint8_t ctx,
-                               uint64_t *seen, tern_props *out)
+                               id_set seen, tern_props *out)
 {
-    uint64_t bit = TERN_PROP_BIT(d->id);
+    uint32_t *word = word_of(seen, d->id), bit = bit_of(d->id);
     if (!allowed_in(d, ctx)) return TERN_ERR_PROP_NOT_ALLOWED;
     /* PUBLISH carries one Subscription Identifier per matching subscription (3.3.2.3.8). */
     int may_repeat = d->id == TERN_PROP_USER_PROPERTY ||
                      (d->id == TERN_PROP_SUBSCRIPTION_ID && ctx == TERN_PUBLISH);
-    if ((*seen & bit) && !may_repeat) return TERN_ERR_PROP_DUPLICATE;
+    if ((*word & bit) && !may_repeat) return TERN_ERR_PROP_DUPLICATE;
     tern_status st = check_value(d, v);
     if (st != TERN_OK) return st;
     /* A repeated Subscription Identifier leaves the first in the field. */
-    if (out != NULL && (!(*seen & bit) || d->id == TERN_PROP_USER_PROPERTY))
+    if (out != NULL && (!(*word & bit) || d->id == TERN_PROP_USER_PROPERTY))
         store_value(out, d, v);
-    *seen |= bit;
+    *word |= bit;
     return TERN_OK;
 }
 
@@ -193,15 +203,15 @@ tern_status tern_props_decode(const uint8_t *buf, size_t len, uint8_t ctx, tern_
 
     if (out != NULL) *out = (tern_props){.raw = {buf + len_size, block_len}};
     tern_reader r = {buf + len_size, block_len, 0};
-    uint64_t seen = 0;
+    id_set seen = {0, 0};
     while (tern_reader_left(&r) > 0) {
         const prop_desc *d;
         tern_prop v;
         st = read_prop(&r, &d, &v);
-        if (st == TERN_OK) st = accept_prop(d, &v, ctx, &seen, out);
+        if (st == TERN_OK) st = accept_prop(d, &v, ctx, seen, out);
         if (st != TERN_OK) return st;
     }
-    if (out != NULL) out->present = seen;
+    if (out != NULL) out->present = seen[0] | (uint64_t)seen[1] << 32;
     if (used != NULL) *used = len_size + block_len;
     return TERN_OK;
 }
@@ -218,41 +228,36 @@ tern_status tern_props_next(tern_bytes raw, size_t *offset, tern_prop *out)
 
 /* ------------------------------------------------------------ encoding */
 
+/* value2 is empty but for user properties. */
 static size_t value_size(unsigned type, const tern_prop *v)
 {
-    switch (type) {
-    case PT_BYTE: return 1;
-    case PT_U16: return 2;
-    case PT_U32: return 4;
-    case PT_VARINT: return tern_varint_size(v->value);
-    case PT_PAIR: return 4u + v->bytes.len + v->value2.len;
-    default: return 2u + v->bytes.len;
-    }
+    if (type < PT_VARINT) return 1u << type;
+    if (type == PT_VARINT) return tern_varint_size(v->value);
+    return 2u + v->bytes.len + (type == PT_PAIR ? 2u + v->value2.len : 0u);
 }
 
 static void write_value(uint8_t *w, unsigned type, const tern_prop *v)
 {
-    switch (type) {
-    case PT_BYTE: tern_write_u8(w, (uint8_t)v->value); break;
-    case PT_U16: tern_write_u16(w, (uint16_t)v->value); break;
-    case PT_U32: tern_write_u32(w, v->value); break;
-    case PT_VARINT: tern_write_varint(w, v->value); break;
-    case PT_PAIR: tern_write_binary(tern_write_binary(w, v->bytes), v->value2); break;
-    default: tern_write_binary(w, v->bytes); break;
+    if (type < PT_VARINT) {
+        tern_write_uint(w, 1u << type, v->value);
+    } else if (type == PT_VARINT) {
+        tern_write_varint(w, v->value);
+    } else {
+        w = tern_write_binary(w, v->bytes);
+        if (type == PT_PAIR) tern_write_binary(w, v->value2);
     }
 }
 
+/* Not for user properties (emit_user_props). */
 static void load_value(const tern_props *props, const prop_desc *d, tern_prop *v)
 {
     const void *field = (const uint8_t *)props + d->offset;
+    unsigned type = prop_type(d);
     *v = (tern_prop){.id = d->id};
-    switch (prop_type(d)) {
-    case PT_BYTE: v->value = *(const uint8_t *)field; break;
-    case PT_U16: v->value = *(const uint16_t *)field; break;
-    case PT_U32:
-    case PT_VARINT: v->value = *(const uint32_t *)field; break;
-    default: v->bytes = *(const tern_bytes *)field; break;
-    }
+    if (type > PT_VARINT) v->bytes = *(const tern_bytes *)field;
+    else if (int_width(type) == 1) v->value = *(const uint8_t *)field;
+    else if (int_width(type) == 2) v->value = *(const uint16_t *)field;
+    else v->value = *(const uint32_t *)field;
 }
 
 /* Size pass (w == NULL): check the value and add its size to *acc.
@@ -289,12 +294,14 @@ static tern_status emit_props(const tern_props *props, uint8_t ctx, uint8_t *w, 
 {
     if (ctx > TERN_AUTH) return TERN_ERR_INVALID_ARG;
     if (props == NULL) return TERN_OK;
-    uint64_t unknown = props->present & ~TERN_PROP_BIT(TERN_PROP_USER_PROPERTY);
+    id_set unknown = {(uint32_t)props->present, (uint32_t)(props->present >> 32)};
+    *word_of(unknown, TERN_PROP_USER_PROPERTY) &= ~bit_of(TERN_PROP_USER_PROPERTY);
     for (const prop_desc *d = prop_table; d < prop_table + PROP_COUNT; d++) {
         int is_user = d->id == TERN_PROP_USER_PROPERTY;
         /* User properties are there when counted, whatever their bit says. */
-        if (is_user ? props->user_prop_count == 0 : !(unknown & TERN_PROP_BIT(d->id))) continue;
-        unknown &= ~TERN_PROP_BIT(d->id);
+        uint32_t *word = word_of(unknown, d->id), bit = bit_of(d->id);
+        if (is_user ? props->user_prop_count == 0 : !(*word & bit)) continue;
+        *word &= ~bit;
         if (!allowed_in(d, ctx)) return TERN_ERR_PROP_NOT_ALLOWED;
         tern_status st;
         if (is_user) {
@@ -306,7 +313,7 @@ static tern_status emit_props(const tern_props *props, uint8_t ctx, uint8_t *w, 
         }
         if (st != TERN_OK) return st;
     }
-    return unknown ? TERN_ERR_PROP_UNKNOWN : TERN_OK;
+    return unknown[0] | unknown[1] ? TERN_ERR_PROP_UNKNOWN : TERN_OK;
 }
 
 tern_status tern_props_size(const tern_props *props, uint8_t ctx, size_t *size)
@@ -330,6 +337,18 @@ tern_status tern_props_encode(const tern_props *props, uint8_t ctx, uint8_t *buf
     (void)emit_props(props, ctx, w, &pos); /* cannot fail: the size pass checked it all */
     *written = total;
     return TERN_OK;
+}
+
+void tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
+{
+    /* size = n + tern_varint_size(n) for the block's length n, so size less its own varint
+     * length is n, or n - 1 when size alone reached a longer varint; n is then not the first
+     * of its varint length, so either way that is n's varint length. */
+    size_t body = size - tern_varint_size((uint32_t)(size - tern_varint_size((uint32_t)size)));
+    size_t pos = 0;
+    uint8_t *start = tern_write_varint(*w, (uint32_t)body);
+    (void)emit_props(props, ctx, start, &pos); /* cannot fail: the size pass checked it all */
+    *w = start + pos;
 }
 
 #else

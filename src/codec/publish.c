@@ -80,8 +80,7 @@ tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v
     w = tern_write_binary(w, p->topic);
     if (p->qos > 0) w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0 && (st = tern_write_props(&w, p->props, TERN_PUBLISH, props_size)) != TERN_OK)
-        return st;
+    if (props_size > 0) tern_write_props(&w, p->props, TERN_PUBLISH, props_size);
 #endif
     tern_write_raw(w, p->payload.data, p->payload.len);
     *written = total;

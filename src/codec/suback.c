@@ -111,8 +111,7 @@ static tern_status encode_suback(const tern_suback *p, tern_mqtt_version v, uint
     if (st != TERN_OK) return st;
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
-        return st;
+    if (props_size > 0) tern_write_props(&w, p->props, type, props_size);
 #endif
     if (has_codes(type, TERN_IS_V5(v))) tern_write_raw(w, p->codes, p->count);
     *written = total;

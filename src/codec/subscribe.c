@@ -77,8 +77,7 @@ static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint
     if (st != TERN_OK) return st;
     w = tern_write_u16(w, p->packet_id);
 #if TERN_CFG_MQTT5
-    if (props_size > 0 && (st = tern_write_props(&w, p->props, type, props_size)) != TERN_OK)
-        return st;
+    if (props_size > 0) tern_write_props(&w, p->props, type, props_size);
 #endif
     for (size_t i = 0; i < p->count; i++) {
         w = tern_write_binary(w, p->entries[i].filter);

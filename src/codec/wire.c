@@ -16,12 +16,12 @@ tern_status tern_read_u16(tern_reader *r, uint16_t *v)
     return TERN_OK;
 }
 
-tern_status tern_read_u32(tern_reader *r, uint32_t *v)
+tern_status tern_read_uint(tern_reader *r, unsigned n, uint32_t *v)
 {
-    if (tern_reader_left(r) < 4) return TERN_ERR_REMAINING_LENGTH;
-    const uint8_t *b = r->p + r->pos;
-    *v = ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) | ((uint32_t)b[2] << 8) | b[3];
-    r->pos += 4;
+    if (tern_reader_left(r) < n) return TERN_ERR_REMAINING_LENGTH;
+    uint32_t x = 0;
+    while (n--) x = (x << 8) | r->p[r->pos++];
+    *v = x;
     return TERN_OK;
 }
 
@@ -84,13 +84,10 @@ uint8_t *tern_write_u16(uint8_t *p, uint16_t v)
     return p + 2;
 }
 
-uint8_t *tern_write_u32(uint8_t *p, uint32_t v)
+uint8_t *tern_write_uint(uint8_t *p, unsigned n, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-    return p + 4;
+    for (unsigned i = n; i-- > 0; v >>= 8) p[i] = (uint8_t)v;
+    return p + n;
 }
 
 uint8_t *tern_write_varint(uint8_t *p, uint32_t v)
@@ -148,14 +145,6 @@ tern_status tern_check_version(tern_mqtt_version v)
 }
 
 #if TERN_CFG_MQTT5
-tern_status tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size)
-{
-    size_t n = 0;
-    tern_status st = tern_props_encode(props, ctx, *w, size, &n);
-    *w += n;
-    return st;
-}
-
 tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props)
 {
     static const uint8_t empty_block = 0;

@@ -18,7 +18,8 @@ static inline size_t tern_reader_left(const tern_reader *r) { return r->len - r-
 
 tern_status tern_read_u8(tern_reader *r, uint8_t *v);
 tern_status tern_read_u16(tern_reader *r, uint16_t *v);
-tern_status tern_read_u32(tern_reader *r, uint32_t *v);
+/* A big-endian integer of n (1..4) bytes. */
+tern_status tern_read_uint(tern_reader *r, unsigned n, uint32_t *v);
 tern_status tern_read_varint(tern_reader *r, uint32_t *v);
 /* Two-byte length then that many bytes. */
 tern_status tern_read_binary(tern_reader *r, tern_bytes *v);
@@ -35,7 +36,7 @@ tern_status tern_reader_end(const tern_reader *r);
 
 uint8_t *tern_write_u8(uint8_t *p, uint8_t v);
 uint8_t *tern_write_u16(uint8_t *p, uint16_t v);
-uint8_t *tern_write_u32(uint8_t *p, uint32_t v);
+uint8_t *tern_write_uint(uint8_t *p, unsigned n, uint32_t v);
 uint8_t *tern_write_varint(uint8_t *p, uint32_t v);
 /* Two-byte length then the bytes. */
 uint8_t *tern_write_binary(uint8_t *p, tern_bytes v);
@@ -67,8 +68,9 @@ int tern_topic_is_shared(tern_bytes filter);
 tern_status tern_check_version(tern_mqtt_version v);
 
 #if TERN_CFG_MQTT5
-/* Write a property block already sized (and so checked) at size bytes; advances *w. */
-tern_status tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size);
+/* Write a property block already sized (and so checked: tern_props_size) at size bytes;
+ * advances *w. */
+void tern_write_props(uint8_t **w, const tern_props *props, uint8_t ctx, size_t size);
 /* Decode the property block at the reader, or (has_block 0: the packet has none) read an
  * empty one, so that the caller's props never keep an earlier packet's values. */
 tern_status tern_read_props(tern_reader *r, int has_block, uint8_t ctx, tern_props *props);
