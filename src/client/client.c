@@ -204,12 +204,7 @@ tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
             tern_tx_queue(c, pkt, (uint32_t)n) == TERN_OK)
             (void)tern_tx_flush(c); /* best effort: the socket closes next */
     }
-    if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
-    tern_chunk_abandon(c);
-    c->state = TERN_STATE_IDLE;
-    c->last_error = TERN_OK;
-    if (c->cfg->cb.on_disconnect) c->cfg->cb.on_disconnect(c, TERN_OK, c->cfg->cb.user);
-    return TERN_OK;
+    return tern_conn_lost(c, TERN_OK); /* a loss on purpose: closed, idle, no reconnect */
 }
 
 int tern_client_is_connected(const tern_client *c) { return c->state == TERN_STATE_CONNECTED; }
