@@ -67,7 +67,7 @@ void tern_chunk_abandon(tern_client *c)
     int cut = c->chunk_left && !c->chunk_skip;
     c->chunk_left = 0;
     c->chunk_head = 0;
-    if (cut && c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_MESSAGE_CUT, c->cfg->cb.user);
+    if (cut) tern_report(c, TERN_ERR_MESSAGE_CUT);
 }
 
 #else

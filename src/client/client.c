@@ -24,6 +24,11 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
     return TERN_OK;
 }
 
+void tern_report(tern_client *c, tern_status st)
+{
+    if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, st, c->cfg->cb.user);
+}
+
 void tern_conn_start_opening(tern_client *c)
 {
     /* Topic aliases live for one network connection [MQTT-3.3.2-7]. */
@@ -176,21 +181,20 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
     tern_status st = tern_codec_decode_connack(pkt, len, c->opts->version, &ack);
     if (st != TERN_OK) return st;
     c->last_reason = ack.reason_code;
-    if (ack.reason_code != 0) {
-        if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, TERN_ERR_CONNACK_REFUSED, &ack, c->cfg->cb.user);
-        return TERN_ERR_CONNACK_REFUSED;
-    }
-    c->keep_alive = c->opts->keep_alive;
-    c->peer_receive_max = 0xFFFF;
-    c->peer_max_packet = 0;
+    st = ack.reason_code != 0 ? TERN_ERR_CONNACK_REFUSED : TERN_OK;
+    if (st == TERN_OK) {
+        c->keep_alive = c->opts->keep_alive;
+        c->peer_receive_max = 0xFFFF;
+        c->peer_max_packet = 0;
 #if TERN_CFG_MQTT5
-    if (tern_is_v5(c)) apply_connack_props(c, &props);
+        if (tern_is_v5(c)) apply_connack_props(c, &props);
 #endif
-    c->state = TERN_STATE_CONNECTED;
-    c->backoff_ms = 0;
-    tern_slots_after_connack(c, ack.session_present);
-    if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, TERN_OK, &ack, c->cfg->cb.user);
-    return TERN_OK;
+        c->state = TERN_STATE_CONNECTED;
+        c->backoff_ms = 0;
+        tern_slots_after_connack(c, ack.session_present);
+    }
+    if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, st, &ack, c->cfg->cb.user);
+    return st;
 }
 
 tern_status tern_client_disconnect(tern_client *c, uint8_t reason)

@@ -46,7 +46,7 @@ int tern_qos2_remember(tern_client *c, uint16_t id)
          * newest -- and say so. */
         tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
         used = (uint16_t)(n - 1u);
-        if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_RECEIVE_MAXIMUM, c->cfg->cb.user);
+        tern_report(c, TERN_ERR_RECEIVE_MAXIMUM);
     }
     t[used] = id;
     return 1;
@@ -192,7 +192,7 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
     c->last_rx_ms = tern_now(c);
     c->rx_skip = (uint32_t)(total - c->rx_len);
     c->rx_len = 0;
-    if (c->cfg->cb.on_error) c->cfg->cb.on_error(c, TERN_ERR_MESSAGE_TOO_LARGE, c->cfg->cb.user);
+    tern_report(c, TERN_ERR_MESSAGE_TOO_LARGE);
     return st;
 }
 

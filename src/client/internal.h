@@ -44,6 +44,8 @@ uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id);
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
 
 /* Connection life (client.c). */
+/* Tell the application (on_error) of a fault that does not end the connection. */
+void tern_report(tern_client *c, tern_status st);
 /* Begin (re)opening the transport with empty buffers. */
 void tern_conn_start_opening(tern_client *c);
 tern_status tern_conn_send_connect(tern_client *c);
