@@ -200,14 +200,8 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
 {
     if (c->state == TERN_STATE_IDLE) return TERN_ERR_NOT_CONNECTED;
-    if (c->state == TERN_STATE_CONNECTED) {
-        tern_disconnect d = {NULL, reason};
-        uint8_t pkt[8];
-        size_t n = 0;
-        if (tern_codec_encode_disconnect(&d, c->opts->version, pkt, sizeof pkt, &n) == TERN_OK &&
-            tern_tx_queue(c, pkt, (uint32_t)n) == TERN_OK)
-            (void)tern_tx_flush(c); /* best effort: the socket closes next */
-    }
+    if (c->state == TERN_STATE_CONNECTED && tern_tx_disconnect(c, reason) == TERN_OK)
+        (void)tern_tx_flush(c); /* best effort: the socket closes next */
     return tern_conn_lost(c, TERN_OK); /* a loss on purpose: closed, idle, no reconnect */
 }
 

@@ -42,6 +42,8 @@ tern_status tern_tx_flush(tern_client *c);
 uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id);
 /* Queue a PUBACK/PUBREC/PUBREL/PUBCOMP (MQTT 5: with reason). */
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason);
+/* Queue a DISCONNECT (MQTT 5: with reason). */
+tern_status tern_tx_disconnect(tern_client *c, uint8_t reason);
 
 /* Connection life (client.c). */
 /* Tell the application (on_error) of a fault that does not end the connection. */

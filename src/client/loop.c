@@ -37,18 +37,14 @@ static tern_status settle(tern_client *c, tern_status st)
     /* Tell a v5 broker why, when the fault is theirs (best effort). */
     if (tern_is_v5(c) && st != TERN_ERR_CLOSED && st != TERN_ERR_IO && st != TERN_ERR_SERVER_DISCONNECT &&
         st != TERN_ERR_CONNACK_REFUSED && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
-        tern_disconnect d = {NULL, st == TERN_ERR_KEEPALIVE_TIMEOUT ? TERN_RC_KEEP_ALIVE_TIMEOUT
-                                   : st == TERN_ERR_TOPIC_ALIAS   ? TERN_RC_TOPIC_ALIAS_INVALID
-                                   : st == TERN_ERR_RECEIVE_MAXIMUM ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
-                                   : st == TERN_ERR_PROP_DUPLICATE ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
-                                   : st < TERN_ERR_BUSY           ? TERN_RC_MALFORMED_PACKET
-                                                                  : TERN_RC_PROTOCOL_ERROR};
-        uint8_t pkt[4];
-        size_t n = 0;
-        if (tern_codec_encode_disconnect(&d, TERN_MQTT_5, pkt, sizeof pkt, &n) == TERN_OK) {
-            c->tx_head = c->tx_len = 0;
-            if (tern_tx_queue(c, pkt, (uint32_t)n) == TERN_OK) (void)tern_tx_flush(c);
-        }
+        uint8_t reason = st == TERN_ERR_KEEPALIVE_TIMEOUT    ? TERN_RC_KEEP_ALIVE_TIMEOUT
+                         : st == TERN_ERR_TOPIC_ALIAS       ? TERN_RC_TOPIC_ALIAS_INVALID
+                         : st == TERN_ERR_RECEIVE_MAXIMUM   ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
+                         : st == TERN_ERR_PROP_DUPLICATE    ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
+                         : st < TERN_ERR_BUSY               ? TERN_RC_MALFORMED_PACKET
+                                                            : TERN_RC_PROTOCOL_ERROR;
+        c->tx_head = c->tx_len = 0; /* it goes first: the rest is lost with the connection */
+        if (tern_tx_disconnect(c, reason) == TERN_OK) (void)tern_tx_flush(c);
     }
 #endif
     return tern_conn_lost(c, st);

@@ -15,10 +15,8 @@ static tern_status keepalive(tern_client *c, uint32_t now)
     /* Ping when we have been quiet, and also when the broker has: a publisher that only
      * sends QoS 0 would otherwise never learn that the broker is gone. */
     if (c->ping_outstanding || (now - c->last_tx_ms < ka && now - c->last_rx_ms < ka)) return TERN_OK;
-    uint8_t pkt[2];
-    size_t n = 0;
-    (void)tern_codec_encode_ping(TERN_PINGREQ, pkt, sizeof pkt, &n);
-    tern_status st = tern_tx_queue(c, pkt, (uint32_t)n);
+    static const uint8_t pingreq[2] = {(uint8_t)(TERN_PINGREQ << 4), 0};
+    tern_status st = tern_tx_queue(c, pingreq, sizeof pingreq);
     if (st == TERN_OK) {
         c->ping_outstanding = 1;
         c->ping_sent_ms = now;

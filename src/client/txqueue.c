@@ -66,14 +66,26 @@ uint32_t tern_ack_short(uint8_t *p, uint8_t type, uint16_t packet_id)
 tern_status tern_tx_ack(tern_client *c, uint8_t type, uint16_t packet_id, uint8_t reason)
 {
     uint8_t pkt[5]; /* v5 with a reason code: 2 + id + reason */
-    size_t n = 0;
-    tern_status st = TERN_OK;
     if (packet_id == 0) return TERN_ERR_PACKET_ID;
-    if (reason == 0 || !tern_is_v5(c)) {
-        n = tern_ack_short(pkt, type, packet_id);
-    } else {
-        tern_ack ack = {NULL, packet_id, type, reason};
-        st = tern_codec_encode_ack(&ack, c->opts->version, pkt, sizeof pkt, &n);
+    uint32_t n = tern_ack_short(pkt, type, packet_id);
+    if (reason != 0 && tern_is_v5(c)) {
+        /* 5.0's form with a reason code and no properties (3.4.2.1), as
+         * tern_codec_encode_ack writes it, without sizing a property block that is not there. */
+        if (!tern_reason_valid(reason, (tern_packet_type)type)) return TERN_ERR_REASON_CODE;
+        pkt[1] = 3;
+        pkt[n++] = reason;
     }
-    return st == TERN_OK ? tern_tx_queue(c, pkt, (uint32_t)n) : st;
+    return tern_tx_queue(c, pkt, n);
+}
+
+tern_status tern_tx_disconnect(tern_client *c, uint8_t reason)
+{
+    /* 3.1.1's is empty; 5.0 leaves a reason of 0 out, and the engine sends no properties
+     * (5.0 3.14.2.1): the bytes tern_codec_encode_disconnect writes. */
+    uint8_t pkt[3] = {(uint8_t)(TERN_DISCONNECT << 4), 0, reason};
+    if (reason != 0 && tern_is_v5(c)) {
+        if (!tern_reason_valid(reason, TERN_DISCONNECT)) return TERN_ERR_REASON_CODE;
+        pkt[1] = 1;
+    }
+    return tern_tx_queue(c, pkt, 2u + pkt[1]);
 }

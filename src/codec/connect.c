@@ -50,6 +50,7 @@ typedef struct {
     size_t body;
     size_t props;       /* CONNECT property block; 0 in 3.1.1 */
     size_t will_props;  /* will property block; 0 in 3.1.1 or without a will */
+    uint8_t flags;      /* the connect flags byte */
 } connect_sizes;
 
 /* The will topic is published under, so it follows the topic name rules. */
@@ -67,7 +68,8 @@ static tern_status connect_sizes_of(const tern_connect *p, connect_sizes *s)
     if (st != TERN_OK) return st;
     int is_v5 = TERN_IS_V5(p->version);
     if (p->will_qos > 2) return TERN_ERR_QOS;
-    st = check_connect_flags(connect_flags_of(p), is_v5);
+    s->flags = connect_flags_of(p);
+    st = check_connect_flags(s->flags, is_v5);
     if (st != TERN_OK) return st;
     /* [MQTT-3.1.3-7]: a 3.1.1 client without an identifier must ask for a clean session. */
     if (!is_v5 && p->client_id.len == 0 && !p->clean_start) return TERN_ERR_CONNECT_FLAGS;
@@ -106,7 +108,7 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
     if (st != TERN_OK) return st;
     w = tern_write_raw(w, protocol_name, sizeof protocol_name);
     w = tern_write_u8(w, p->version);
-    w = tern_write_u8(w, connect_flags_of(p));
+    w = tern_write_u8(w, s.flags);
     w = tern_write_u16(w, p->keep_alive);
 #if TERN_CFG_MQTT5
     if (s.props > 0) tern_write_props(&w, p->props, TERN_CONNECT, s.props);
