@@ -327,14 +327,11 @@ tern_status tern_props_size(const tern_props *props, uint8_t ctx, size_t *size)
 tern_status tern_props_encode(const tern_props *props, uint8_t ctx, uint8_t *buf, size_t cap,
                               size_t *written)
 {
-    size_t body = 0;
-    tern_status st = emit_props(props, ctx, NULL, &body);
+    size_t total = 0;
+    tern_status st = tern_props_size(props, ctx, &total);
     if (st != TERN_OK) return st;
-    size_t total = tern_varint_size((uint32_t)body) + body;
     if (total > cap) return TERN_ERR_BUFFER_TOO_SMALL;
-    uint8_t *w = tern_write_varint(buf, (uint32_t)body);
-    size_t pos = 0;
-    (void)emit_props(props, ctx, w, &pos); /* cannot fail: the size pass checked it all */
+    tern_write_props(&buf, props, ctx, total);
     *written = total;
     return TERN_OK;
 }
