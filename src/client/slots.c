@@ -29,25 +29,30 @@ void tern_slots_after_connack(tern_client *c, int session_present)
     }
 }
 
-/* The pending slot with the lowest sequence number, or NULL. */
-static tern_inflight *oldest_pending(tern_client *c)
+/* The pending slot with the lowest sequence number, or NULL; PUBLISHes only when with_publish
+ * is set. PUBLISHes keep their order among themselves and PUBRELs theirs, which is all the
+ * spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind a PUBLISH held back. */
+static tern_inflight *oldest_pending(tern_client *c, int with_publish)
 {
     tern_inflight *best = NULL;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         tern_inflight *s = &c->cfg->inflight[i];
-        if (s->state != TERN_SLOT_FREE && s->resend && (!best || (int32_t)(s->seq - best->seq) < 0))
+        if (s->state != TERN_SLOT_FREE && s->resend && (with_publish || s->state == TERN_SLOT_WAIT_PUBCOMP) &&
+            (!best || (int32_t)(s->seq - best->seq) < 0))
             best = s;
     }
     return best;
 }
 
-/* Slots whose packet went out on this connection and is not yet acknowledged, but one. */
+/* Our messages the broker holds now, but `except`: a PUBLISH sent on this connection and not
+ * yet acknowledged, and every QoS 2 message it has received (PUBREC) and not yet completed. */
 static uint16_t slots_at_broker(const tern_client *c, const tern_inflight *except)
 {
     uint16_t n = 0;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         const tern_inflight *s = &c->cfg->inflight[i];
-        n = (uint16_t)(n + (s != except && s->state != TERN_SLOT_FREE && s->resend == TERN_RESEND_NONE));
+        n = (uint16_t)(n + (s != except && s->state != TERN_SLOT_FREE &&
+                            (s->resend == TERN_RESEND_NONE || s->state == TERN_SLOT_WAIT_PUBCOMP)));
     }
     return n;
 }
@@ -55,16 +60,14 @@ static uint16_t slots_at_broker(const tern_client *c, const tern_inflight *excep
 tern_status tern_slots_resend(tern_client *c)
 {
     while (c->resend_pending && c->state == TERN_STATE_CONNECTED) {
-        tern_inflight *s = oldest_pending(c);
+        /* A PUBLISH goes only within the broker's window; PUBRELs go regardless (their
+         * messages are already counted there), and their PUBCOMPs open the window. */
+        int room = !TERN_CFG_MQTT5 || slots_at_broker(c, NULL) < tern_send_window(c);
+        tern_inflight *s = oldest_pending(c, room);
         if (!s) {
-            c->resend_pending = 0;
+            if (room) c->resend_pending = 0;
             break;
         }
-        /* A PUBLISH goes only within the broker's window, and the rest wait behind it, in
-         * order, for acknowledgements (a PUBREL's message is already counted there). */
-        if (TERN_CFG_MQTT5 && s->state != TERN_SLOT_WAIT_PUBCOMP &&
-            slots_at_broker(c, NULL) >= tern_send_window(c))
-            return TERN_OK;
         tern_status st = tern_tx_queue(c, s->packet, s->len);
         if (st == TERN_WOULD_BLOCK) return TERN_OK; /* the rest goes when the queue drains */
         if (st != TERN_OK) return st;
