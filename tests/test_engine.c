@@ -331,6 +331,137 @@ static void resumed_session_resends_in_order_with_dup(void **state)
     })
 }
 
+/* MQTT 5 PUBACK/PUBREC 0x97 (quota exceeded) while others of ours were at the broker: the
+ * message is kept and sent again within the window the broker showed, and the window holds
+ * for the resumed session; refused with nothing else there, it is a real refusal. (Found by
+ * the fault battery: mosquitto restored from an older save counts QoS 2 messages that were
+ * finished before the kill, refuses with 0x97 and closes; tern dropped those messages.) */
+static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        if (v != TERN_MQTT_5) continue;
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish a = message(1, "a"), b = message(1, "b"), c = message(2, "c");
+        uint16_t ida, idb, idc, id;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &c, &idc), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), ida);
+        assert_int_equal(sent_publish_id(NULL), idb);
+        assert_int_equal(sent_publish_id(NULL), idc);
+        /* The broker holds a and b and refuses c: c waits, nothing goes out. */
+        uint8_t quota_pubrec[] = {0x50, 0x03, (uint8_t)(idc >> 8), (uint8_t)idc, 0x97};
+        peer_feed(&fx.peer, quota_pubrec, sizeof quota_pubrec);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 0);
+        assert_int_equal(tern_client_inflight(&fx.client), 3);
+        const uint8_t *pkt;
+        size_t len;
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+        /* a completes: c goes again, and the window (2) is full. */
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, ida);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+        assert_int_equal(sent_publish_id(NULL), idc);
+        tern_publish d = message(1, "d");
+        assert_int_equal(tern_client_publish(&fx.client, &d, &id), TERN_ERR_BUSY);
+        /* The connection drops (as mosquitto closes after 0x97); the session resumes: b and c
+         * go again, and the window still holds. */
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        assert_int_equal(sent_publish_id(NULL), idb);
+        assert_int_equal(sent_publish_id(NULL), idc);
+        assert_int_equal(tern_client_publish(&fx.client, &d, &id), TERN_ERR_BUSY);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, idb);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, idc);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREL, &len);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, idc);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 3);
+        assert_int_equal(fx.done_status[1], TERN_OK);
+        assert_int_equal(fx.done_status[2], TERN_OK);
+        /* 0x97 with nothing else of ours at the broker: refused, and said so. */
+        assert_int_equal(tern_client_publish(&fx.client, &d, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), id);
+        uint8_t quota_puback[] = {0x40, 0x03, (uint8_t)(id >> 8), (uint8_t)id, 0x97};
+        peer_feed(&fx.peer, quota_puback, sizeof quota_puback);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 4);
+        assert_int_equal(fx.done_status[3], TERN_ERR_MESSAGE_REFUSED);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        /* A new session forgets the narrowed window: three go out at once again. */
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        for (int i = 0; i < 3; i++) assert_int_equal(tern_client_publish(&fx.client, &a, &id), TERN_OK);
+    })
+}
+
+/* After 0x97 the broker closes (mosquitto does). On the resumed session the refused PUBLISH is
+ * older than the PUBRELs of the QoS 2 messages the broker holds: the PUBRELs go first, and
+ * their PUBCOMPs open the window for it (sent first, it was refused again, for ever). */
+static void quota_window_lets_pubrels_pass_a_held_publish(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        if (v != TERN_MQTT_5) continue;
+        fx.opts.auto_reconnect = 1;
+        fx.opts.clean_start = 0;
+        connect_ok(v, 0);
+        tern_publish a = message(2, "a"), b = message(2, "b"), c = message(2, "c");
+        uint16_t ida, idb, idc;
+        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &c, &idc), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, ida);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, idb);
+        uint8_t quota_pubrec[] = {0x50, 0x03, (uint8_t)(idc >> 8), (uint8_t)idc, 0x97};
+        peer_feed(&fx.peer, quota_pubrec, sizeof quota_pubrec);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 1;
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 60000;
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        size_t len;
+        const uint8_t *pkt;
+        peer_expect(&fx.peer, TERN_CONNECT, &len);
+        tern_ack ack;
+        tern_props props;
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_PUBREL);
+            memset(&ack, 0, sizeof ack);
+            ack.props = &props;
+            assert_int_equal(tern_codec_decode_ack(pkt, len, v, &ack), TERN_OK);
+            assert_int_equal(ack.packet_id, i ? idb : ida);
+        }
+        assert_int_equal(peer_next(&fx.peer, &pkt, &len), 0);
+        peer_feed_ack(&fx.peer, v, TERN_PUBCOMP, ida);
+        peer_pump(&fx.peer, &fx.client);
+        int dup = 0;
+        assert_int_equal(sent_publish_id(&dup), idc);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+    })
+}
+
 static void lost_session_reports_each_dropped_message(void **state)
 {
     (void)state;
@@ -2463,6 +2594,8 @@ int main(void)
         cmocka_unit_test(inbound_qos2_full_table_forgets_the_oldest),
         cmocka_unit_test(resumed_session_resends_in_order_with_dup),
         cmocka_unit_test(lost_session_reports_each_dropped_message),
+        cmocka_unit_test(quota_exceeded_keeps_the_message_and_narrows_the_window),
+        cmocka_unit_test(quota_window_lets_pubrels_pass_a_held_publish),
         cmocka_unit_test(keepalive_pings_then_declares_dead),
         cmocka_unit_test(keepalive_ignores_dripped_bytes),
         cmocka_unit_test(oversized_message_is_skipped_and_acked),

@@ -170,6 +170,7 @@ struct tern_client {
     uint16_t peer_topic_alias_max;
     uint16_t slot_hint;          /* where the next slot searches start: slots fill and drain */
     uint16_t ack_hint;           /*   in order, so the slot wanted is usually the one there */
+    uint16_t send_quota;         /* MQTT 5: what the broker showed it takes in flight (0x97) */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
     tern_status last_error;

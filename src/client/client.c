@@ -15,6 +15,7 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
     c->cfg = cfg;
     c->next_id = 1;
     c->peer_receive_max = 0xFFFF; /* the MQTT default until a CONNACK says otherwise */
+    c->send_quota = 0xFFFF;
     c->rng = 0x9E3779B9u ^ cfg->now_ms(cfg->clock_ctx) ^ (uint32_t)(uintptr_t)c;
     for (uint16_t i = 0; i < cfg->inflight_count; i++) {
         cfg->inflight[i].len = 0;

@@ -19,6 +19,13 @@ static inline int tern_is_v5(const tern_client *c)
     return TERN_CFG_MQTT5 && c->opts->version == TERN_MQTT_5;
 }
 
+/* How many of our QoS 1/2 PUBLISHes the broker may hold unacknowledged: its Receive Maximum,
+ * or less once it refused one for "quota exceeded" (slots.c). */
+static inline uint16_t tern_send_window(const tern_client *c)
+{
+    return c->send_quota < c->peer_receive_max ? c->send_quota : c->peer_receive_max;
+}
+
 /* tern_inflight.resend values. */
 enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 };
 

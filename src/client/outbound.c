@@ -150,7 +150,7 @@ static tern_inflight *free_slot(tern_client *c)
 static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t *id_out)
 {
     tern_inflight *s = free_slot(c);
-    if (!s || c->unacked >= c->peer_receive_max) return TERN_ERR_BUSY;
+    if (!s || c->unacked >= tern_send_window(c)) return TERN_ERR_BUSY;
     tern_publish copy = *m;
     copy.packet_id = tern_next_packet_id(c);
     copy.dup = 0;

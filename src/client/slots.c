@@ -10,6 +10,8 @@
 void tern_slots_after_connack(tern_client *c, int session_present)
 {
     c->resend_pending = 0;
+    /* A quota learned from refusals belongs to the broker's session: a new one starts afresh. */
+    if (!session_present) c->send_quota = 0xFFFF;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
@@ -27,24 +29,43 @@ void tern_slots_after_connack(tern_client *c, int session_present)
     }
 }
 
-/* The pending slot with the lowest sequence number, or NULL. */
-static tern_inflight *oldest_pending(tern_client *c)
+/* The pending slot with the lowest sequence number, or NULL; PUBLISHes only when with_publish
+ * is set. PUBLISHes keep their order among themselves and PUBRELs theirs, which is all the
+ * spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind a PUBLISH held back. */
+static tern_inflight *oldest_pending(tern_client *c, int with_publish)
 {
     tern_inflight *best = NULL;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         tern_inflight *s = &c->cfg->inflight[i];
-        if (s->state != TERN_SLOT_FREE && s->resend && (!best || (int32_t)(s->seq - best->seq) < 0))
+        if (s->state != TERN_SLOT_FREE && s->resend && (with_publish || s->state == TERN_SLOT_WAIT_PUBCOMP) &&
+            (!best || (int32_t)(s->seq - best->seq) < 0))
             best = s;
     }
     return best;
 }
 
+/* Our messages the broker holds now, but `except`: a PUBLISH sent on this connection and not
+ * yet acknowledged, and every QoS 2 message it has received (PUBREC) and not yet completed. */
+static uint16_t slots_at_broker(const tern_client *c, const tern_inflight *except)
+{
+    uint16_t n = 0;
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        const tern_inflight *s = &c->cfg->inflight[i];
+        n = (uint16_t)(n + (s != except && s->state != TERN_SLOT_FREE &&
+                            (s->resend == TERN_RESEND_NONE || s->state == TERN_SLOT_WAIT_PUBCOMP)));
+    }
+    return n;
+}
+
 tern_status tern_slots_resend(tern_client *c)
 {
     while (c->resend_pending && c->state == TERN_STATE_CONNECTED) {
-        tern_inflight *s = oldest_pending(c);
+        /* A PUBLISH goes only within the broker's window; PUBRELs go regardless (their
+         * messages are already counted there), and their PUBCOMPs open the window. */
+        int room = !TERN_CFG_MQTT5 || slots_at_broker(c, NULL) < tern_send_window(c);
+        tern_inflight *s = oldest_pending(c, room);
         if (!s) {
-            c->resend_pending = 0;
+            if (room) c->resend_pending = 0;
             break;
         }
         tern_status st = tern_tx_queue(c, s->packet, s->len);
@@ -53,6 +74,23 @@ tern_status tern_slots_resend(tern_client *c)
         s->resend = 0;
     }
     return TERN_OK;
+}
+
+/* MQTT 5 "quota exceeded" (0x97) for a PUBLISH while others of ours were at the broker: it
+ * takes fewer than its Receive Maximum said (mosquitto restored from an older save still counts
+ * QoS 2 messages that we finished with the broker before it was killed, and never frees them).
+ * Keep the message, send no more at once than the broker held when it refused, and send it again
+ * when one of those completes. The window only shrinks, so this ends: refused with nothing else
+ * of ours there, the refusal is real and the caller reports it. Returns 1 when kept. */
+static int kept_for_quota(tern_client *c, tern_inflight *s, uint8_t reason)
+{
+    if (!TERN_CFG_MQTT5 || reason != TERN_RC_QUOTA_EXCEEDED) return 0;
+    uint16_t held = slots_at_broker(c, s);
+    if (held == 0) return 0;
+    c->send_quota = held;
+    s->resend = TERN_RESEND_AGAIN;
+    c->resend_pending = 1;
+    return 1;
 }
 
 /* PUBREC: the QoS 2 message is with the broker; the slot now holds the PUBREL. */
@@ -65,7 +103,8 @@ static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
                            tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
     }
     if (ack->reason_code >= 0x80) {
-        tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
+        if (!kept_for_quota(c, s, ack->reason_code))
+            tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
         return TERN_OK;
     }
     /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
@@ -86,8 +125,9 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
     uint8_t want = ack.type == TERN_PUBACK ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBCOMP;
     tern_inflight *s = tern_slot_find(c, ack.packet_id, want);
     /* An ack for an id not in flight is ignored: after a re-send the broker may ack twice. */
-    if (s) tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
-                             ack.reason_code);
+    if (s && !(ack.reason_code >= 0x80 && kept_for_quota(c, s, ack.reason_code)))
+        tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
+                          ack.reason_code);
     return TERN_OK;
 }
 
