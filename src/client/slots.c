@@ -29,32 +29,26 @@ void tern_slots_after_connack(tern_client *c, int session_present)
     }
 }
 
-/* The pending slot with the lowest sequence number, or NULL; PUBLISHes only when with_publish
- * is set. PUBLISHes keep their order among themselves and PUBRELs theirs, which is all the
- * spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind a PUBLISH held back. */
-static tern_inflight *oldest_pending(tern_client *c, int with_publish)
+/* One pass over the slots. Returns the pending one with the lowest sequence number, or NULL;
+ * PUBLISHes only when with_publish is set. PUBLISHes keep their order among themselves and
+ * PUBRELs theirs, which is all the spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind
+ * a PUBLISH held back. *held: our messages the broker holds now: a PUBLISH sent on this
+ * connection and not yet acknowledged, and every QoS 2 message it has received (PUBREC) and
+ * not yet completed. */
+static tern_inflight *scan_slots(tern_client *c, int with_publish, uint16_t *held)
 {
     tern_inflight *best = NULL;
-    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
-        tern_inflight *s = &c->cfg->inflight[i];
-        if (s->state != TERN_SLOT_FREE && s->resend && (with_publish || s->state == TERN_SLOT_WAIT_PUBCOMP) &&
-            (!best || (int32_t)(s->seq - best->seq) < 0))
-            best = s;
-    }
-    return best;
-}
-
-/* Our messages the broker holds now, but `except`: a PUBLISH sent on this connection and not
- * yet acknowledged, and every QoS 2 message it has received (PUBREC) and not yet completed. */
-static uint16_t slots_at_broker(const tern_client *c, const tern_inflight *except)
-{
     uint16_t n = 0;
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
-        const tern_inflight *s = &c->cfg->inflight[i];
-        n = (uint16_t)(n + (s != except && s->state != TERN_SLOT_FREE &&
-                            (s->resend == TERN_RESEND_NONE || s->state == TERN_SLOT_WAIT_PUBCOMP)));
+        tern_inflight *s = &c->cfg->inflight[i];
+        if (s->state == TERN_SLOT_FREE) continue;
+        int pubrel = s->state == TERN_SLOT_WAIT_PUBCOMP;
+        n = (uint16_t)(n + (!s->resend || pubrel));
+        if (s->resend && (with_publish || pubrel) && (!best || (int32_t)(s->seq - best->seq) < 0))
+            best = s;
     }
-    return n;
+    *held = n;
+    return best;
 }
 
 tern_status tern_slots_resend(tern_client *c)
@@ -62,8 +56,10 @@ tern_status tern_slots_resend(tern_client *c)
     while (c->resend_pending && c->state == TERN_STATE_CONNECTED) {
         /* A PUBLISH goes only within the broker's window; PUBRELs go regardless (their
          * messages are already counted there), and their PUBCOMPs open the window. */
-        int room = !TERN_CFG_MQTT5 || slots_at_broker(c, NULL) < tern_send_window(c);
-        tern_inflight *s = oldest_pending(c, room);
+        uint16_t held = 0;
+        if (TERN_CFG_MQTT5) scan_slots(c, 0, &held);
+        int room = held < tern_send_window(c);
+        tern_inflight *s = scan_slots(c, room, &held);
         if (!s) {
             if (room) c->resend_pending = 0;
             break;
@@ -84,51 +80,46 @@ tern_status tern_slots_resend(tern_client *c)
  * of ours there, the refusal is real and the caller reports it. Returns 1 when kept. */
 static int kept_for_quota(tern_client *c, tern_inflight *s, uint8_t reason)
 {
-    if (!TERN_CFG_MQTT5 || reason != TERN_RC_QUOTA_EXCEEDED) return 0;
-    uint16_t held = slots_at_broker(c, s);
-    if (held == 0) return 0;
+    uint16_t held = 1; /* s itself, sent on this connection */
+    if (TERN_CFG_MQTT5 && reason == TERN_RC_QUOTA_EXCEEDED) scan_slots(c, 0, &held);
+    if (--held == 0) return 0;
     c->send_quota = held;
     s->resend = TERN_RESEND_AGAIN;
     c->resend_pending = 1;
     return 1;
 }
 
-/* PUBREC: the QoS 2 message is with the broker; the slot now holds the PUBREL. */
-static tern_status on_pubrec(tern_client *c, const tern_ack *ack)
-{
-    tern_inflight *s = tern_slot_find(c, ack->packet_id, TERN_SLOT_WAIT_PUBREC);
-    if (!s) {
-        /* Not ours (a duplicate after a re-send): answer so the broker can finish. */
-        return tern_tx_ack(c, TERN_PUBREL, ack->packet_id,
-                           tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
-    }
-    if (ack->reason_code >= 0x80) {
-        if (!kept_for_quota(c, s, ack->reason_code))
-            tern_slot_release(c, s, TERN_ERR_MESSAGE_REFUSED, ack->reason_code);
-        return TERN_OK;
-    }
-    /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
-    s->len = tern_ack_short(s->packet, TERN_PUBREL, ack->packet_id);
-    s->state = TERN_SLOT_WAIT_PUBCOMP;
-    s->seq = c->next_seq++;
-    tern_slot_stored(c, s);
-    return tern_tx_queue(c, s->packet, s->len);
-}
-
+/* PUBACK, PUBREC or PUBCOMP. A PUBREC means the QoS 2 message is with the broker: the slot
+ * then holds the PUBREL. A reason >= 0x80 (MQTT 5) ends the flow, refused. */
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
     memset(&ack, 0, sizeof ack);
     tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
     if (st != TERN_OK) return st;
-    if (ack.type == TERN_PUBREC) return on_pubrec(c, &ack);
-    uint8_t want = ack.type == TERN_PUBACK ? TERN_SLOT_WAIT_PUBACK : TERN_SLOT_WAIT_PUBCOMP;
+    uint8_t want = ack.type == TERN_PUBACK   ? TERN_SLOT_WAIT_PUBACK
+                   : ack.type == TERN_PUBREC ? TERN_SLOT_WAIT_PUBREC
+                                             : TERN_SLOT_WAIT_PUBCOMP;
     tern_inflight *s = tern_slot_find(c, ack.packet_id, want);
-    /* An ack for an id not in flight is ignored: after a re-send the broker may ack twice. */
-    if (s && !(ack.reason_code >= 0x80 && kept_for_quota(c, s, ack.reason_code)))
-        tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
-                          ack.reason_code);
-    return TERN_OK;
+    if (!s) {
+        /* Not ours (a duplicate after a re-send): a PUBREC is answered so the broker can
+         * finish; another ack is ignored, as the broker may ack twice after a re-send. */
+        return ack.type != TERN_PUBREC ? TERN_OK
+                                       : tern_tx_ack(c, TERN_PUBREL, ack.packet_id,
+                                                     tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
+    }
+    if (ack.reason_code >= 0x80 || ack.type != TERN_PUBREC) {
+        if (!(ack.reason_code >= 0x80 && kept_for_quota(c, s, ack.reason_code)))
+            tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
+                              ack.reason_code);
+        return TERN_OK;
+    }
+    /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
+    s->len = tern_ack_short(s->packet, TERN_PUBREL, ack.packet_id);
+    s->state = TERN_SLOT_WAIT_PUBCOMP;
+    s->seq = c->next_seq++;
+    tern_slot_stored(c, s);
+    return tern_tx_queue(c, s->packet, s->len);
 }
 
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len)
