@@ -29,37 +29,40 @@ void tern_slots_after_connack(tern_client *c, int session_present)
     }
 }
 
-/* One pass over the slots. Returns the pending one with the lowest sequence number, or NULL;
- * PUBLISHes only when with_publish is set. PUBLISHes keep their order among themselves and
- * PUBRELs theirs, which is all the spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind
- * a PUBLISH held back. *held: our messages the broker holds now: a PUBLISH sent on this
- * connection and not yet acknowledged, and every QoS 2 message it has received (PUBREC) and
- * not yet completed. */
-static tern_inflight *scan_slots(tern_client *c, int with_publish, uint16_t *held)
+/* What one pass over the slots finds. */
+typedef struct {
+    tern_inflight *oldest;        /* the pending slot with the lowest sequence number */
+    tern_inflight *oldest_pubrel; /* the same among pending PUBRELs */
+    uint16_t held; /* our messages the broker holds now: PUBLISHes sent on this connection and
+                    * not yet acknowledged, and QoS 2 messages it received (PUBREC) and has
+                    * not completed */
+} slot_scan;
+
+static slot_scan scan_slots(tern_client *c)
 {
-    tern_inflight *best = NULL;
-    uint16_t n = 0;
+    slot_scan r = {NULL, NULL, 0};
     for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
         int pubrel = s->state == TERN_SLOT_WAIT_PUBCOMP;
-        n = (uint16_t)(n + (!s->resend || pubrel));
-        if (s->resend && (with_publish || pubrel) && (!best || (int32_t)(s->seq - best->seq) < 0))
-            best = s;
+        r.held = (uint16_t)(r.held + (!s->resend || pubrel));
+        if (!s->resend) continue;
+        if (!r.oldest || (int32_t)(s->seq - r.oldest->seq) < 0) r.oldest = s;
+        if (pubrel && (!r.oldest_pubrel || (int32_t)(s->seq - r.oldest_pubrel->seq) < 0)) r.oldest_pubrel = s;
     }
-    *held = n;
-    return best;
+    return r;
 }
 
 tern_status tern_slots_resend(tern_client *c)
 {
     while (c->resend_pending && c->state == TERN_STATE_CONNECTED) {
         /* A PUBLISH goes only within the broker's window; PUBRELs go regardless (their
-         * messages are already counted there), and their PUBCOMPs open the window. */
-        uint16_t held = 0;
-        if (TERN_CFG_MQTT5) scan_slots(c, 0, &held);
-        int room = held < tern_send_window(c);
-        tern_inflight *s = scan_slots(c, room, &held);
+         * messages are already counted there), and their PUBCOMPs open the window.
+         * PUBLISHes keep their order among themselves and PUBRELs theirs, which is all the
+         * spec asks [MQTT-4.6.0-1, -3]: a PUBREL need not wait behind a PUBLISH held back. */
+        slot_scan r = scan_slots(c);
+        int room = !TERN_CFG_MQTT5 || r.held < tern_send_window(c);
+        tern_inflight *s = room ? r.oldest : r.oldest_pubrel;
         if (!s) {
             if (room) c->resend_pending = 0;
             break;
@@ -80,10 +83,10 @@ tern_status tern_slots_resend(tern_client *c)
  * of ours there, the refusal is real and the caller reports it. Returns 1 when kept. */
 static int kept_for_quota(tern_client *c, tern_inflight *s, uint8_t reason)
 {
-    uint16_t held = 1; /* s itself, sent on this connection */
-    if (TERN_CFG_MQTT5 && reason == TERN_RC_QUOTA_EXCEEDED) scan_slots(c, 0, &held);
-    if (--held == 0) return 0;
-    c->send_quota = held;
+    if (!TERN_CFG_MQTT5 || reason != TERN_RC_QUOTA_EXCEEDED) return 0;
+    uint16_t others = (uint16_t)(scan_slots(c).held - 1u); /* s itself was sent on this connection */
+    if (others == 0) return 0;
+    c->send_quota = others;
     s->resend = TERN_RESEND_AGAIN;
     c->resend_pending = 1;
     return 1;
@@ -108,10 +111,10 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
                                        : tern_tx_ack(c, TERN_PUBREL, ack.packet_id,
                                                      tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
     }
-    if (ack.reason_code >= 0x80 || ack.type != TERN_PUBREC) {
-        if (!(ack.reason_code >= 0x80 && kept_for_quota(c, s, ack.reason_code)))
-            tern_slot_release(c, s, ack.reason_code >= 0x80 ? TERN_ERR_MESSAGE_REFUSED : TERN_OK,
-                              ack.reason_code);
+    int refused = ack.reason_code >= 0x80;
+    if (refused && kept_for_quota(c, s, ack.reason_code)) return TERN_OK;
+    if (refused || ack.type != TERN_PUBREC) {
+        tern_slot_release(c, s, refused ? TERN_ERR_MESSAGE_REFUSED : TERN_OK, ack.reason_code);
         return TERN_OK;
     }
     /* The PUBREL (4 bytes) takes the place of the PUBLISH, which was longer. */
