@@ -155,6 +155,31 @@ static uint16_t sent_publish_id(int *dup)
     return m.packet_id;
 }
 
+/* Persistent session with automatic reconnect, connected. */
+static void connect_resumable(tern_mqtt_version v)
+{
+    fx.opts.auto_reconnect = 1;
+    fx.opts.clean_start = 0;
+    connect_ok(v, 0);
+}
+
+/* The connection drops; past any backoff the client reconnects and gets a CONNACK. */
+static void drop_then_reconnect(tern_mqtt_version v, int session_present)
+{
+    fx.peer.closed = 1;
+    peer_pump(&fx.peer, &fx.client);
+    fx.peer.now += 60000;
+    peer_feed_connack(&fx.peer, v, session_present, 0);
+    peer_pump(&fx.peer, &fx.client);
+}
+
+/* MQTT 5 PUBACK or PUBREC for id with a reason code. */
+static void feed_ack_with_reason(uint8_t type, uint16_t id, uint8_t reason)
+{
+    uint8_t ack[] = {(uint8_t)(type << 4), 0x03, (uint8_t)(id >> 8), (uint8_t)id, reason};
+    peer_feed(&fx.peer, ack, sizeof ack);
+}
+
 #define FOR_EACH_MODE_AND_VERSION(...)                                                   \
     for (int mode = 0; mode < PEER_MODES; mode++)                                        \
         for (int vi = 0; vi < 2; vi++) {                                                 \
@@ -303,9 +328,7 @@ static void resumed_session_resends_in_order_with_dup(void **state)
 {
     (void)state;
     FOR_EACH_MODE_AND_VERSION({
-        fx.opts.auto_reconnect = 1;
-        fx.opts.clean_start = 0;
-        connect_ok(v, 0);
+        connect_resumable(v);
         tern_publish a = message(1, "a"), b = message(2, "b");
         uint16_t ida, idb;
         assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
@@ -341,9 +364,7 @@ static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state
     (void)state;
     FOR_EACH_MODE_AND_VERSION({
         if (v != TERN_MQTT_5) continue;
-        fx.opts.auto_reconnect = 1;
-        fx.opts.clean_start = 0;
-        connect_ok(v, 0);
+        connect_resumable(v);
         tern_publish a = message(1, "a"), b = message(1, "b"), c = message(2, "c");
         uint16_t ida, idb, idc, id;
         assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
@@ -354,8 +375,7 @@ static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state
         assert_int_equal(sent_publish_id(NULL), idb);
         assert_int_equal(sent_publish_id(NULL), idc);
         /* The broker holds a and b and refuses c: c waits, nothing goes out. */
-        uint8_t quota_pubrec[] = {0x50, 0x03, (uint8_t)(idc >> 8), (uint8_t)idc, 0x97};
-        peer_feed(&fx.peer, quota_pubrec, sizeof quota_pubrec);
+        feed_ack_with_reason(TERN_PUBREC, idc, TERN_RC_QUOTA_EXCEEDED);
         peer_pump(&fx.peer, &fx.client);
         assert_int_equal(fx.done, 0);
         assert_int_equal(tern_client_inflight(&fx.client), 3);
@@ -372,11 +392,7 @@ static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state
         assert_int_equal(tern_client_publish(&fx.client, &d, &id), TERN_ERR_BUSY);
         /* The connection drops (as mosquitto closes after 0x97); the session resumes: b and c
          * go again, and the window still holds. */
-        fx.peer.closed = 1;
-        peer_pump(&fx.peer, &fx.client);
-        fx.peer.now += 60000;
-        peer_feed_connack(&fx.peer, v, 1, 0);
-        peer_pump(&fx.peer, &fx.client);
+        drop_then_reconnect(v, 1);
         assert_true(tern_client_is_connected(&fx.client));
         peer_expect(&fx.peer, TERN_CONNECT, &len);
         assert_int_equal(sent_publish_id(NULL), idb);
@@ -395,18 +411,13 @@ static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state
         assert_int_equal(tern_client_publish(&fx.client, &d, &id), TERN_OK);
         peer_pump(&fx.peer, &fx.client);
         assert_int_equal(sent_publish_id(NULL), id);
-        uint8_t quota_puback[] = {0x40, 0x03, (uint8_t)(id >> 8), (uint8_t)id, 0x97};
-        peer_feed(&fx.peer, quota_puback, sizeof quota_puback);
+        feed_ack_with_reason(TERN_PUBACK, id, TERN_RC_QUOTA_EXCEEDED);
         peer_pump(&fx.peer, &fx.client);
         assert_int_equal(fx.done, 4);
         assert_int_equal(fx.done_status[3], TERN_ERR_MESSAGE_REFUSED);
         assert_int_equal(tern_client_inflight(&fx.client), 0);
         /* A new session forgets the narrowed window: three go out at once again. */
-        fx.peer.closed = 1;
-        peer_pump(&fx.peer, &fx.client);
-        fx.peer.now += 60000;
-        peer_feed_connack(&fx.peer, v, 0, 0);
-        peer_pump(&fx.peer, &fx.client);
+        drop_then_reconnect(v, 0);
         assert_true(tern_client_is_connected(&fx.client));
         for (int i = 0; i < 3; i++) assert_int_equal(tern_client_publish(&fx.client, &a, &id), TERN_OK);
     })
@@ -420,9 +431,7 @@ static void quota_window_lets_pubrels_pass_a_held_publish(void **state)
     (void)state;
     FOR_EACH_MODE_AND_VERSION({
         if (v != TERN_MQTT_5) continue;
-        fx.opts.auto_reconnect = 1;
-        fx.opts.clean_start = 0;
-        connect_ok(v, 0);
+        connect_resumable(v);
         tern_publish a = message(2, "a"), b = message(2, "b"), c = message(2, "c");
         uint16_t ida, idb, idc;
         assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
@@ -431,14 +440,9 @@ static void quota_window_lets_pubrels_pass_a_held_publish(void **state)
         peer_pump(&fx.peer, &fx.client);
         peer_feed_ack(&fx.peer, v, TERN_PUBREC, ida);
         peer_feed_ack(&fx.peer, v, TERN_PUBREC, idb);
-        uint8_t quota_pubrec[] = {0x50, 0x03, (uint8_t)(idc >> 8), (uint8_t)idc, 0x97};
-        peer_feed(&fx.peer, quota_pubrec, sizeof quota_pubrec);
+        feed_ack_with_reason(TERN_PUBREC, idc, TERN_RC_QUOTA_EXCEEDED);
         peer_pump(&fx.peer, &fx.client);
-        fx.peer.closed = 1;
-        peer_pump(&fx.peer, &fx.client);
-        fx.peer.now += 60000;
-        peer_feed_connack(&fx.peer, v, 1, 0);
-        peer_pump(&fx.peer, &fx.client);
+        drop_then_reconnect(v, 1);
         assert_true(tern_client_is_connected(&fx.client));
         size_t len;
         const uint8_t *pkt;
@@ -473,11 +477,7 @@ static void lost_session_reports_each_dropped_message(void **state)
         assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
         assert_int_equal(tern_client_publish(&fx.client, &a, &idb), TERN_OK);
         peer_pump(&fx.peer, &fx.client);
-        fx.peer.closed = 1;
-        peer_pump(&fx.peer, &fx.client);
-        fx.peer.now += 60000;
-        peer_feed_connack(&fx.peer, v, 0, 0);
-        peer_pump(&fx.peer, &fx.client);
+        drop_then_reconnect(v, 0);
         assert_int_equal(fx.done, 2);
         assert_int_equal(fx.done_status[0], TERN_ERR_SESSION_LOST);
         assert_int_equal(fx.done_status[1], TERN_ERR_SESSION_LOST);
@@ -643,10 +643,8 @@ static void refused_and_unknown_acks(void **state)
             assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
             assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
             peer_pump(&fx.peer, &fx.client);
-            uint8_t refused_puback[] = {0x40, 0x03, (uint8_t)(ida >> 8), (uint8_t)ida, 0x87};
-            uint8_t refused_pubrec[] = {0x50, 0x03, (uint8_t)(idb >> 8), (uint8_t)idb, 0x80};
-            peer_feed(&fx.peer, refused_puback, sizeof refused_puback);
-            peer_feed(&fx.peer, refused_pubrec, sizeof refused_pubrec);
+            feed_ack_with_reason(TERN_PUBACK, ida, 0x87);
+            feed_ack_with_reason(TERN_PUBREC, idb, 0x80);
             peer_pump(&fx.peer, &fx.client);
             assert_int_equal(fx.done, 2);
             assert_int_equal(fx.done_ids[0], ida);
