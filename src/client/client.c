@@ -21,7 +21,7 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg)
         cfg->inflight[i].len = 0;
         cfg->inflight[i].state = TERN_SLOT_FREE;
     }
-    for (uint16_t i = 0; i < cfg->inbound_qos2_count; i++) cfg->inbound_qos2[i] = 0;
+    if (cfg->inbound_qos2_count) memset(cfg->inbound_qos2, 0, cfg->inbound_qos2_count * sizeof *cfg->inbound_qos2);
     return TERN_OK;
 }
 
@@ -32,10 +32,12 @@ void tern_report(tern_client *c, tern_status st)
 
 void tern_conn_start_opening(tern_client *c)
 {
+#if TERN_CFG_MQTT5
     /* Topic aliases live for one network connection [MQTT-3.3.2-7]. */
     for (uint16_t i = 0; i < c->cfg->topic_alias_count; i++) c->cfg->topic_aliases[i].len = 0;
     for (uint16_t i = 0; i < c->cfg->out_topic_alias_count; i++) c->cfg->out_topic_aliases[i].len = 0;
     c->peer_topic_alias_max = 0;
+#endif
     c->chunk_left = c->chunk_head = 0;
     c->state = TERN_STATE_OPENING;
     c->timer_ms = tern_now(c);
@@ -185,9 +187,9 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
     st = ack.reason_code != 0 ? TERN_ERR_CONNACK_REFUSED : TERN_OK;
     if (st == TERN_OK) {
         c->keep_alive = c->opts->keep_alive;
+#if TERN_CFG_MQTT5
         c->peer_receive_max = 0xFFFF;
         c->peer_max_packet = 0;
-#if TERN_CFG_MQTT5
         if (tern_is_v5(c)) apply_connack_props(c, &props);
 #endif
         c->state = TERN_STATE_CONNECTED;

@@ -23,7 +23,14 @@ static inline int tern_is_v5(const tern_client *c)
  * or less once it refused one for "quota exceeded" (slots.c). */
 static inline uint16_t tern_send_window(const tern_client *c)
 {
+    if (!TERN_CFG_MQTT5) return 0xFFFF; /* 3.1.1 has no flow control */
     return c->send_quota < c->peer_receive_max ? c->send_quota : c->peer_receive_max;
+}
+
+/* Is a packet of n bytes over the broker's Maximum Packet Size (MQTT 5 CONNACK)? */
+static inline int tern_over_peer_max(const tern_client *c, size_t n)
+{
+    return TERN_CFG_MQTT5 && c->peer_max_packet && n > c->peer_max_packet;
 }
 
 /* tern_inflight.resend values. */

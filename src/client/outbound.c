@@ -99,22 +99,6 @@ static tern_topic_alias *apply_out_alias(tern_client *c, tern_publish *m, tern_p
 }
 #endif
 
-/* Encode m at the end of the send queue (validated once, by the encoder itself). */
-static tern_status encode_into_tx(tern_client *c, const tern_publish *m, size_t *n)
-{
-    tern_status st = TERN_ERR_BUFFER_TOO_SMALL;
-    for (int attempt = 0; attempt < 2 && st == TERN_ERR_BUFFER_TOO_SMALL; attempt++) {
-        /* The second attempt first slides the unsent bytes to the front. */
-        uint8_t *buf = tern_tx_reserve(c, attempt ? c->cfg->tx_cap - (c->tx_len - c->tx_head) : 0);
-        if (!buf) break;
-        st = tern_codec_encode_publish(m, c->opts->version, buf, c->cfg->tx_cap - c->tx_len, n);
-        if (c->tx_head == 0) break; /* nothing to slide: a second try cannot help */
-    }
-    if (st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head) return TERN_WOULD_BLOCK;
-    if (st == TERN_OK && c->peer_max_packet && *n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
-    return st;
-}
-
 static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
 {
     tern_publish m = *msg;
@@ -123,15 +107,16 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     tern_props props;
     bind = apply_out_alias(c, &m, &props);
 #endif
-    size_t n = 0;
-    tern_status st = encode_into_tx(c, &m, &n);
-    if (st != TERN_OK) return st;
-    tern_tx_commit(c, (uint32_t)n);
-    if (bind) { /* bound only now that the broker will see the binding */
+    size_t n = 0, cap = 0;
+    uint8_t *buf = tern_tx_room(c, &cap);
+    tern_status st = tern_codec_encode_publish(&m, c->opts->version, buf, cap, &n);
+    if (st == TERN_OK && tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
+    st = tern_tx_encoded(c, st, n);
+    if (st == TERN_OK && bind) { /* bound only now that the broker will see the binding */
         tern_copy(bind->topic, m.topic.data, m.topic.len);
         bind->len = (uint16_t)m.topic.len;
     }
-    return TERN_OK;
+    return st;
 }
 
 static tern_inflight *free_slot(tern_client *c)
@@ -158,7 +143,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     size_t n = 0;
     tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
-    if (c->peer_max_packet && n > c->peer_max_packet) return TERN_ERR_PACKET_TOO_LARGE;
+    if (tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
     if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
     s->len = (uint32_t)n;
     s->packet_id = copy.packet_id;
