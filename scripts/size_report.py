@@ -13,6 +13,9 @@ no status, packet or reason-code names), as a device build would be:
             without on_store/tern_client_restore (TERN_CFG_PERSISTENCE=0) and without the
             broker's side of the codec (TERN_CFG_SERVER_SIDE=0).
   full    = 3.1.1 + 5.0 with every feature.
+  codec_minimal = the packet layer of minimal alone (src/codec, no session engine), linked
+            into size/codec_probe.c: what a packet library such as Paho's embedded MQTTPacket
+            is measured as, for an application that runs its own session.
 tls_glue = the TLS transport alone.
 """
 import glob
@@ -23,12 +26,16 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CORE = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")) + glob.glob(os.path.join(ROOT, "src/client/*.c")))
+CODEC = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")))
+CORE = CODEC + sorted(glob.glob(os.path.join(ROOT, "src/client/*.c")))
 TLS_GLUE = sorted(glob.glob(os.path.join(ROOT, "src/transport/tls_*.c")))
-PROFILES = {
-    "minimal": ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0", "-DTERN_CFG_CHUNKS=0",
-                "-DTERN_CFG_PERSISTENCE=0", "-DTERN_CFG_SERVER_SIDE=0"],
-    "full": ["-DTERN_CFG_STATUS_STRINGS=0"],
+MINIMAL = ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0", "-DTERN_CFG_CHUNKS=0",
+           "-DTERN_CFG_PERSISTENCE=0", "-DTERN_CFG_SERVER_SIDE=0"]
+SESSION_PROBE = os.path.join(ROOT, "size/size_probe.c")
+PROFILES = {  # name: (switches, sources, the program linked to measure what it carries)
+    "minimal": (MINIMAL, CORE, SESSION_PROBE),
+    "full": (["-DTERN_CFG_STATUS_STRINGS=0"], CORE, SESSION_PROBE),
+    "codec_minimal": (MINIMAL, CODEC, os.path.join(ROOT, "size/codec_probe.c")),
 }
 TARGETS = {
     "cortex_m4": {"cc": "arm-none-eabi-gcc", "size": "arm-none-eabi-size",
@@ -61,10 +68,10 @@ def objects(t, defs, sources, tmp):
     return per, total
 
 
-def linked(t, defs, tmp):
+def linked(t, defs, sources, probe, tmp):
     """Size of the probe program minus an empty program with the same C library."""
     out = {}
-    for name, srcs in (("probe", CORE + [os.path.join(ROOT, "size/size_probe.c")]),
+    for name, srcs in (("probe", sources + [probe]),
                        ("base", [os.path.join(ROOT, "size/baseline.c")])):
         elf = os.path.join(tmp, name + ".elf")
         run([t["cc"], *t["flags"], *COMMON, *defs, *srcs, "-Wl,--gc-sections", *t["link"], "-o", elf])
@@ -91,9 +98,9 @@ def measure():
     with tempfile.TemporaryDirectory() as tmp:
         for tname, t in TARGETS.items():
             result[tname] = {}
-            for pname, defs in PROFILES.items():
-                per, total = objects(t, defs, CORE, tmp)
-                result[tname][pname] = dict(total, linked=linked(t, defs, tmp), objects=per)
+            for pname, (defs, sources, probe) in PROFILES.items():
+                per, total = objects(t, defs, sources, tmp)
+                result[tname][pname] = dict(total, linked=linked(t, defs, sources, probe, tmp), objects=per)
             # The TLS glue sits on the POSIX TCP transport and the host's wolfSSL build: it is
             # measured where those exist (x86-64). A Cortex-M port needs a wolfSSL built for the
             # device and its network stack; until then there is no honest figure to give.
@@ -106,13 +113,13 @@ def measure():
 
 
 def print_table(r):
-    print(f"{'target':<10} {'profile':<8} {'text':>7} {'data':>5} {'bss':>5} {'linked text':>12}")
+    print(f"{'target':<10} {'profile':<13} {'text':>7} {'data':>5} {'bss':>5} {'linked text':>12}")
     for tname in TARGETS:
         for pname in PROFILES:
             p = r[tname][pname]
-            print(f"{tname:<10} {pname:<8} {p['text']:>7} {p['data']:>5} {p['bss']:>5} {p['linked']['text']:>12}")
+            print(f"{tname:<10} {pname:<13} {p['text']:>7} {p['data']:>5} {p['bss']:>5} {p['linked']['text']:>12}")
         glue = r[tname]["tls_glue"]
-        print(f"{tname:<10} {'tls_glue':<8} {glue['text'] if glue else '-':>7}")
+        print(f"{tname:<10} {'tls_glue':<13} {glue['text'] if glue else '-':>7}")
     print("sizeof(tern_client):", ", ".join(f"{k} {v} bytes" for k, v in r["client_struct_bytes"].items()))
 
 
