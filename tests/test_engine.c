@@ -1618,6 +1618,29 @@ static void keepalive_off_and_quiet_broker(void **state)
     })
 }
 
+/* The millisecond clock wraps every 49.7 days: "which of the last send and the last receive is
+ * older" must be asked of their difference, not of their values, or the ping comes late. */
+static void keepalive_deadline_across_clock_wrap(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.peer.now = 0xFFFFE000u; /* 8,192 ms before the wrap */
+        connect_ok(v, 0);
+        tern_publish m = message(0, "before the wrap");
+        fx.peer.now += 5000; /* we last spoke at 0xFFFFF388 */
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        fx.peer.now += 4000; /* the broker last spoke after the wrap, at 0x000003A0 */
+        peer_feed_publish(&fx.peer, v, "t/in", "after the wrap", 0, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        /* We have been quiet for 4 s of our 10 s keep-alive: the ping is due in 6 s. */
+        assert_int_equal(tern_client_next_timeout_ms(&fx.client), 6000);
+        fx.peer.now += 6000;
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(count_sent(TERN_PINGREQ), 1);
+    })
+}
+
 static tern_status open_never_completes(void *ctx) { (void)ctx; return TERN_WOULD_BLOCK; }
 static tern_status open_fail(void *ctx) { (void)ctx; return TERN_ERR_IO; }
 
@@ -2596,6 +2619,7 @@ int main(void)
         cmocka_unit_test(quota_window_lets_pubrels_pass_a_held_publish),
         cmocka_unit_test(keepalive_pings_then_declares_dead),
         cmocka_unit_test(keepalive_ignores_dripped_bytes),
+        cmocka_unit_test(keepalive_deadline_across_clock_wrap),
         cmocka_unit_test(oversized_message_is_skipped_and_acked),
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
         cmocka_unit_test(server_disconnect_surfaces_its_reason),

@@ -162,7 +162,7 @@ struct tern_client {
     const tern_client_config *cfg;
     const tern_connect_options *opts;
     uint32_t tx_head, tx_len, rx_len, rx_skip;
-    uint32_t last_tx_ms, last_rx_ms, ping_sent_ms, timer_ms;
+    uint32_t last_tx_ms, last_rx_ms, timer_ms;
     uint32_t backoff_ms, rng, next_seq, peer_max_packet;
     uint32_t chunk_left;         /* payload bytes of the message in pieces still to come */
     uint16_t next_id, keep_alive, peer_receive_max, unacked;
