@@ -27,12 +27,14 @@ extern "C" {
 
 typedef struct tern_client tern_client;
 
-/* Where an outgoing QoS 1/2 message is in its flow. */
+/* Where an outgoing QoS 1/2 message is in its flow: each waiting state is numbered as the
+ * packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its slot
+ * by its own type. */
 typedef enum {
     TERN_SLOT_FREE = 0,
-    TERN_SLOT_WAIT_PUBACK,   /* QoS 1 PUBLISH sent */
-    TERN_SLOT_WAIT_PUBREC,   /* QoS 2 PUBLISH sent */
-    TERN_SLOT_WAIT_PUBCOMP   /* QoS 2 PUBREL sent (the slot now holds the PUBREL) */
+    TERN_SLOT_WAIT_PUBACK = 4,  /* QoS 1 PUBLISH sent */
+    TERN_SLOT_WAIT_PUBREC = 5,  /* QoS 2 PUBLISH sent */
+    TERN_SLOT_WAIT_PUBCOMP = 7  /* QoS 2 PUBREL sent (the slot now holds the PUBREL) */
 } tern_slot_state;
 
 /* One in-flight slot. The caller sets `packet` and `cap` (storage for one encoded PUBLISH);

@@ -7,6 +7,10 @@
 
 #define PUBLISH_DUP_FLAG 0x08u
 
+_Static_assert(TERN_SLOT_WAIT_PUBACK == (int)TERN_PUBACK && TERN_SLOT_WAIT_PUBREC == (int)TERN_PUBREC &&
+                   TERN_SLOT_WAIT_PUBCOMP == (int)TERN_PUBCOMP,
+               "an ack's packet type is the state of the slot it ends");
+
 void tern_slots_after_connack(tern_client *c, int session_present)
 {
     c->resend_pending = 0;
@@ -100,10 +104,7 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
     memset(&ack, 0, sizeof ack);
     tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
     if (st != TERN_OK) return st;
-    uint8_t want = ack.type == TERN_PUBACK   ? TERN_SLOT_WAIT_PUBACK
-                   : ack.type == TERN_PUBREC ? TERN_SLOT_WAIT_PUBREC
-                                             : TERN_SLOT_WAIT_PUBCOMP;
-    tern_inflight *s = tern_slot_find(c, ack.packet_id, want);
+    tern_inflight *s = tern_slot_find(c, ack.packet_id, ack.type); /* tern_slot_state */
     if (!s) {
         /* Not ours (a duplicate after a re-send): a PUBREC is answered so the broker can
          * finish; another ack is ignored, as the broker may ack twice after a re-send. */
