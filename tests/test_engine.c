@@ -180,9 +180,12 @@ static void feed_ack_with_reason(uint8_t type, uint16_t id, uint8_t reason)
     peer_feed(&fx.peer, ack, sizeof ack);
 }
 
+/* Both protocol versions, or 3.1.1 alone in a build without MQTT 5 (TERN_CFG_MQTT5=0). */
+#define VERSIONS (1 + TERN_CFG_MQTT5)
+
 #define FOR_EACH_MODE_AND_VERSION(...)                                                   \
     for (int mode = 0; mode < PEER_MODES; mode++)                                        \
-        for (int vi = 0; vi < 2; vi++) {                                                 \
+        for (int vi = 0; vi < VERSIONS; vi++) {                                          \
             tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;                      \
             setup(mode, v);                                                              \
             __VA_ARGS__                                                                  \
@@ -194,7 +197,7 @@ static void connack_refusals_surface_their_code(void **state)
     static const uint8_t v3[] = {1, 2, 3, 4, 5};
     static const uint8_t v5[] = {0x80, 0x84, 0x85, 0x86, 0x87, 0x88, 0x8A, 0x97};
     for (int mode = 0; mode < PEER_MODES; mode++) {
-        for (size_t i = 0; i < sizeof v3 + sizeof v5; i++) {
+        for (size_t i = 0; i < sizeof v3 + (TERN_CFG_MQTT5 ? sizeof v5 : 0); i++) {
             tern_mqtt_version v = i < sizeof v3 ? TERN_MQTT_311 : TERN_MQTT_5;
             uint8_t code = i < sizeof v3 ? v3[i] : v5[i - sizeof v3];
             setup(mode, v);
@@ -745,7 +748,7 @@ static void malformed_input_ends_the_connection_with_its_status(void **state)
         }
         /* MQTT 5: the client says why before it closes (best effort: a transport that would
          * block right then gets no DISCONNECT, the connection closes all the same). */
-        if (mode == PEER_WOULD_BLOCK) continue;
+        if (mode == PEER_WOULD_BLOCK || !TERN_CFG_MQTT5) continue;
         setup(mode, TERN_MQTT_5);
         connect_ok(TERN_MQTT_5, 0);
         peer_feed(&fx.peer, cases[0].bytes, cases[0].n);
@@ -756,6 +759,7 @@ static void malformed_input_ends_the_connection_with_its_status(void **state)
     }
 }
 
+#if TERN_CFG_MQTT5
 static void server_disconnect_surfaces_its_reason(void **state)
 {
     (void)state;
@@ -768,6 +772,7 @@ static void server_disconnect_surfaces_its_reason(void **state)
         assert_int_equal(tern_client_last_reason(&fx.client), TERN_RC_SERVER_SHUTTING_DOWN);
     }
 }
+#endif
 
 static int routed;
 static void on_routed(tern_client *c, const tern_publish *m, void *user)
@@ -847,6 +852,7 @@ static void unsubscribe_sends_filters_and_reports_the_unsuback(void **state)
     })
 }
 
+#if TERN_CFG_MQTT5
 static void feed_aliased(const char *topic, uint16_t alias)
 {
     tern_props props;
@@ -912,6 +918,7 @@ static void broker_receive_maximum_limits_in_flight(void **state)
         assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
     }
 }
+#endif
 
 /* The external event loop: wants_write says when to watch for writability, on_writable and
  * on_readable move the bytes, tick runs the timers; nothing else is called. */
@@ -1078,6 +1085,7 @@ static void no_chunks_in_this_build(void **state)
 }
 #endif /* TERN_CFG_CHUNKS */
 
+#if TERN_CFG_MQTT5
 static const uint8_t *sent_publish(tern_publish *m, tern_props *props)
 {
     size_t len = 0;
@@ -1140,6 +1148,7 @@ static void outgoing_topic_aliases_for_qos0(void **state)
         }
     }
 }
+#endif
 
 /* ------------------------------------------------------------------------------------------
  * Engine paths: argument checks, CONNECT contents, the send queue under pressure, timers,
@@ -1522,6 +1531,7 @@ static void answers_wait_for_send_queue_room(void **state)
     })
 }
 
+#if TERN_CFG_MQTT5
 /* CONNACK with MQTT 5 properties. */
 static void feed_connack_props(const tern_props *props, int session_present)
 {
@@ -1580,6 +1590,7 @@ static void broker_connack_limits_apply(void **state)
         }
     }
 }
+#endif
 
 /* Keep-alive off: never a ping, no deadline. Keep-alive on: a broker that stays quiet is
  * pinged even while we keep sending; a deadline already past reads as 0. */
@@ -1720,6 +1731,7 @@ static void refusals_end_or_keep_auto_reconnect(void **state)
     };
     for (int mode = 0; mode < PEER_MODES; mode++) {
         for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            if (cases[i].v == TERN_MQTT_5 && !TERN_CFG_MQTT5) continue;
             setup(mode, cases[i].v);
             fx.opts.auto_reconnect = 1;
             assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
@@ -2289,6 +2301,7 @@ static void resends_follow_publish_order(void **state)
     })
 }
 
+#if TERN_CFG_MQTT5
 /* Outgoing aliases, the rest: the broker's maximum caps our table; a table entry too small
  * for a topic is passed over; the caller's own properties are kept beside the alias; a
  * caller that manages its own alias (or sends an empty topic with it) is left alone. */
@@ -2360,6 +2373,7 @@ static void outgoing_topic_aliases_limits_and_caller_aliases(void **state)
         assert_int_equal(out[2].len, 0);
     }
 }
+#endif
 
 /* Broker packets that end the connection, each with its status. */
 static void broker_protocol_errors(void **state)
@@ -2368,7 +2382,7 @@ static void broker_protocol_errors(void **state)
     static char big[300];
     memset(big, 'x', sizeof big);
     for (int mode = 0; mode < PEER_MODES; mode++) {
-        for (int vi = 0; vi < 2; vi++) {
+        for (int vi = 0; vi < VERSIONS; vi++) {
             tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
             /* Before the CONNACK: a PUBLISH is unexpected; a v5 DISCONNECT is the broker's. */
             setup(mode, v);
@@ -2622,11 +2636,17 @@ int main(void)
         cmocka_unit_test(keepalive_deadline_across_clock_wrap),
         cmocka_unit_test(oversized_message_is_skipped_and_acked),
         cmocka_unit_test(malformed_input_ends_the_connection_with_its_status),
+#if TERN_CFG_MQTT5
         cmocka_unit_test(server_disconnect_surfaces_its_reason),
+#endif
         cmocka_unit_test(subscribe_results_and_routes),
         cmocka_unit_test(unsubscribe_sends_filters_and_reports_the_unsuback),
+#if TERN_CFG_MQTT5
         cmocka_unit_test(inbound_topic_aliases),
+#endif
+#if TERN_CFG_MQTT5
         cmocka_unit_test(broker_receive_maximum_limits_in_flight),
+#endif
         cmocka_unit_test(event_loop_api_drives_a_whole_exchange),
         cmocka_unit_test(blocking_layer_connects_publishes_and_times_out),
 #if TERN_CFG_CHUNKS
@@ -2635,7 +2655,9 @@ int main(void)
 #else
         cmocka_unit_test(no_chunks_in_this_build),
 #endif
+#if TERN_CFG_MQTT5
         cmocka_unit_test(outgoing_topic_aliases_for_qos0),
+#endif
 #if TERN_CFG_PERSISTENCE
         cmocka_unit_test(restored_packets_resent_after_reboot),
         cmocka_unit_test(restore_refuses_what_it_cannot_hold),
@@ -2649,7 +2671,9 @@ int main(void)
         cmocka_unit_test(wants_write_is_quiet_while_disconnected),
         cmocka_unit_test(send_queue_slides_and_would_block),
         cmocka_unit_test(answers_wait_for_send_queue_room),
+#if TERN_CFG_MQTT5
         cmocka_unit_test(broker_connack_limits_apply),
+#endif
         cmocka_unit_test(keepalive_off_and_quiet_broker),
         cmocka_unit_test(connect_timeout_backoff_and_reconnect),
         cmocka_unit_test(refusals_end_or_keep_auto_reconnect),
@@ -2668,7 +2692,9 @@ int main(void)
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),
+#if TERN_CFG_MQTT5
         cmocka_unit_test(outgoing_topic_aliases_limits_and_caller_aliases),
+#endif
         cmocka_unit_test(broker_protocol_errors),
         cmocka_unit_test(transport_errors_end_the_connection),
         cmocka_unit_test(connect_that_cannot_be_built),
