@@ -105,8 +105,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                tern_codec_decode_publish(out1, n1, v, &b),
                (prepare(&pb, &pa), tern_codec_encode_publish(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_ACK)
-    tern_ack a = {.props = &pa.props}, b;
-    if (tern_codec_decode_ack(data, size, v, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
+    tern_ack a = {.props = &pa.props}, b, bare = {0};
+    /* Without properties asked for, the short form is read straight: same verdict, same ack. */
+    tern_status st_bare = tern_codec_decode_ack(data, size, v, &bare);
+    tern_status st_a = tern_codec_decode_ack(data, size, v, &a);
+    if (st_bare != st_a) abort();
+    if (st_a == TERN_OK && (bare.type != a.type || bare.packet_id != a.packet_id ||
+                            bare.reason_code != a.reason_code))
+        abort();
+    if (st_a != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
     b.props = &pb.props;
     ROUND_TRIP(tern_codec_encode_ack(&a, v, out1, OUT_CAP, &n1),

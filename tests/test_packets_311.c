@@ -453,6 +453,34 @@ static void ack_vectors(void **state)
     pv_check_encode(PK_ACK, &p, V3, cases[0].bytes, 4);
 }
 
+/* tern_codec_decode_ack reads the 4-byte short form straight when no properties are asked
+ * for: it must say what the general path says about every such input, good or bad. */
+static void ack_short_form_reads_as_the_general_path(void **state)
+{
+    (void)state;
+    static const uint16_t ids[] = {0, 1, 0x0A0B, 0xFFFF};
+    for (int vi = 0; vi < 1 + TERN_CFG_MQTT5; vi++) {
+        tern_mqtt_version v = vi ? TERN_MQTT_5 : V3;
+        for (unsigned b0 = 0; b0 < 256; b0++) {
+            for (uint8_t b1 = 0; b1 < 4; b1++) {
+                for (size_t k = 0; k < COUNT(ids); k++) {
+                    const uint8_t in[5] = {(uint8_t)b0, b1, (uint8_t)(ids[k] >> 8), (uint8_t)ids[k], 0};
+                    for (size_t len = 1; len <= sizeof in; len++) {
+                        tern_props props;
+                        tern_ack fast = {0}, general = {.props = &props};
+                        tern_status st = tern_codec_decode_ack(in, len, v, &fast);
+                        assert_int_equal(st, tern_codec_decode_ack(in, len, v, &general));
+                        if (st != TERN_OK) continue;
+                        assert_int_equal(fast.type, general.type);
+                        assert_int_equal(fast.packet_id, general.packet_id);
+                        assert_int_equal(fast.reason_code, general.reason_code);
+                    }
+                }
+            }
+        }
+    }
+}
+
 static void ack_rejections(void **state)
 {
     (void)state;
@@ -863,6 +891,7 @@ int main(void)
         cmocka_unit_test(publish_head_of_a_partial_packet),
         cmocka_unit_test(ack_vectors),
         cmocka_unit_test(ack_rejections),
+        cmocka_unit_test(ack_short_form_reads_as_the_general_path),
         cmocka_unit_test(subscribe_spec_example),
         cmocka_unit_test(subscribe_stores_up_to_capacity_and_counts_all),
         cmocka_unit_test(unsubscribe_spec_example),

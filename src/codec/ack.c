@@ -68,16 +68,23 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     tern_status st = tern_check_version(v);
     if (st != TERN_OK) return st;
     if (len == 0) return TERN_NEED_MORE;
-    uint8_t type = (uint8_t)(buf[0] >> 4);
-    tern_reader r;
-    tern_header h;
+    uint8_t type = (uint8_t)(buf[0] >> 4), flags = ack_flags(type);
     st = check_ack_type(type);
-    if (st == TERN_OK) st = tern_reader_begin(&r, buf, len, type, 0x0F, ack_flags(type), &h);
-    if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
-    if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
     if (st != TERN_OK) return st;
     out->type = type;
     out->reason_code = 0;
+    /* The short form (remaining length 2: reason 0, no properties) is nearly every ack there
+     * is, two per QoS 2 message: read it straight when no properties are asked for. */
+    if (len >= 4 && buf[1] == 2 && (buf[0] & 0x0Fu) == flags && !out->props) {
+        out->packet_id = (uint16_t)((buf[2] << 8) | buf[3]);
+        return out->packet_id ? TERN_OK : TERN_ERR_PACKET_ID;
+    }
+    tern_reader r;
+    tern_header h;
+    st = tern_reader_begin(&r, buf, len, type, 0x0F, flags, &h);
+    if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
+    if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
+    if (st != TERN_OK) return st;
 #if TERN_CFG_MQTT5
     /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
     st = TERN_IS_V5(v) ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
