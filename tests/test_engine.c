@@ -1626,6 +1626,9 @@ static void keepalive_off_and_quiet_broker(void **state)
         peer_pump(&fx.peer, &fx.client);
         fx.peer.now += 20000; /* both deadlines passed, nobody polled */
         assert_int_equal(tern_client_next_timeout_ms(&fx.client), 0);
+        /* Polled at last, with nothing from the broker in 20 s: dead, not a late ping. */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_KEEPALIVE_TIMEOUT);
+        assert_int_equal(count_sent(TERN_PINGREQ), 0); /* none since the answered one */
     })
 }
 
