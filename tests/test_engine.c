@@ -1394,6 +1394,28 @@ static void wants_write_is_quiet_while_disconnected(void **state)
     })
 }
 
+/* A SUBSCRIBE that does not fit where the queue ends goes in once the unsent bytes are slid to
+ * the front (tern_tx_encoded asks for a second try), as a PUBLISH does. */
+static void subscribe_waits_for_a_slide_not_for_the_queue_to_drain(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        drain_sent();
+        fill_send_queue();
+        tern_subscription sub = {{(const uint8_t *)"s/0123456789012345678901234567890123456789/#", 44}, 0};
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_WOULD_BLOCK);
+        limit_sends(100); /* the front 100 bytes leave; the end still has no room */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_OK);
+        limit_sends(SIZE_MAX);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_SUBSCRIBE, &len);
+        assert_int_equal(len, 2u + 2u + 2u + 44u + 1u + (v == TERN_MQTT_5 ? 1u : 0u));
+    })
+}
+
 /* The send queue: unsent bytes slide to the front to make room; a message that does not fit
  * now is TERN_WOULD_BLOCK, one that can never fit TERN_ERR_BUFFER_TOO_SMALL; order is kept. */
 static void send_queue_slides_and_would_block(void **state)
@@ -2673,6 +2695,7 @@ int main(void)
         cmocka_unit_test(offline_publish_waits_for_the_session),
         cmocka_unit_test(wants_write_is_quiet_while_disconnected),
         cmocka_unit_test(send_queue_slides_and_would_block),
+        cmocka_unit_test(subscribe_waits_for_a_slide_not_for_the_queue_to_drain),
         cmocka_unit_test(answers_wait_for_send_queue_room),
 #if TERN_CFG_MQTT5
         cmocka_unit_test(broker_connack_limits_apply),

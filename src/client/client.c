@@ -114,7 +114,8 @@ tern_status tern_conn_send_connect(tern_client *c)
         p.props = &props;
     }
 #endif
-    /* The queue is empty at connect time: all of it is there to encode into. */
+    /* The queue is empty at connect time (tx_head 0): all of it is there to encode into, and
+     * tern_tx_encoded never asks for a second try. */
     size_t n = 0, cap = 0;
     uint8_t *buf = tern_tx_room(c, &cap);
     tern_status st = tern_codec_encode_connect(&p, buf, cap, &n);

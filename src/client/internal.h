@@ -39,11 +39,13 @@ enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 }
 /* Send queue (txqueue.c). */
 /* Reserve n bytes at the end of the send queue; NULL when there is no room now. */
 uint8_t *tern_tx_reserve(tern_client *c, size_t n);
-/* All the room there is: the unsent bytes slid to the front; *cap gets the free bytes at the
- * pointer returned. Encode there, then call tern_tx_encoded. */
+/* The room at the end of the queue (*cap bytes at the pointer returned). Encode there, then
+ * call tern_tx_encoded. */
 uint8_t *tern_tx_room(tern_client *c, size_t *cap);
 /* After encoding at tern_tx_room with status st: commit the n bytes when st is TERN_OK.
- * TERN_WOULD_BLOCK when it did not fit but the queue will drain; st otherwise. */
+ * TERN_NEED_MORE when it did not fit but room was made by sliding the unsent bytes to the
+ * front: encode again at tern_tx_room. TERN_WOULD_BLOCK when it did not fit but the queue
+ * will drain; st otherwise. */
 tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n);
 /* Commit n reserved bytes as one packet (traced). */
 void tern_tx_commit(tern_client *c, uint32_t n);

@@ -108,10 +108,13 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     bind = apply_out_alias(c, &m, &props);
 #endif
     size_t n = 0, cap = 0;
-    uint8_t *buf = tern_tx_room(c, &cap);
-    tern_status st = tern_codec_encode_publish(&m, c->opts->version, buf, cap, &n);
-    if (st == TERN_OK && tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
-    st = tern_tx_encoded(c, st, n);
+    tern_status st;
+    do {
+        uint8_t *buf = tern_tx_room(c, &cap);
+        st = tern_codec_encode_publish(&m, c->opts->version, buf, cap, &n);
+        if (st == TERN_OK && tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
+        st = tern_tx_encoded(c, st, n);
+    } while (st == TERN_NEED_MORE);
     if (st == TERN_OK && bind) { /* bound only now that the broker will see the binding */
         tern_copy(bind->topic, m.topic.data, m.topic.len);
         bind->len = (uint16_t)m.topic.len;
@@ -174,10 +177,13 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
     size_t n = 0, cap = 0;
-    uint8_t *buf = tern_tx_room(c, &cap);
-    tern_status st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
-                                 : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
-    st = tern_tx_encoded(c, st, n);
+    tern_status st;
+    do {
+        uint8_t *buf = tern_tx_room(c, &cap);
+        st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
+                         : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
+        st = tern_tx_encoded(c, st, n);
+    } while (st == TERN_NEED_MORE);
     if (st == TERN_OK && packet_id) *packet_id = p.packet_id;
     return st;
 }

@@ -14,14 +14,19 @@ uint8_t *tern_tx_reserve(tern_client *c, size_t n)
 
 uint8_t *tern_tx_room(tern_client *c, size_t *cap)
 {
-    uint8_t *p = tern_tx_reserve(c, c->cfg->tx_cap - (c->tx_len - c->tx_head));
     *cap = c->cfg->tx_cap - c->tx_len;
-    return p;
+    return c->cfg->tx + c->tx_len;
 }
 
 tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n)
 {
     if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
+    if (st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_head > 0) {
+        /* Slid only now that the room at the end was too small: sliding before every encode
+         * would copy the unsent bytes after each partial send. */
+        (void)tern_tx_reserve(c, c->cfg->tx_cap - (c->tx_len - c->tx_head));
+        return TERN_NEED_MORE;
+    }
     return st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head ? TERN_WOULD_BLOCK : st;
 }
 
