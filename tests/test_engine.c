@@ -357,6 +357,17 @@ static void resumed_session_resends_in_order_with_dup(void **state)
     })
 }
 
+/* Publish messages "a", "b" and "c" at these QoS and let them go out; their ids in ids. */
+static void send_three(const uint8_t qos[3], uint16_t ids[3])
+{
+    static const char *const names[3] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        tern_publish m = message(qos[i], names[i]);
+        assert_int_equal(tern_client_publish(&fx.client, &m, &ids[i]), TERN_OK);
+    }
+    peer_pump(&fx.peer, &fx.client);
+}
+
 /* MQTT 5 PUBACK/PUBREC 0x97 (quota exceeded) while others of ours were at the broker: the
  * message is kept and sent again within the window the broker showed, and the window holds
  * for the resumed session; refused with nothing else there, it is a real refusal. (Found by
@@ -368,12 +379,10 @@ static void quota_exceeded_keeps_the_message_and_narrows_the_window(void **state
     FOR_EACH_MODE_AND_VERSION({
         if (v != TERN_MQTT_5) continue;
         connect_resumable(v);
-        tern_publish a = message(1, "a"), b = message(1, "b"), c = message(2, "c");
-        uint16_t ida, idb, idc, id;
-        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
-        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
-        assert_int_equal(tern_client_publish(&fx.client, &c, &idc), TERN_OK);
-        peer_pump(&fx.peer, &fx.client);
+        uint16_t ids[3], id;
+        send_three((const uint8_t[3]){1, 1, 2}, ids);
+        uint16_t ida = ids[0], idb = ids[1], idc = ids[2];
+        tern_publish a = message(1, "a");
         assert_int_equal(sent_publish_id(NULL), ida);
         assert_int_equal(sent_publish_id(NULL), idb);
         assert_int_equal(sent_publish_id(NULL), idc);
@@ -435,12 +444,9 @@ static void quota_window_lets_pubrels_pass_a_held_publish(void **state)
     FOR_EACH_MODE_AND_VERSION({
         if (v != TERN_MQTT_5) continue;
         connect_resumable(v);
-        tern_publish a = message(2, "a"), b = message(2, "b"), c = message(2, "c");
-        uint16_t ida, idb, idc;
-        assert_int_equal(tern_client_publish(&fx.client, &a, &ida), TERN_OK);
-        assert_int_equal(tern_client_publish(&fx.client, &b, &idb), TERN_OK);
-        assert_int_equal(tern_client_publish(&fx.client, &c, &idc), TERN_OK);
-        peer_pump(&fx.peer, &fx.client);
+        uint16_t ids[3];
+        send_three((const uint8_t[3]){2, 2, 2}, ids);
+        uint16_t ida = ids[0], idb = ids[1], idc = ids[2];
         peer_feed_ack(&fx.peer, v, TERN_PUBREC, ida);
         peer_feed_ack(&fx.peer, v, TERN_PUBREC, idb);
         feed_ack_with_reason(TERN_PUBREC, idc, TERN_RC_QUOTA_EXCEEDED);
