@@ -152,6 +152,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->o = o;
     set_connect_options(s, o);
     if (set_transport(s, o) != 0) return -1;
+    if (o->websocket && tool_ws_wrap(s) != 0) return -1;
     s->cfg.now_ms = tool_now_ms;
     s->cfg.tx_cap = tx_cap;
     s->cfg.rx_cap = rx_cap;
@@ -180,6 +181,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
 
 void tool_session_free(tool_session *s)
 {
+    tool_ws_free(s);
     if (s->use_tls) {
         tool_tls_session_save(s);
         tern_tls_deinit(&s->tls);
@@ -204,6 +206,8 @@ void tool_fail(tool_session *s, const char *what, tern_status st)
                tool_tcp(s)->last_errno) {
         fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,
                 tern_status_str(st), strerror(tool_tcp(s)->last_errno));
+    } else if (tool_ws_error(s)[0]) {
+        fprintf(stderr, "tern: %s: WebSocket: %s\n", what, tool_ws_error(s));
     } else if (s->use_tls && tern_tls_error(&s->tls)[0] && st != TERN_ERR_DNS) {
         fprintf(stderr, "tern: %s: TLS: %s\n", what, tern_tls_error(&s->tls));
     } else if (st == TERN_ERR_DNS) {
