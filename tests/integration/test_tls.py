@@ -276,5 +276,76 @@ class TlsTest(unittest.TestCase):
         self.assertLess(r.returncode, 128)
 
 
+def relay(read_fd, write_fd, sock):
+    """Carry bytes between a child's pipes and a TCP socket until both sides end.
+    Returns the two pump threads (already started)."""
+    def child_to_broker():
+        while True:
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
+            sock.sendall(data)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def broker_to_child():
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                os.write(write_fd, data)
+        except OSError:
+            pass  # the child is gone: its pipe broke
+        os.close(write_fd)
+
+    pumps = [threading.Thread(target=f, daemon=True) for f in (child_to_broker, broker_to_child)]
+    for t in pumps:
+        t.start()
+    return pumps
+
+
+class TlsOverPipes(unittest.TestCase):
+    """The TLS transport over a transport that is no socket: tests/port/tls_over_fds speaks
+    TLS over two pipes, relayed here to the broker's TLS listener."""
+
+    def run_over_pipes(self, case, *extra):
+        program = os.environ.get("TLS_OVER_FDS")
+        self.assertTrue(program, "TLS_OVER_FDS must name the tls_over_fds program")
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        sock = socket.create_connection(("127.0.0.1", TLS.ports[case]), timeout=60)
+        sock.settimeout(None)
+        proc = subprocess.Popen([program, str(to_child_r), str(from_child_w), CERTS.path("ca.crt"),
+                                 "localhost", "tls/pipe", *extra],
+                                pass_fds=(to_child_r, from_child_w),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        pumps = relay(from_child_r, to_child_w, sock)
+        try:
+            out, err = proc.communicate(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for t in pumps:
+                t.join(30)
+            sock.close()
+            os.close(from_child_r)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("connected TLSv1.3", out)
+        self.assertIn("received tls/pipe hello over a pipe", out)
+
+    def test_publish_and_receive_through_mosquitto(self):
+        self.run_over_pipes("ec")
+
+    def test_client_certificate_from_memory_der_and_pem(self):
+        for cert, key in (("client.der", "client-key.der"), ("client.crt", "client.key")):
+            with self.subTest(cert=cert):
+                self.run_over_pipes("mtls", CERTS.path(cert), CERTS.path(key))
+
 if __name__ == "__main__":
     unittest.main()
