@@ -1,4 +1,5 @@
-/* TLS transport over tern_tcp, with wolfSSL. Knows nothing of MQTT.
+/* TLS transport with wolfSSL, over any tern_transport (tern_tls_init_over) or over POSIX TCP
+ * (tern_tls_init). Knows nothing of MQTT.
  *
  * Secure unless told otherwise, loudly: TLS 1.3 preferred and 1.2 allowed, the server
  * certificate always verified against the CA file, CA directory or the system store, and the
@@ -6,8 +7,8 @@
  * The TLS session is kept after each handshake and offered on every reopen, so a reconnect
  * normally costs a resumption rather than a full handshake.
  *
- * Non-blocking like every transport: open() returns TERN_WOULD_BLOCK while the TCP connect or
- * the handshake is under way, send()/recv() return 0 when wolfSSL wants the socket, and
+ * Non-blocking like every transport: open() returns TERN_WOULD_BLOCK while the transport
+ * underneath opens or the handshake is under way, send()/recv() return 0 when wolfSSL wants the socket, and
  * wants_write() says whether it wants to write. A send() that returned 0 must be retried with
  * the same leading bytes (wolfSSL may already hold them in a record it could not flush).
  *
