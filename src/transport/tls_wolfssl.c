@@ -99,24 +99,31 @@ static tern_status new_connection(tern_tls *t)
 
 /* The IP address a server was reached by must be among its certificate's IP addresses. This
  * wolfSSL build (no WOLFSSL_IP_ALT_NAME) skips that check in the handshake: do it here,
- * before a single byte of MQTT goes out. */
-static int peer_matches_ip(tern_tls *t)
+ * before a single byte of MQTT goes out. A server without a certificate proved itself with
+ * the pre-shared key, or resumed a session whose own handshake was checked: nothing to do. */
+static tern_status check_peer_ip(tern_tls *t)
 {
     WOLFSSL_X509 *cert = wolfSSL_get_peer_certificate(t->ssl);
-    if (!cert) return 0;
+    if (!cert) {
+        if (t->psk_len || wolfSSL_session_reused(t->ssl) == 1) return TERN_OK;
+        tern_tls_set_error(t, "server presented no certificate to check against %s", t->server_name);
+        return TERN_ERR_TLS_VERIFY;
+    }
     int ok = wolfSSL_X509_check_ip_asc(cert, t->server_name, 0) == WOLFSSL_SUCCESS;
     if (!ok) tern_tls_note_refusal(t, IPADDR_MISMATCH, cert);
     wolfSSL_X509_free(cert);
-    return ok;
+    return ok ? TERN_OK : t->verify_status;
 }
 
 static tern_status handshake(tern_tls *t)
 {
     int rc = wolfSSL_connect(t->ssl);
-    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name && !peer_matches_ip(t)) {
-        tern_status st = t->verify_status;
-        tls_close(t);
-        return st;
+    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name) {
+        tern_status st = check_peer_ip(t);
+        if (st != TERN_OK) {
+            tls_close(t);
+            return st;
+        }
     }
     if (rc == WOLFSSL_SUCCESS) {
         t->state = TLS_OPEN;

@@ -107,6 +107,15 @@ class TlsTest(unittest.TestCase):
                 r = self.pub("psk", "--psk", PSK_HEX, "--psk-identity", PSK_ID, "--tls-version", v)
                 self.assert_secured(r, name)
 
+    def test_psk_to_an_ip_address(self):
+        """No certificate, so no address to check it against: the key authenticates the server
+        (issue 13 item 4: this failed with "not connected")."""
+        for v, name in (("tlsv1.3", "TLSv1.3"), ("tlsv1.2", "TLSv1.2")):
+            with self.subTest(tls=v):
+                r = self.pub("psk", "--psk", PSK_HEX, "--psk-identity", PSK_ID, "--tls-version", v,
+                             host="127.0.0.1")
+                self.assert_secured(r, name)
+
     def test_subscriber_receives_over_tls(self):
         port = str(TLS.ports["ec"])
         sub = subprocess.Popen([TERN, "sub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/s",
