@@ -356,5 +356,75 @@ class TlsOverPipes(unittest.TestCase):
             with self.subTest(cert=cert):
                 self.run_over_pipes("mtls", CERTS.path(cert), CERTS.path(key))
 
+class ServerCloses(unittest.TestCase):
+    """A server that ends the connection cleanly, with close_notify or a TCP close, is
+    "connection closed by the server" (TERN_ERR_CLOSED), as over plain TCP (issue 13 item 5:
+    it was a TLS failure, "unknown error number")."""
+
+    def close_check(self, port):
+        program = os.environ.get("TLS_CLOSE_CHECK")
+        self.assertTrue(program, "TLS_CLOSE_CHECK must name the tls_close_check program")
+        return subprocess.Popen([program, "localhost", str(port), CERTS.path("ca.crt")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def assert_closed_cleanly(self, proc):
+        out, err = proc.communicate(timeout=90)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("connected", out)
+        self.assertIn("disconnected TERN_ERR_CLOSED: connection closed by the server", out)
+
+    def test_mosquitto_stopped(self):
+        port = free_port()
+        broker = Broker(extra=f"listener {port} 127.0.0.1\ncafile {CERTS.path('ca.crt')}\n"
+                              f"certfile {CERTS.path('server-ec.crt')}\n"
+                              f"keyfile {CERTS.path('server-ec.key')}\n",
+                        extra_ports=[port]).start()
+        try:
+            proc = self.close_check(port)
+            self.assertEqual(proc.stdout.readline().strip(), "connected")
+            broker.stop()  # SIGTERM: mosquitto closes its connections and exits
+            self.assert_closed_cleanly(proc)
+        finally:
+            broker.cleanup()
+
+    def serve_once(self, end):
+        """A TLS server that answers CONNECT with CONNACK, waits for the client's first
+        PUBLISH and then calls end(tls)."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(CERTS.path("server-ec.crt"), CERTS.path("server-ec.key"))
+        listener = socket.create_server(("127.0.0.1", 0))
+
+        def serve():
+            conn, _ = listener.accept()
+            conn.settimeout(60)
+            tls = ctx.wrap_socket(conn, server_side=True)
+            tls.recv(1024)                      # CONNECT
+            tls.sendall(bytes([0x20, 2, 0, 0]))  # CONNACK accepted
+            try:
+                tls.recv(1024)                  # PUBLISH "ready"
+                end(tls)
+            except (OSError, ssl.SSLError):
+                pass  # the client may close first
+            tls.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        return listener, thread
+
+    def check_server_end(self, end):
+        listener, thread = self.serve_once(end)
+        try:
+            self.assert_closed_cleanly(self.close_check(listener.getsockname()[1]))
+        finally:
+            thread.join(30)
+            listener.close()
+
+    def test_close_notify(self):
+        self.check_server_end(lambda tls: tls.unwrap())
+
+    def test_tcp_close_without_close_notify(self):
+        self.check_server_end(lambda tls: None)  # tls.close() sends no close_notify
+
+
 if __name__ == "__main__":
     unittest.main()
