@@ -9,6 +9,7 @@
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
 #   make memcheck  unit tests and CLI integration tests under valgrind
 #   make tls-cost  what each TLS mode costs (bench/results/tls-cost.json and .svg; TLS_COST_FLAGS)
+#   make ws-cost   bytes and instructions per message over ws:// and wss:// vs plain (docs/websocket.md)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
@@ -16,6 +17,7 @@ CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 TLS_COST_FLAGS ?= --delay-ms 25
 
+.PHONY: ws-cost
 .PHONY: all deps build test faults sanitize switches fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
 
 all: build
@@ -87,6 +89,10 @@ bench: build
 tls-cost: build
 	mkdir -p bench/results
 	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+
+ws-cost: build
+	mkdir -p bench/results
+	python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps

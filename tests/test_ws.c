@@ -95,6 +95,20 @@ static void rfc_examples_encode(void **state)
     assert_int_equal(n, 4);
 }
 
+static void masking_in_pieces_matches_bytewise(void **state)
+{
+    (void)state;
+    uint8_t data[41], expected[41];
+    for (size_t len = 0; len <= sizeof data; len++) {
+        for (uint64_t offset = 0; offset < 9; offset++) {
+            for (size_t i = 0; i < len; i++) data[i] = expected[i] = (uint8_t)(i * 31 + len);
+            for (size_t i = 0; i < len; i++) expected[i] ^= rfc_mask[(offset + i) % 4];
+            tern_ws_mask(data, len, rfc_mask, offset);
+            if (len) assert_memory_equal(data, expected, len);
+        }
+    }
+}
+
 static void encode_refuses_what_no_peer_may_receive(void **state)
 {
     (void)state;
@@ -343,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rfc_examples_decode),
         cmocka_unit_test(rfc_examples_encode),
+        cmocka_unit_test(masking_in_pieces_matches_bytewise),
         cmocka_unit_test(encode_refuses_what_no_peer_may_receive),
         cmocka_unit_test(decode_refuses_malformed_headers),
         cmocka_unit_test(reader_joins_fragments_around_a_ping),

@@ -221,8 +221,8 @@ typedef struct {
     uint8_t control[TERN_WS_MAX_HEADER + TERN_WS_MAX_CONTROL]; /**< a pong or close to send */
     uint8_t control_len;
     uint8_t control_sent;
-    uint8_t masks[64];           /**< masking keys drawn ahead from rng */
-    uint8_t masks_used;
+    uint8_t masks[256];          /**< masking keys drawn ahead from rng */
+    uint16_t masks_used;
     uint8_t state;               /**< internal: closed, upgrading, open, failed */
     uint8_t close_sent;          /**< our close frame is queued or sent */
     uint8_t secure;              /**< over TLS: the Host header's default port is 443 */
