@@ -42,22 +42,22 @@ extern "C" {
 
 /** Frame opcodes (RFC 6455 section 5.2). */
 typedef enum {
-    TERN_WS_CONTINUATION = 0x0,
-    TERN_WS_TEXT = 0x1,
-    TERN_WS_BINARY = 0x2,
-    TERN_WS_CLOSE = 0x8,
-    TERN_WS_PING = 0x9,
-    TERN_WS_PONG = 0xA
+    TERN_WS_CONTINUATION = 0x0, /**< the next fragment of a message */
+    TERN_WS_TEXT = 0x1,         /**< UTF-8 text: refused, MQTT is binary */
+    TERN_WS_BINARY = 0x2,       /**< binary data: the MQTT byte stream */
+    TERN_WS_CLOSE = 0x8,        /**< close, with an optional status and reason */
+    TERN_WS_PING = 0x9,         /**< ping: answered with a pong */
+    TERN_WS_PONG = 0xA          /**< pong */
 } tern_ws_opcode;
 
 /** Close status codes tern sends or names (RFC 6455 section 7.4.1). */
 enum {
-    TERN_WS_CLOSE_NORMAL = 1000,
-    TERN_WS_CLOSE_GOING_AWAY = 1001,
-    TERN_WS_CLOSE_PROTOCOL_ERROR = 1002,
-    TERN_WS_CLOSE_UNSUPPORTED_DATA = 1003,
-    TERN_WS_CLOSE_NO_STATUS = 1005,
-    TERN_WS_CLOSE_TOO_BIG = 1009
+    TERN_WS_CLOSE_NORMAL = 1000,           /**< done: sent by close() */
+    TERN_WS_CLOSE_GOING_AWAY = 1001,       /**< the server goes down */
+    TERN_WS_CLOSE_PROTOCOL_ERROR = 1002,   /**< a malformed or misdirected frame */
+    TERN_WS_CLOSE_UNSUPPORTED_DATA = 1003, /**< a text frame */
+    TERN_WS_CLOSE_NO_STATUS = 1005,        /**< reported for a close frame without a status */
+    TERN_WS_CLOSE_TOO_BIG = 1009           /**< a frame above the size limit */
 };
 
 /** One decoded frame header. */
@@ -208,29 +208,29 @@ typedef struct {
     tern_transport lower;        /**< the transport underneath, copied at init */
     tern_ws_reader reader;       /**< incoming frames */
     struct WC_RNG *rng;          /**< wolfCrypt's generator: handshake key, masking keys */
-    const char *host;
-    const char *path;
+    const char *host;            /**< for the Host header, not copied */
+    const char *path;            /**< the request path, not copied */
     uint8_t *buf;                /**< the application's buffer */
-    size_t cap;
+    size_t cap;                  /**< its size */
     size_t out_len;              /**< bytes in buf to send (request or one data frame) */
     size_t out_sent;             /**< of which sent */
     size_t frame_payload;        /**< MQTT bytes in the data frame in buf */
-    uint64_t max_frame;
+    uint64_t max_frame;          /**< largest incoming data frame */
     uint64_t bytes_sent;         /**< bytes handed to the lower transport since init */
     uint64_t bytes_received;     /**< bytes read from the lower transport since init */
     uint8_t control[TERN_WS_MAX_HEADER + TERN_WS_MAX_CONTROL]; /**< a pong or close to send */
-    uint8_t control_len;
-    uint8_t control_sent;
+    uint8_t control_len;         /**< bytes in control, 0 when none is waiting */
+    uint8_t control_sent;        /**< of which sent */
     uint8_t masks[256];          /**< masking keys drawn ahead from rng */
-    uint16_t masks_used;
+    uint16_t masks_used;         /**< bytes of masks used */
     uint8_t state;               /**< internal: closed, upgrading, open, failed */
     uint8_t close_sent;          /**< our close frame is queued or sent */
     uint8_t secure;              /**< over TLS: the Host header's default port is 443 */
-    uint16_t port;
+    uint16_t port;               /**< for the Host header */
     uint16_t close_code;         /**< the status of the server's close frame, 0 if none */
     tern_status failure;         /**< why the connection ended, once it has */
     char key[32];                /**< Sec-WebSocket-Key of the current handshake */
-    char error[TERN_WS_ERROR_MAX];
+    char error[TERN_WS_ERROR_MAX]; /**< the last failure's reason, "" if none */
 } tern_ws;
 
 /**
