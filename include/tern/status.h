@@ -96,7 +96,9 @@
     X(TERN_ERR_WS_MASKED,           "WebSocket frame masked in the wrong direction") \
     X(TERN_ERR_WS_TEXT,             "WebSocket text frame: MQTT travels in binary frames only") \
     X(TERN_ERR_WS_TOO_LARGE,        "WebSocket frame larger than the configured maximum") \
-    X(TERN_ERR_WS_CLOSED,           "the server closed the WebSocket (see the close status)")
+    X(TERN_ERR_WS_CLOSED,           "the server closed the WebSocket (see the close status)") \
+    /* PKCS#11 */ \
+    X(TERN_ERR_PKCS11,              "PKCS#11 module, token, PIN or key unusable (see the message)")
 
 #define TERN_STATUS_ENUM_ENTRY(name, text) name,
 typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern_status;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define TLS_USAGE \
-    "  TLS:          [--cafile f] [--capath dir] [--cert f --key f] [--tls-version tlsv1.2|tlsv1.3]\n" \
+    "  TLS:          [--cafile f] [--capath dir] [--cert f --key f|pkcs11:URI] [--tls-version tlsv1.2|tlsv1.3]\n" \
     "                [--psk hex --psk-identity id] [--alpn list] [--ciphers list] [--insecure]\n" \
     "                [--tls-session file]   (port 8883 unless -p)\n"
 #define WS_USAGE \

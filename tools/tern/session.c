@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "session.h"
 
+#include "pkcs11_uri.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +128,9 @@ static int set_transport(tool_session *s, const tool_options *o)
     tern_tls_config_init(&tc);
     tc.ca_file = o->cafile;
     tc.ca_path = o->capath;
-    tc.cert_file = o->cert;
-    tc.key_file = o->key;
+    int token_key = tool_is_pkcs11_uri(o->key); /* the certificate goes with it, below */
+    tc.cert_file = token_key ? NULL : o->cert;
+    tc.key_file = token_key ? NULL : o->key;
     tc.psk_hex = o->psk;
     tc.psk_identity = o->psk_identity;
     tc.alpn = o->alpn;
@@ -140,6 +143,7 @@ static int set_transport(tool_session *s, const tool_options *o)
         return -1;
     }
     s->use_tls = 1;
+    if (token_key && tool_pkcs11_attach(s) != 0) return -1;
     tern_tls_transport(&s->tls, &s->cfg.transport);
     tool_tls_session_load(s);
     return 0;
@@ -186,6 +190,7 @@ void tool_session_free(tool_session *s)
         tool_tls_session_save(s);
         tern_tls_deinit(&s->tls);
     }
+    tool_pkcs11_free(s);
     for (uint16_t i = 0; s->cfg.inflight && i < s->cfg.inflight_count; i++) free(s->cfg.inflight[i].packet);
     free(s->cfg.inflight);
     free(s->cfg.inbound_qos2);
