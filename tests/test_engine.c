@@ -2240,6 +2240,79 @@ static void disconnect_from_a_callback(void **state)
     })
 }
 
+/* Issue 13, defect 1: a callback that publishes must not make the engine handle what arrived
+ * twice. on_message, given "b", publishes a QoS 0 message that would fill the whole 64-byte
+ * send queue while the transport takes nothing. */
+static tern_status publish_in_callback_status;
+static void publish_on_b(tern_client *c, const tern_publish *m, void *user)
+{
+    on_message(c, m, user);
+    if (m->payload.len != 1 || m->payload.data[0] != 'b') return;
+    static const char fill[] = "0123456789012345678901234567890123456789012345678901234567";
+    /* 64 bytes in all: header 2, topic 2 + 3, MQTT 5 property length 1, payload. */
+    uint32_t payload = 64u - 7u - (fx.opts.version == TERN_MQTT_5 ? 1u : 0u);
+    tern_publish big = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)fill, payload}, NULL, 0, 0, 0, 0};
+    publish_in_callback_status = tern_client_publish(c, &big, NULL);
+}
+
+static void small_send_buffer_publishing_on_message(void)
+{
+    fx.cfg.tx_cap = 64;
+    fx.cfg.cb.on_message = publish_on_b;
+    assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+}
+
+/* Both messages once each; the QoS 1 ack is neither lost nor sent twice; the callback's
+ * publish was told to wait (the room it wanted is the ack's). */
+static void check_each_delivered_once_and_acked(void)
+{
+    assert_true(tern_client_is_connected(&fx.client));
+    limit_sends(SIZE_MAX);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(fx.messages, 2);
+    assert_true(tern_client_is_connected(&fx.client));
+    assert_int_equal(publish_in_callback_status, TERN_WOULD_BLOCK);
+    size_t len;
+    const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+    assert_int_equal(ack[3], 7);
+    assert_int_equal(count_sent(TERN_PUBACK), 0);
+}
+
+static void publishing_callback_does_not_cause_redelivery(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        small_send_buffer_publishing_on_message();
+        connect_ok(v, 0);
+        drain_sent();
+        limit_sends(0);
+        peer_feed_publish(&fx.peer, v, "t/a", "a", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/b", "b", 1, 7, 0);
+        peer_pump(&fx.peer, &fx.client);
+        check_each_delivered_once_and_acked();
+    })
+}
+
+/* The same with the CONNACK in the same read: it is handled once, the client stays up. */
+static void publishing_callback_after_connack_in_the_same_read(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        small_send_buffer_publishing_on_message();
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        limit_sends(0);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/a", "a", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/b", "b", 1, 7, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.connects, 1);
+        check_each_delivered_once_and_acked();
+        assert_int_equal(fx.disconnects, 0);
+    })
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2721,6 +2794,8 @@ int main(void)
         cmocka_unit_test(works_without_callbacks_or_optional_hooks),
         cmocka_unit_test(trace_sees_every_packet),
         cmocka_unit_test(disconnect_from_a_callback),
+        cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
+        cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),

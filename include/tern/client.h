@@ -175,6 +175,7 @@ struct tern_client {
     uint16_t send_quota;         /* MQTT 5: what the broker showed it takes in flight (0x97) */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
+    uint8_t handling;            /* an inbound packet is being handled (its callbacks run) */
     tern_status last_error;
 };
 

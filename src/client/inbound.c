@@ -196,7 +196,26 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
     return st;
 }
 
-/* Handle every complete packet in the receive buffer. */
+/* Is the connection whose bytes are in rx still there? A callback may have ended it. */
+static int connection_live(const tern_client *c)
+{
+    return c->state == TERN_STATE_CONNECTED || c->state == TERN_STATE_WAIT_CONNACK;
+}
+
+/* Handle one complete packet. Its bytes count as consumed whatever comes of it: a packet is
+ * handled once, never again. */
+static tern_status handle_one(tern_client *c, const uint8_t *pkt, size_t total, uint8_t type)
+{
+    if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
+    c->handling = 1;
+    tern_status st = handle_packet(c, pkt, total, type);
+    c->handling = 0;
+    c->last_rx_ms = tern_now(c);
+    return st;
+}
+
+/* Handle every complete packet in the receive buffer, and drop from it exactly those handled.
+ * The first failure stops it: nothing after a protocol violation reaches the application. */
 static tern_status process_buffer(tern_client *c)
 {
     uint32_t pos = 0;
@@ -230,12 +249,11 @@ static tern_status process_buffer(tern_client *c)
         }
         if (total > c->rx_len - pos) break;
         if (!tern_tx_reserve(c, TERN_ACK_ROOM)) break; /* answer room first; read again later */
-        const uint8_t *pkt = c->cfg->rx + pos;
-        if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
-        st = handle_packet(c, pkt, total, h.type);
-        if (st != TERN_OK) return st;
-        c->last_rx_ms = tern_now(c);
+        st = handle_one(c, c->cfg->rx + pos, total, h.type);
+        /* Ended from a callback (tern_client_disconnect): what is left belongs to no one. */
+        if (!connection_live(c)) return TERN_OK;
         pos += (uint32_t)total;
+        if (st != TERN_OK) break;
     }
     if (pos > 0) {
         tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
@@ -248,7 +266,7 @@ tern_status tern_rx_read(tern_client *c)
 {
     for (;;) {
         tern_status st = process_buffer(c);
-        if (st != TERN_OK || c->state == TERN_STATE_IDLE) return st;
+        if (st != TERN_OK || !connection_live(c)) return st;
         if (c->rx_len == c->cfg->rx_cap) return TERN_OK; /* waiting for send-queue room */
         int32_t n = c->cfg->transport.recv(c->cfg->transport.ctx, c->cfg->rx + c->rx_len,
                                            c->cfg->rx_cap - c->rx_len);

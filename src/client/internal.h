@@ -36,6 +36,13 @@ static inline int tern_over_peer_max(const tern_client *c, size_t n)
 /* tern_inflight.resend values. */
 enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 };
 
+/* Room the send queue must have before an inbound packet is handled: its answer. */
+#define TERN_ACK_ROOM 8u
+/* Bytes of the send queue the application's calls may not take: while an inbound packet is
+ * handled, the room kept for its answer (found free before its handler ran), so a callback
+ * that publishes cannot crowd out the ack of the message it was given. */
+static inline uint32_t tern_tx_kept(const tern_client *c) { return c->handling ? TERN_ACK_ROOM : 0u; }
+
 /* Send queue (txqueue.c). */
 /* Reserve n bytes at the end of the send queue; NULL when there is no room now. */
 uint8_t *tern_tx_reserve(tern_client *c, size_t n);
@@ -94,8 +101,6 @@ static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
 
 /* Inbound (inbound.c). */
 tern_status tern_rx_read(tern_client *c);
-/* Room the send queue must have before an inbound packet is handled: its answer. */
-#define TERN_ACK_ROOM 8u
 void tern_deliver(tern_client *c, const tern_publish *m);
 /* Inbound QoS 2 ids awaiting PUBREL: is id there (and forget it when remove is set)? */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove);

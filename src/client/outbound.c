@@ -147,7 +147,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
     if (tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
-    if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
+    if (can_send_now(c) && !tern_tx_reserve(c, n + tern_tx_kept(c))) return TERN_WOULD_BLOCK;
     s->len = (uint32_t)n;
     s->packet_id = copy.packet_id;
     s->seq = c->next_seq++;
