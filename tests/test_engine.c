@@ -2313,6 +2313,36 @@ static void publishing_callback_after_connack_in_the_same_read(void **state)
     })
 }
 
+/* Issue 13, defect 2: a QoS 2 message whose PUBREL never came, then a new session (session
+ * present 0) whose broker numbers from 1 again: its message 1 is new, and delivered. */
+static void new_session_forgets_inbound_qos2_ids(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_resumable(v);
+        peer_feed_publish(&fx.peer, v, "t", "first", 2, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        assert_int_equal(fx.messages, 1);
+        drop_then_reconnect(v, 0);
+        assert_true(tern_client_is_connected(&fx.client));
+        peer_feed_publish(&fx.peer, v, "t", "second", 2, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 2);
+        assert_string_equal(fx.last_payload, "second");
+        peer_feed_publish(&fx.peer, v, "t", "third", 2, 2, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 3);
+        /* A resumed session keeps them: a re-send of an id awaiting PUBREL is not new. */
+        drop_then_reconnect(v, 1);
+        peer_feed_publish(&fx.peer, v, "t", "third", 2, 2, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 3);
+        assert_int_equal(count_sent(TERN_PUBREC), 3);
+    })
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2796,6 +2826,7 @@ int main(void)
         cmocka_unit_test(disconnect_from_a_callback),
         cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
+        cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),
