@@ -2343,6 +2343,60 @@ static void new_session_forgets_inbound_qos2_ids(void **state)
     })
 }
 
+/* A SUBACK (or UNSUBACK) for id with `count` reason codes 0. */
+static void feed_suback(tern_mqtt_version v, uint8_t type, uint16_t id, uint8_t count)
+{
+    int v5 = v == TERN_MQTT_5;
+    uint8_t b[16] = {(uint8_t)(type << 4), (uint8_t)(2 + v5 + count), (uint8_t)(id >> 8), (uint8_t)id};
+    assert_true(count <= sizeof b - 5u);
+    peer_feed(&fx.peer, b, 4u + (size_t)v5 + count); /* v5: an empty property block, then codes 0 */
+}
+
+/* Issue 13, defect 3: once the engine finds a protocol violation, nothing more from that
+ * connection reaches the application -- not the PUBLISH after it in the same read -- and the
+ * connection ends with the violation's own status. */
+static void nothing_delivered_after_a_protocol_violation(void **state)
+{
+    (void)state;
+    enum { SUBACK_COUNT, SUBACK_UNKNOWN_ID, UNSUBACK_FOR_SUBSCRIBE, MALFORMED, CASES };
+    static const tern_status want[CASES] = {TERN_ERR_ACK_COUNT, TERN_ERR_UNKNOWN_PACKET_ID,
+                                            TERN_ERR_ACK_COUNT, TERN_ERR_FIXED_FLAGS};
+    for (int k = 0; k < CASES; k++) {
+        FOR_EACH_MODE_AND_VERSION({
+            fx.opts.auto_reconnect = 1;
+            connect_ok(v, 0);
+            tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+            uint16_t id = 0;
+            assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            static const uint8_t pubrel_bad_flags[] = {0x60, 0x02, 0x00, 0x01};
+            switch (k) {
+            case SUBACK_COUNT: feed_suback(v, TERN_SUBACK, id, 3); break;
+            case SUBACK_UNKNOWN_ID: feed_suback(v, TERN_SUBACK, (uint16_t)(id + 1), 1); break;
+            case UNSUBACK_FOR_SUBSCRIBE: feed_suback(v, TERN_UNSUBACK, id, v == TERN_MQTT_5); break;
+            default: peer_feed(&fx.peer, pubrel_bad_flags, sizeof pubrel_bad_flags); break;
+            }
+            peer_feed_publish(&fx.peer, v, "t/after", "after", 1, 9, 0);
+            peer_feed_publish(&fx.peer, v, "t/after", "later", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), want[k]);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.last_disconnect, want[k]);
+            assert_int_equal(fx.disconnects, 1);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(fx.subacks, 0);
+            assert_int_equal(count_sent(TERN_PUBACK), 0);
+            /* The next connection starts clean: what was left is never handled (and what
+             * the old connection did not yet read is gone with it). */
+            fx.peer.feed_pos = fx.peer.feed_len;
+            fx.peer.now += 60000;
+            peer_feed_connack(&fx.peer, v, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_true(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.messages, 0);
+        })
+    }
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2827,6 +2881,7 @@ int main(void)
         cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
+        cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),

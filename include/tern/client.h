@@ -27,6 +27,10 @@ extern "C" {
 
 typedef struct tern_client tern_client;
 
+/** How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once: the
+ * engine remembers each one's filter count to check the broker's answer against it. */
+#define TERN_SUBS_IN_FLIGHT 4
+
 /* Where an outgoing QoS 1/2 message is in its flow: each waiting state is numbered as the
  * packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its slot
  * by its own type. */
@@ -176,6 +180,9 @@ struct tern_client {
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
     uint8_t handling;            /* an inbound packet is being handled (its callbacks run) */
+    uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
+    uint16_t sub_ids[TERN_SUBS_IN_FLIGHT];    /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack (0: free) */
+    uint16_t sub_counts[TERN_SUBS_IN_FLIGHT]; /*   and how many filters each had */
     tern_status last_error;
 };
 

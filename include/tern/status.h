@@ -64,6 +64,7 @@
     X(TERN_ERR_TIMEOUT,             "timed out") \
     X(TERN_ERR_SESSION_LOST,        "broker did not resume the session; in-flight messages dropped") \
     X(TERN_ERR_MESSAGE_REFUSED,     "broker refused the message (see reason code)") \
+    X(TERN_ERR_ACK_COUNT,           "SUBACK or UNSUBACK with another number of reason codes than the request had filters") \
     /* transport */ \
     X(TERN_ERR_CLOSED,              "connection closed by peer") \
     X(TERN_ERR_IO,                  "network I/O error") \

@@ -43,6 +43,8 @@ void tern_conn_start_opening(tern_client *c)
     c->timer_ms = tern_now(c);
     c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
     c->ping_outstanding = 0;
+    /* Requests unanswered on the connection that ended are not answered on the next one. */
+    memset(c->sub_ids, 0, sizeof c->sub_ids);
 }
 
 tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts)

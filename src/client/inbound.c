@@ -133,6 +133,7 @@ static tern_status on_suback(tern_client *c, const uint8_t *pkt, size_t len, uin
 #endif
     tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, c->opts->version, &ack)
                                          : tern_codec_decode_unsuback(pkt, len, c->opts->version, &ack);
+    if (st == TERN_OK) st = tern_sub_acked(c, ack.packet_id, type, ack.count);
     if (st == TERN_OK && c->cfg->cb.on_suback) c->cfg->cb.on_suback(c, type, &ack, c->cfg->cb.user);
     return st;
 }

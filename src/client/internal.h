@@ -88,6 +88,11 @@ void tern_slots_after_connack(tern_client *c, int session_present);
 tern_status tern_slots_resend(tern_client *c);
 uint16_t tern_next_packet_id(tern_client *c);
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
+/* The entry of the SUBSCRIBE/UNSUBSCRIBE of packet_id awaiting its ack (0: a free one), or -1. */
+int tern_sub_pending(const tern_client *c, uint16_t packet_id);
+/* Its SUBACK (type TERN_SUBACK) or UNSUBACK with `codes` reason codes arrived: TERN_OK when
+ * it answers a request of ours with one code per filter (forgotten now), else the violation. */
+tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uint16_t codes);
 /* A slot was filled, changed or freed: tell the persistence hook. */
 static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
 {
