@@ -2360,7 +2360,7 @@ static void nothing_delivered_after_a_protocol_violation(void **state)
     (void)state;
     enum { SUBACK_COUNT, SUBACK_UNKNOWN_ID, UNSUBACK_FOR_SUBSCRIBE, MALFORMED, CASES };
     static const tern_status want[CASES] = {TERN_ERR_ACK_COUNT, TERN_ERR_UNKNOWN_PACKET_ID,
-                                            TERN_ERR_ACK_COUNT, TERN_ERR_FIXED_FLAGS};
+                                            TERN_ERR_ACK_TYPE, TERN_ERR_FIXED_FLAGS};
     for (int k = 0; k < CASES; k++) {
         FOR_EACH_MODE_AND_VERSION({
             fx.opts.auto_reconnect = 1;
@@ -2393,6 +2393,46 @@ static void nothing_delivered_after_a_protocol_violation(void **state)
             assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
             assert_true(tern_client_is_connected(&fx.client));
             assert_int_equal(fx.messages, 0);
+        })
+    }
+}
+
+/* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
+ * QoS 2 PUBLISH with a PUBACK) ends the connection at once with TERN_ERR_ACK_TYPE, and what
+ * follows it is not handled. A duplicate PUBREC is not wrong: it gets its PUBREL again. */
+static void wrong_ack_type_is_a_protocol_violation(void **state)
+{
+    (void)state;
+    static const struct { uint8_t qos, after_pubrec, ack; } cases[] = {
+        {2, 0, TERN_PUBACK}, {2, 0, TERN_PUBCOMP}, {1, 0, TERN_PUBREC},
+        {1, 0, TERN_PUBCOMP}, {2, 1, TERN_PUBACK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FOR_EACH_MODE_AND_VERSION({
+            connect_ok(v, 0);
+            tern_publish m = message(cases[i].qos, "q");
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            if (cases[i].after_pubrec) {
+                peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+                peer_pump(&fx.peer, &fx.client);
+                peer_feed_ack(&fx.peer, v, TERN_PUBREC, id); /* a duplicate: fine */
+                assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+                assert_int_equal(count_sent(TERN_PUBREL), 2);
+            }
+            peer_feed_ack(&fx.peer, v, cases[i].ack, id);
+            peer_feed_publish(&fx.peer, v, "t/after", "after", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_ACK_TYPE);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.last_disconnect, TERN_ERR_ACK_TYPE);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(fx.done, 0);
+            if (v == TERN_MQTT_5 && mode != PEER_WOULD_BLOCK) {
+                size_t len;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], TERN_RC_PROTOCOL_ERROR);
+            }
         })
     }
 }
@@ -2882,6 +2922,7 @@ int main(void)
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
+        cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),

@@ -183,7 +183,7 @@ tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uin
     if (i < 0) return TERN_ERR_UNKNOWN_PACKET_ID;
     int unsubscribe = (c->subs_unsub >> i) & 1u;
     c->sub_ids[i] = 0;
-    if (unsubscribe != (type == TERN_UNSUBACK)) return TERN_ERR_ACK_COUNT;
+    if (unsubscribe != (type == TERN_UNSUBACK)) return TERN_ERR_ACK_TYPE;
     /* A 3.1.1 UNSUBACK carries no codes. */
     if (unsubscribe && !tern_is_v5(c)) return TERN_OK;
     return codes == c->sub_counts[i] ? TERN_OK : TERN_ERR_ACK_COUNT;
