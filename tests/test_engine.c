@@ -2437,6 +2437,77 @@ static void wrong_ack_type_is_a_protocol_violation(void **state)
     }
 }
 
+#if TERN_CFG_MQTT5
+static tern_status connect_status_seen;
+static void record_connect_status(tern_client *c, tern_status st, const tern_connack *a, void *user)
+{
+    on_connect(c, st, a, user);
+    connect_status_seen = st;
+}
+
+/* Issue 13, item 6: a 3.1.1-only broker (aedes) answers an MQTT 5 CONNECT with a 3.1.1
+ * CONNACK, return code 1. That is TERN_ERR_NO_MQTT5, final even with auto-reconnect; with
+ * fallback_311 the client connects again at once in 3.1.1 (unless messages encoded for MQTT 5
+ * wait in the slots). */
+static void mqtt5_refused_by_a_311_broker(void **state)
+{
+    (void)state;
+    static const uint8_t connack_311_refused[] = {0x20, 0x02, 0x00, 0x01};
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int fallback = 0; fallback < 2; fallback++) {
+            for (int queued = 0; queued < 1 + fallback; queued++) {
+                setup(mode, TERN_MQTT_5);
+                fx.cfg.cb.on_connect = record_connect_status;
+                fx.opts.auto_reconnect = 1;
+                fx.opts.fallback_311 = (uint8_t)fallback;
+                assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+                tern_publish m = message(1, "waiting");
+                if (queued) assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+                peer_pump(&fx.peer, &fx.client);
+                peer_feed(&fx.peer, connack_311_refused, sizeof connack_311_refused);
+                tern_status st = peer_pump(&fx.peer, &fx.client);
+                if (!fallback || queued) {
+                    fx.peer.now += 60000;
+                    peer_pump(&fx.peer, &fx.client);
+                    assert_int_equal(st, TERN_ERR_NO_MQTT5);
+                    assert_int_equal(connect_status_seen, TERN_ERR_NO_MQTT5);
+                    assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_NO_MQTT5);
+                    assert_int_equal(tern_client_last_reason(&fx.client), 1);
+                    assert_int_equal(fx.peer.opens, 1); /* final: no reconnect */
+                    assert_int_equal(fx.disconnects, 0);
+                    assert_int_equal(count_sent(TERN_DISCONNECT), 0); /* no v5 packet to a 3.1.1 broker */
+                    continue;
+                }
+                assert_int_equal(st, TERN_OK);
+                assert_int_equal(fx.last_error_cb, TERN_ERR_NO_MQTT5);
+                assert_int_equal(fx.peer.opens, 2);
+                size_t len;
+                peer_expect(&fx.peer, TERN_CONNECT, &len);
+                const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+                tern_connect cp = {.props = NULL};
+                assert_int_equal(tern_codec_decode_connect(pkt, len, &cp), TERN_OK);
+                assert_int_equal(cp.version, TERN_MQTT_311);
+                peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+                peer_pump(&fx.peer, &fx.client);
+                assert_true(tern_client_is_connected(&fx.client));
+                assert_int_equal(tern_client_version(&fx.client), TERN_MQTT_311);
+                assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+                peer_pump(&fx.peer, &fx.client);
+                tern_publish got;
+                memset(&got, 0, sizeof got);
+                pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+                assert_int_equal(tern_codec_decode_publish(pkt, len, TERN_MQTT_311, &got), TERN_OK);
+                assert_int_equal(got.payload.len, 7);
+                /* A new tern_client_connect starts from the options' version again. */
+                assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+                assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+                assert_int_equal(tern_client_version(&fx.client), TERN_MQTT_5);
+            }
+        }
+    }
+}
+#endif
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2923,6 +2994,9 @@ int main(void)
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
+#if TERN_CFG_MQTT5
+        cmocka_unit_test(mqtt5_refused_by_a_311_broker),
+#endif
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),

@@ -66,6 +66,7 @@
     X(TERN_ERR_MESSAGE_REFUSED,     "broker refused the message (see reason code)") \
     X(TERN_ERR_ACK_COUNT,           "SUBACK or UNSUBACK with another number of reason codes than the request had filters") \
     X(TERN_ERR_ACK_TYPE,            "acknowledgement of the wrong type for a packet in flight (e.g. PUBACK for QoS 2)") \
+    X(TERN_ERR_NO_MQTT5,            "unacceptable protocol version: the broker does not speak MQTT 5; try -V 311") \
     /* transport */ \
     X(TERN_ERR_CLOSED,              "connection closed by peer") \
     X(TERN_ERR_IO,                  "network I/O error") \

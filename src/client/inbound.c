@@ -81,7 +81,7 @@ tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size
 #else
     (void)props;
 #endif
-    tern_status st = tern_codec_decode_publish_head(buf, len, c->opts->version, m, total);
+    tern_status st = tern_codec_decode_publish_head(buf, len, tern_version(c), m, total);
 #if TERN_CFG_MQTT5
     if (st == TERN_OK && m->props && (props->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS)))
         st = tern_resolve_topic_alias(c, m, props->topic_alias);
@@ -116,7 +116,7 @@ static tern_status on_pubrel(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
     memset(&ack, 0, sizeof ack);
-    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, tern_version(c), &ack);
     if (st != TERN_OK) return st;
     int known = tern_qos2_seen(c, ack.packet_id, 1);
     return tern_tx_ack(c, TERN_PUBCOMP, ack.packet_id,
@@ -131,8 +131,8 @@ static tern_status on_suback(tern_client *c, const uint8_t *pkt, size_t len, uin
     tern_props props;
     if (tern_is_v5(c)) ack.props = &props;
 #endif
-    tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, c->opts->version, &ack)
-                                         : tern_codec_decode_unsuback(pkt, len, c->opts->version, &ack);
+    tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, tern_version(c), &ack)
+                                         : tern_codec_decode_unsuback(pkt, len, tern_version(c), &ack);
     if (st == TERN_OK) st = tern_sub_acked(c, ack.packet_id, type, ack.count);
     if (st == TERN_OK && c->cfg->cb.on_suback) c->cfg->cb.on_suback(c, type, &ack, c->cfg->cb.user);
     return st;
@@ -143,7 +143,7 @@ static tern_status on_disconnect(tern_client *c, const uint8_t *pkt, size_t len)
     if (!tern_is_v5(c)) return TERN_ERR_UNEXPECTED_PACKET; /* 3.1.1 servers never send it */
     tern_disconnect d;
     memset(&d, 0, sizeof d);
-    tern_status st = tern_codec_decode_disconnect(pkt, len, c->opts->version, &d);
+    tern_status st = tern_codec_decode_disconnect(pkt, len, tern_version(c), &d);
     if (st != TERN_OK) return st;
     c->last_reason = d.reason_code;
     return TERN_ERR_SERVER_DISCONNECT;

@@ -14,9 +14,11 @@ enum {
 };
 
 static inline uint32_t tern_now(const tern_client *c) { return c->cfg->now_ms(c->cfg->clock_ctx); }
+/* The protocol version of this connection: the options', or 3.1.1 after a fallback. */
+static inline tern_mqtt_version tern_version(const tern_client *c) { return (tern_mqtt_version)c->version; }
 static inline int tern_is_v5(const tern_client *c)
 {
-    return TERN_CFG_MQTT5 && c->opts->version == TERN_MQTT_5;
+    return TERN_CFG_MQTT5 && c->version == TERN_MQTT_5;
 }
 
 /* How many of our QoS 1/2 PUBLISHes the broker may hold unacknowledged: its Receive Maximum,

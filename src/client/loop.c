@@ -36,7 +36,7 @@ static tern_status settle(tern_client *c, tern_status st)
 #if TERN_CFG_MQTT5
     /* Tell a v5 broker why, when the fault is theirs (best effort). */
     if (tern_is_v5(c) && st != TERN_ERR_CLOSED && st != TERN_ERR_IO && st != TERN_ERR_SERVER_DISCONNECT &&
-        st != TERN_ERR_CONNACK_REFUSED && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
+        st != TERN_ERR_CONNACK_REFUSED && st != TERN_ERR_NO_MQTT5 && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
         uint8_t reason = st == TERN_ERR_KEEPALIVE_TIMEOUT    ? TERN_RC_KEEP_ALIVE_TIMEOUT
                          : st == TERN_ERR_TOPIC_ALIAS       ? TERN_RC_TOPIC_ALIAS_INVALID
                          : st == TERN_ERR_RECEIVE_MAXIMUM   ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED

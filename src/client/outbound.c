@@ -111,7 +111,7 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     tern_status st;
     do {
         uint8_t *buf = tern_tx_room(c, &cap);
-        st = tern_codec_encode_publish(&m, c->opts->version, buf, cap, &n);
+        st = tern_codec_encode_publish(&m, tern_version(c), buf, cap, &n);
         if (st == TERN_OK && tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
         st = tern_tx_encoded(c, st, n);
     } while (st == TERN_NEED_MORE);
@@ -144,7 +144,7 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     copy.dup = 0;
     /* Encoded straight into the slot (validated once); the slot is taken only on success. */
     size_t n = 0;
-    tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
+    tern_status st = tern_codec_encode_publish(&copy, tern_version(c), s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
     if (tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
     if (can_send_now(c) && !tern_tx_reserve(c, n + tern_tx_kept(c))) return TERN_WOULD_BLOCK;
@@ -209,8 +209,8 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
     tern_status st;
     do {
         uint8_t *buf = tern_tx_room(c, &cap);
-        st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
-                         : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
+        st = unsubscribe ? tern_codec_encode_unsubscribe(&p, tern_version(c), buf, cap, &n)
+                         : tern_codec_encode_subscribe(&p, tern_version(c), buf, cap, &n);
         st = tern_tx_encoded(c, st, n);
     } while (st == TERN_NEED_MORE);
     if (st != TERN_OK) return st;

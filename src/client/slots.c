@@ -115,7 +115,7 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
     memset(&ack, 0, sizeof ack);
-    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, tern_version(c), &ack);
     if (st != TERN_OK) return st;
     tern_inflight *s = tern_slot_find(c, ack.packet_id, ack.type); /* tern_slot_state */
     if (!s && wrong_ack_type(c, &ack)) return TERN_ERR_ACK_TYPE;
