@@ -2508,6 +2508,184 @@ static void mqtt5_refused_by_a_311_broker(void **state)
 }
 #endif
 
+/* Back-pressure: an application that takes a message only when `app_ready`, else holds it.
+ * What it took, in order, is in `taken`; hold_status is what the last hold said. */
+static int app_ready, offers, hold_full_seen;
+static char taken[256];
+static tern_status hold_status;
+
+static void take_when_ready(tern_client *c, const tern_publish *m, void *user)
+{
+    offers++;
+    if (!app_ready) {
+        hold_status = tern_client_hold(c);
+        if (hold_status == TERN_OK) return;
+        assert_int_equal(hold_status, TERN_ERR_HOLD_FULL); /* told: it must take this one */
+        hold_full_seen++;
+    }
+    on_message(c, m, user);
+    strncat(taken, fx.last_payload, sizeof taken - strlen(taken) - 2);
+    strcat(taken, ",");
+}
+
+static void setup_holding(int mode, tern_mqtt_version v)
+{
+    setup(mode, v);
+    fx.cfg.cb.on_message = take_when_ready;
+    app_ready = 0, offers = 0, hold_full_seen = 0, taken[0] = 0;
+    hold_status = TERN_ERR_INVALID_ARG;
+}
+
+/* A held message is not acknowledged and stays, with the PUBLISHes after it (in order);
+ * packets after it that are not PUBLISHes are handled; it is offered again on each poll and
+ * taken when the application is ready: acknowledged then, exactly once (QoS 2 too). */
+static void held_messages_wait_in_order_and_are_acked_once_taken(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < VERSIONS; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            setup_holding(mode, v);
+            connect_ok(v, 0);
+            tern_publish out = message(1, "o");
+            uint16_t out_id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &out, &out_id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            drain_sent();
+            peer_feed_publish(&fx.peer, v, "t", "one", 1, 1, 0);
+            peer_feed_publish(&fx.peer, v, "t", "two", 0, 0, 0);
+            peer_feed_ack(&fx.peer, v, TERN_PUBACK, out_id); /* behind them: handled all the same */
+            peer_feed_publish(&fx.peer, v, "t", "three", 2, 2, 0);
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(hold_status, TERN_OK);
+            assert_true(tern_client_held(&fx.client));
+            assert_string_equal(taken, "");
+            assert_int_equal(fx.done, 1); /* the PUBACK behind the held messages */
+            assert_int_equal(count_sent(TERN_PUBACK) + count_sent(TERN_PUBREC), 0);
+            assert_true(offers >= 1);
+            assert_true(tern_client_next_timeout_ms(&fx.client) <= TERN_HOLD_RETRY_MS);
+            assert_true(tern_client_is_connected(&fx.client));
+            app_ready = 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_string_equal(taken, "one,two,three,");
+            assert_false(tern_client_held(&fx.client));
+            const uint8_t *pkt;
+            size_t len;
+            uint8_t t1 = peer_next(&fx.peer, &pkt, &len);
+            assert_int_equal(t1, TERN_PUBACK);
+            assert_int_equal(pkt[3], 1);
+            assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_PUBREC);
+            assert_int_equal(pkt[3], 2);
+            /* Taken once: its re-send is only answered; its PUBREL completes it. */
+            peer_feed_publish(&fx.peer, v, "t", "three", 2, 2, 1);
+            uint8_t pubrel[] = {0x62, 0x02, 0x00, 0x02};
+            peer_feed(&fx.peer, pubrel, sizeof pubrel);
+            peer_pump(&fx.peer, &fx.client);
+            assert_string_equal(taken, "one,two,three,");
+            assert_int_equal(count_sent(TERN_PUBCOMP), 1);
+            assert_int_equal(hold_full_seen, 0);
+        }
+    }
+}
+
+/* The forwarding application: every message received is published again at QoS 1; when no
+ * slot is free it holds the message. With 3 slots, 20 messages from a broker that keeps at
+ * most 4 unacknowledged (its in-flight limit, or our MQTT 5 Receive Maximum): none lost. */
+static int forwarded, forward_lost;
+static void forward_or_hold(tern_client *c, const tern_publish *m, void *user)
+{
+    (void)user;
+    tern_publish out = {{(const uint8_t *)"fwd", 3}, m->payload, NULL, 0, 1, 0, 0};
+    tern_status st = tern_client_publish(c, &out, NULL);
+    if (st == TERN_OK) forwarded++;
+    else if (tern_client_hold(c) != TERN_OK) forward_lost++;
+}
+
+/* The broker's side of one round: acknowledge our PUBLISHes, release QoS 2 messages, and
+ * count the acks of its own. */
+static int broker_answers(tern_mqtt_version v)
+{
+    const uint8_t *pkt;
+    size_t len;
+    uint8_t t;
+    int acked = 0;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
+        if (t == TERN_PUBLISH) {
+            tern_publish m;
+            memset(&m, 0, sizeof m);
+            assert_int_equal(tern_codec_decode_publish(pkt, len, v, &m), TERN_OK);
+            peer_feed_ack(&fx.peer, v, TERN_PUBACK, m.packet_id);
+        } else if (t == TERN_PUBREC) {
+            uint8_t rel[] = {0x62, 0x02, pkt[2], pkt[3]};
+            peer_feed(&fx.peer, rel, sizeof rel);
+        }
+        acked += t == TERN_PUBACK || t == TERN_PUBREC;
+    }
+    return acked;
+}
+
+static void forwarder_holds_instead_of_losing(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_message = forward_or_hold;
+        forwarded = forward_lost = 0;
+        connect_ok(v, 0);
+        drain_sent();
+        int sent = 0, acked = 0;
+        for (int round = 0; round < 200 && acked < 20; round++) {
+            for (; sent < 20 && sent - acked < 4; sent++)
+                peer_feed_publish(&fx.peer, v, "in", "x", (uint8_t)(1 + sent % 2), (uint16_t)(sent + 1), 0);
+            peer_pump(&fx.peer, &fx.client);
+            acked += broker_answers(v);
+        }
+        assert_int_equal(acked, 20);
+        assert_int_equal(forwarded, 20);
+        assert_int_equal(forward_lost, 0);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* Holding outside on_message, or from on_chunk, is refused; the connection goes on. */
+static void hold_only_from_on_message(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    assert_int_equal(tern_client_hold(&fx.client), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_hold(NULL), TERN_ERR_INVALID_ARG);
+    connect_ok(TERN_MQTT_311, 0);
+    assert_int_equal(tern_client_hold(&fx.client), TERN_ERR_INVALID_ARG);
+    assert_false(tern_client_held(&fx.client));
+}
+
+/* The budget: the receive buffer. Full of held messages, with the next packet not whole in
+ * it, nothing more could arrive -- not the ack that frees the application. Then the hold is
+ * refused (TERN_ERR_HOLD_FULL) and the application takes the message: never a silent drop,
+ * never a deadlock. */
+static void hold_refused_when_the_receive_buffer_is_full_of_held_messages(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < VERSIONS; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            setup_holding(mode, v);
+            connect_ok(v, 0);
+            char payload[8];
+            for (int i = 0; i < 12; i++) { /* 12 x (15 or 16) bytes > rx (128) */
+                snprintf(payload, sizeof payload, "m%02d", i);
+                peer_feed_publish(&fx.peer, v, "t/held", payload, 1, (uint16_t)(i + 1), 0);
+            }
+            peer_pump(&fx.peer, &fx.client);
+            assert_true(hold_full_seen >= 1);
+            assert_true(tern_client_is_connected(&fx.client));
+            app_ready = 1;
+            peer_pump(&fx.peer, &fx.client);
+            assert_string_equal(taken, "m00,m01,m02,m03,m04,m05,m06,m07,m08,m09,m10,m11,");
+            assert_int_equal(count_sent(TERN_PUBACK), 12);
+        }
+    }
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2994,6 +3172,10 @@ int main(void)
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
+        cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
+        cmocka_unit_test(hold_only_from_on_message),
+        cmocka_unit_test(forwarder_holds_instead_of_losing),
+        cmocka_unit_test(hold_refused_when_the_receive_buffer_is_full_of_held_messages),
 #if TERN_CFG_MQTT5
         cmocka_unit_test(mqtt5_refused_by_a_311_broker),
 #endif

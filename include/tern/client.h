@@ -182,6 +182,11 @@ struct tern_client {
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
     uint8_t handling;            /* an inbound packet is being handled (its callbacks run) */
     uint8_t version;             /* tern_mqtt_version of this connection */
+    uint8_t delivering;          /* on_message runs: tern_client_hold may be called */
+    uint8_t held_now;            /*   and it was */
+    uint8_t hold_retry;          /* offer the held messages again (a poll, a flow completed) */
+    uint8_t hold_refused;        /* nothing else can arrive: the next hold is refused */
+    uint32_t held_len;           /* bytes of held PUBLISHes at the start of rx */
     uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
     uint16_t sub_ids[TERN_SUBS_IN_FLIGHT];    /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack (0: free) */
     uint16_t sub_counts[TERN_SUBS_IN_FLIGHT]; /*   and how many filters each had */
@@ -240,6 +245,9 @@ uint16_t tern_client_inflight(const tern_client *c);
 uint8_t tern_client_last_reason(const tern_client *c);
 tern_status tern_client_last_error(const tern_client *c);
 tern_mqtt_version tern_client_version(const tern_client *c);
+
+tern_status tern_client_hold(tern_client *c);
+int tern_client_held(const tern_client *c);
 
 /* Put a persisted in-flight packet (a PUBLISH or PUBREL from on_store) back into a slot,
  * before connecting; it is re-sent when the broker resumes the session. */

@@ -43,6 +43,8 @@ void tern_conn_start_opening(tern_client *c)
     c->timer_ms = tern_now(c);
     c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
     c->ping_outstanding = 0;
+    c->held_len = 0; /* held messages go with the connection; the broker sends QoS 1/2 again */
+    c->held_now = c->hold_retry = c->hold_refused = 0;
     /* Requests unanswered on the connection that ended are not answered on the next one. */
     memset(c->sub_ids, 0, sizeof c->sub_ids);
 }

@@ -133,6 +133,11 @@ void tern_chunk_abandon(tern_client *c);
 static inline void tern_chunk_abandon(tern_client *c) { (void)c; }
 #endif
 
+/* Back-pressure (hold.c). Start of a pass over the receive buffer with held messages: offer
+ * them again (1) or keep them held (0)? Offered when a poll or a completed flow asked for it
+ * (hold_retry), or when nothing else can progress -- and then a new hold is refused. */
+int tern_hold_offer(tern_client *c);
+
 /* Timers (timers.c). */
 tern_status tern_timers_run(tern_client *c);
 

@@ -57,6 +57,7 @@ void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint
     slot->len = 0;
     slot->resend = 0;
     c->unacked--;
+    c->hold_retry = 1; /* room for what a held message wants to send */
     tern_slot_stored(c, slot);
     if (c->cfg->cb.on_publish_done) c->cfg->cb.on_publish_done(c, id, st, reason, c->cfg->cb.user);
 }
