@@ -135,7 +135,7 @@ int tern_tls_has_session(const tern_tls *t);
  * resume after a reboot.
  *
  * The bytes are an envelope: the wolfSSL session, what it is bound to (the server name, host
- * and port; whether the chain and the name were verified; a SHA-256 fingerprint of the CA
+ * and port; whether the chain and the name were verified; the TLS versions allowed; a SHA-256 fingerprint of the CA
  * file, CA directory or system store contents; the client certificate or PSK), and an
  * HMAC-SHA256 over all of it under key. tern_tls_session_import accepts it only with the same
  * key and under the same configuration.
@@ -171,7 +171,7 @@ tern_status tern_tls_session_export(const tern_tls *t, const uint8_t key[TERN_TL
  * envelope's format and length; the HMAC under key (in constant time); then that the
  * session was made under this configuration: same server name, host and port, the same
  * verification (a session from a run that skipped the host name or chain check is never
- * offered by a stricter one), the same trusted CA contents and the same client certificate
+ * offered by a stricter one), the same TLS versions, the same trusted CA contents and the same client certificate
  * or PSK. Anything else is refused and changes nothing: the session held before, if any,
  * stays.
  *

@@ -165,6 +165,10 @@ tern_status tern_tls_session_bind(tern_tls *t, const char *host, uint16_t port, 
     put_string(&h, 'H', host);
     put_field(&h, 'P', port_be, sizeof port_be);
     put_field(&h, 'L', &level, 1);
+    /* A TLS 1.3 session offered by a 1.2-only configuration breaks the handshake. */
+    uint8_t versions[2] = {cfg->min_version ? cfg->min_version : TERN_TLS_V1_2,
+                           cfg->max_version ? cfg->max_version : TERN_TLS_V1_3};
+    put_field(&h, 'T', versions, sizeof versions);
     tern_status st = put_trust(t, &h, cfg);
     if (st == TERN_OK) st = put_identity(t, &h, cfg);
     wc_Sha256Final(&h, t->session_binding);
