@@ -191,7 +191,11 @@ tern_status tern_tls_session_export(const tern_tls *t, const uint8_t key[TERN_TL
 tern_status tern_tls_session_import(tern_tls *t, const uint8_t key[TERN_TLS_SESSION_KEY_SIZE],
                                     const uint8_t *buf, size_t len);
 
-/* Forget the saved session: the next open makes a full handshake. */
+/**
+ * @brief Forget the saved session: the next open makes a full handshake.
+ * @param t the TLS transport; its session, if any, is freed.
+ * @note Not thread-safe on the same t; do not call while a connection is opening.
+ */
 void tern_tls_session_clear(tern_tls *t);
 
 #ifdef __cplusplus
