@@ -82,6 +82,8 @@
     X(TERN_ERR_TLS_PSK,             "TLS pre-shared key rejected (identity or key mismatch)") \
     X(TERN_ERR_TLS_VERSION,         "no TLS protocol version in common with the server") \
     X(TERN_ERR_TLS_CONFIG,          "TLS configuration could not be loaded (CA, certificate, key, PSK)") \
+    X(TERN_ERR_TLS_SESSION_AUTH,    "saved TLS session refused: malformed, tampered with, or sealed under another key") \
+    X(TERN_ERR_TLS_SESSION_BINDING, "saved TLS session refused: saved for another server or trust configuration") \
     /* firmware update */ \
     X(TERN_ERR_SIGNATURE,           "signature verification failed") \
     X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \
