@@ -37,6 +37,9 @@ static inline size_t tern_fw_bounded_len(const char *s, size_t max)
 /* Does payload look like a chunk (magic, room for the header)? */
 int tern_fw_chunk_is(const uint8_t *payload, size_t len);
 
+/* Is sig an ECDSA P-256 signature in strict DER with s <= n/2 (the only form accepted)? */
+int tern_fw_ecdsa_is_canonical(const uint8_t *sig, size_t len);
+
 /* SHA-256 of one buffer. */
 tern_status tern_fw_sha256(const uint8_t *data, size_t len, uint8_t out[TERN_FW_HASH_LEN]);
 

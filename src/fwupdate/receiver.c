@@ -68,6 +68,10 @@ tern_status tern_fw_resume(tern_fw_receiver *r, const tern_fw_storage *s, uint32
                           (unsigned long long)at, (unsigned long long)bytes);
         at += n;
     }
+    /* Whatever was staged beyond the verified bytes (a chunk written after the last save, or
+     * another update's bytes) must not survive into the image. */
+    if (s->erase && s->erase(s->ctx, bytes) != TERN_OK)
+        return refuse(r, TERN_ERR_FW_STORAGE, "cannot drop staged bytes beyond %llu", (unsigned long long)bytes);
     r->next_index = chunks_done;
     r->received = bytes;
     memcpy(r->next_hash, next_hash, TERN_FW_HASH_LEN);
@@ -110,6 +114,9 @@ static tern_status finish(tern_fw_receiver *r, const tern_fw_storage *s)
     uint8_t h[TERN_FW_HASH_LEN];
     if (wc_Sha256Final(image_sha(r), h) != 0) return TERN_ERR_FW_STORAGE;
     r->active = 0;
+    if (r->received != r->m.image_size)
+        return refuse(r, TERN_ERR_SIZE, "%llu bytes staged, the signed image has %llu", (unsigned long long)r->received,
+                      (unsigned long long)r->m.image_size);
     if (memcmp(h, r->m.image_hash, TERN_FW_HASH_LEN) != 0)
         return refuse(r, TERN_ERR_HASH, "image of %llu bytes does not hash to the signed SHA-256",
                       (unsigned long long)r->received);
