@@ -20,6 +20,7 @@ typedef struct {
     const char *device_class;
     const char *prefix;
     const char *install_dir;
+    const char *device_id;          /* agent: status topic suffix (default: the client id) */
     const char *image;
     const char *out;                /* keygen */
     const char *key_type;           /* keygen: ed25519 (default) or p256 */
