@@ -18,6 +18,8 @@ from certs import Certs
 from harness import Broker, free_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
+# examples/fw_device: the device-shaped program on emulated NOR flash (set by ctest).
+FW_DEVICE = os.environ.get("FW_DEVICE")
 
 
 def setUpModule():
@@ -387,6 +389,94 @@ class Fw(unittest.TestCase):
         binary = shutil.which(TERN) or TERN
         p = subprocess.run(["nm", "-D", binary], capture_output=True, text=True, check=True)
         self.assertTrue("explicit_bzero" in p.stdout, f"{binary} does not call explicit_bzero")
+
+
+@unittest.skipUnless(FW_DEVICE, "FW_DEVICE names examples/fw_device (ctest sets it when examples are built)")
+class FwDevice(unittest.TestCase):
+    """examples/fw_device: the library's agent on a storage that behaves like NOR flash, with
+    A/B slots and a two-copy boot record. After anything, --check (the boot loader's test)
+    must find a complete image whose hash matches its boot record."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=WORK)
+        self.cls = f"d{random.getrandbits(40):x}"
+        self.flash = os.path.join(self.dir, "flash.bin")
+        self.v1 = self.image(20000, "v1.bin")
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--factory", self.v1], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(self.boots(), 1)
+
+    image = Fw.image
+    push = Fw.push
+    publish_raw = Fw.publish_raw
+    chunk_topic = Fw.chunk_topic
+    fetch_retained = Fw.fetch_retained
+
+    def boots(self):
+        """The version the boot loader would start (fails the test when none would start)."""
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--check"], capture_output=True, timeout=60)
+        out = p.stdout.decode().strip()
+        self.assertEqual(p.returncode, 0, f"no bootable image: {out}")
+        return int(out.split()[2])
+
+    def device_args(self):
+        return [FW_DEVICE, "--flash", self.flash, "--class", self.cls, "--trust", os.path.join(WORK, "signer.pub"),
+                "--port", str(BROKER.port), "--id", f"dev-{self.cls}", "--stall-ms", "300", "--once"]
+
+    def device(self, expect_ok, timeout=120):
+        p = subprocess.run(self.device_args(), capture_output=True, timeout=timeout)
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode == 0, expect_ok, out + p.stderr.decode())
+        return out
+
+    def test_signed_update_installs_into_the_other_slot(self):
+        img = self.image(300 * 1024)
+        self.push(2, img)
+        self.assertIn("event 7 version 2", self.device(True))  # TERN_FW_EVENT_INSTALLED
+        self.assertEqual(self.boots(), 2)
+        img3 = self.image(1000)
+        self.push(3, img3)
+        self.device(True)
+        self.assertEqual(self.boots(), 3)  # back in slot A
+
+    def test_forged_rolled_back_and_truncated_updates_refused(self):
+        self.push(2, self.image(5000), key="other")
+        self.assertIn("untrusted key", self.device(False))
+        self.push(1, self.image(5000))
+        self.assertIn("not newer than the installed 1", self.device(False))
+        m = self.push(3, self.image(10 * 1000 + 500), chunk=1000)
+        topic = self.chunk_topic(m, 10)
+        self.publish_raw(topic, self.fetch_retained(topic)[:-100])
+        self.assertIn("chunk 10 is short by 100 bytes (truncated image)", self.device(False))
+        self.assertEqual(self.boots(), 1)
+
+    def factory_reset(self):
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--factory", self.v1], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
+    def test_power_cut_at_random_points_leaves_a_bootable_image(self):
+        img = self.image(600 * 1024)
+        self.push(2, img)
+        rng = random.Random(int(os.environ.get("TERN_FW_SEED", "11")))
+        kills, budget = 0, 0.4
+        while kills == 0 and budget > 0.001:  # a fast machine may finish before the first cut
+            self.factory_reset()
+            for _ in range(15):
+                proc = subprocess.Popen(self.device_args(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(rng.uniform(0.0, budget))
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+                proc.wait()
+                version = self.boots()  # after every cut: a complete image boots
+                self.assertIn(version, (1, 2))
+                if version == 2:
+                    break
+            budget /= 2
+        self.assertGreater(kills, 0)
+        if self.boots() != 2:
+            self.device(True)
+        self.assertEqual(self.boots(), 2)
 
 
 if __name__ == "__main__":
