@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "tern/config.h"
 #include "tern/status.h"
@@ -52,6 +53,28 @@ typedef struct {
     const uint8_t *data;
     uint32_t len;
 } tern_bytes;
+
+/* A tern_bytes over a C string (its bytes without the terminating NUL; NULL gives an empty
+ * span). The span points into s: s must outlive it. Strings longer than UINT32_MAX bytes
+ * (there are none on the devices tern runs on) are cut at UINT32_MAX. */
+static inline tern_bytes tern_str(const char *s)
+{
+    tern_bytes b = {NULL, 0};
+    if (s != NULL) {
+        size_t n = strlen(s);
+        b.data = (const uint8_t *)s;
+        b.len = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    }
+    return b;
+}
+
+/* A tern_bytes over a string literal, its length counted by the compiler:
+ * tern_client_subscribe(..., TERN_LIT("sensors/+/temp") ...). An expression (a compound
+ * literal); in the initializer of a static object use TERN_LIT_INIT. Only literals: the
+ * "" before s makes anything else a compile error. */
+#define TERN_LIT(s) ((tern_bytes)TERN_LIT_INIT(s))
+/* The braces of TERN_LIT, for initializers: static const tern_route r = {TERN_LIT_INIT("a/#"), ...}. */
+#define TERN_LIT_INIT(s) {(const uint8_t *)("" s), (uint32_t)(sizeof(s) - 1u)}
 
 /* ---------------------------------------------------------------- primitives */
 
