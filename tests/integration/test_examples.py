@@ -118,6 +118,14 @@ class ExamplesInTree(ExampleRunner, unittest.TestCase):
     def bin(self, name):
         return os.path.join(os.environ["EXAMPLES_BIN"], name)
 
+    def test_readme_shows_the_tls_example_as_built(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "README.md")) as f:
+            readme = f.read()
+        with open(os.path.join(root, "examples", "tls_pubsub.c")) as f:
+            example = f.read()
+        self.assertIn("```c\n" + example + "```", readme)
+
 
 class InstalledPackage(ExampleRunner, unittest.TestCase):
     """cmake --install to a temporary prefix, then the prefix moved elsewhere (tern.pc and the
