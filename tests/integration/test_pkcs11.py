@@ -129,7 +129,7 @@ class TokenKey(unittest.TestCase):
         with open(loose, "w") as f:
             f.write(PIN)
         os.chmod(loose, 0o644)
-        self.refused(key_uri(pin=f"pin-source=file:{loose}"), "only its owner can read")
+        self.refused(key_uri(pin=f"pin-source=file:{loose}"), "group or others can read or write it")
 
     def test_bad_uris(self):
         self.refused(f"pkcs11:token=tern;object=device?pin-value={PIN}", "module-path")

@@ -1,36 +1,21 @@
 /* --key pkcs11:...: the client key in a PKCS#11 token for mutual TLS (pkcs11_uri.c parses the
  * URI). The PIN comes from pin-source (a file only its owner can read, not a symlink) or,
  * for tests, pin-value with a warning. */
-#define _POSIX_C_SOURCE 200809L
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "pkcs11_uri.h"
+#include "secure_file.h"
 #include "session.h"
 
 #ifdef TERN_HAVE_PKCS11
-/* The PIN file's first line into pin. 0, or -1 with a message printed. */
+/* The PIN file's first line into pin: a private regular file of this user (secure_file.c).
+ * 0, or -1 with one line printed. */
 static int read_pin_file(const char *path, char *pin, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        fprintf(stderr, "tern: PKCS#11 PIN file %s: %s\n", path, strerror(errno));
-        if (fd >= 0) close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 077)) {
-        fprintf(stderr, "tern: PKCS#11 PIN file %s must be a regular file only its owner can read (chmod 600)\n", path);
-        close(fd);
-        return -1;
-    }
-    ssize_t n = read(fd, pin, cap - 1);
-    close(fd);
-    if (n < 0) n = 0;
+    long n = secure_file_read(path, "PKCS#11 PIN file", (uint8_t *)pin, cap - 1);
+    if (n == SECURE_FILE_ABSENT) fprintf(stderr, "tern: PKCS#11 PIN file %s: no such file\n", path);
+    if (n < 0) return -1;
     pin[n] = '\0';
     pin[strcspn(pin, "\r\n")] = '\0';
     return 0;
@@ -56,8 +41,7 @@ static int open_token(tool_session *s, const tool_pkcs11_uri *u)
     pc.key_id = u->id_len ? u->id : NULL;
     pc.key_id_len = u->id_len;
     tern_status st = tern_pkcs11_open(&s->p11, &pc);
-    volatile char *wipe = pin;
-    for (size_t i = 0; i < sizeof pin; i++) wipe[i] = 0;
+    secure_wipe(pin, sizeof pin);
     if (st != TERN_OK) {
         fprintf(stderr, "tern: %s\n", tern_pkcs11_error(&s->p11));
         return -1;
