@@ -134,13 +134,13 @@ static int survive_broker_close(const scenario_hooks *hooks)
     unsigned before = seen.disconnects;
     connects_wanted = seen.connects + 1;
     dev_log("ACTION restart-broker");
-    if (hooks && hooks->before_connect) hooks->before_connect("after broker close");
+    if (hooks && hooks->before_connect) hooks->before_connect("after_broker_close");
     uint32_t start = board_now_ms();
     while (!(seen.disconnects > before && reconnected())) {
         if (board_now_ms() - start >= 2 * STEP_TIMEOUT_MS) return 0;
         (void)tern_client_run(&client, 20);
     }
-    if (hooks && hooks->after_connect) hooks->after_connect("after broker close");
+    if (hooks && hooks->after_connect) hooks->after_connect("after_broker_close");
     return 1;
 }
 
@@ -184,10 +184,20 @@ int scenario_run(const tern_transport *transport, const scenario_hooks *hooks)
     dev_log("step 4: disconnect");
     if (!disconnect()) return 4;
     dev_log("step 5: connect again, subscribe, publish at QoS 1");
-    if (!connect_broker(hooks, "second") || !subscribe() || !publish_and_receive(2)) return 5;
+    if (!connect_broker(hooks, "again") || !subscribe() || !publish_and_receive(2)) return 5;
     dev_log("step 6: the broker closes the connection; reconnect");
     if (!survive_broker_close(hooks) || !subscribe() || !publish_and_receive(4)) return 6;
     dev_log("step 7: disconnect");
     if (!disconnect()) return 7;
     return 0;
+}
+
+int scenario_brief(const tern_transport *transport, const scenario_hooks *hooks)
+{
+    configure(transport);
+    if (tern_client_init(&client, &cfg) != TERN_OK) return 1;
+    if (!connect_broker(hooks, "brief")) return 1;
+    if (!subscribe()) return 2;
+    if (!publish_and_receive(7)) return 3;
+    return disconnect() ? 0 : 4;
 }

@@ -16,4 +16,8 @@ typedef struct {
 /* Run it; 0 when every step worked, otherwise the number of the step that failed. */
 int scenario_run(const tern_transport *transport, const scenario_hooks *hooks);
 
+/* The short form: connect, subscribe, publish at QoS 0, 1 and 2 and receive each back,
+ * disconnect. Same return. */
+int scenario_brief(const tern_transport *transport, const scenario_hooks *hooks);
+
 #endif

@@ -7,6 +7,7 @@ enum {
     SYS_CLOSE = 0x02,
     SYS_WRITE0 = 0x04,
     SYS_READ = 0x06,
+    SYS_TIME = 0x11,
     SYS_EXIT_EXTENDED = 0x20,
 };
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
@@ -29,6 +30,8 @@ void semihost_exit(int status)
     for (;;) {
     }
 }
+
+uint32_t semihost_time(void) { return (uint32_t)semihost_call(SYS_TIME, NULL); }
 
 int semihost_host_entropy(uint8_t *buf, size_t len)
 {

@@ -14,6 +14,9 @@ void semihost_write(const char *s);
 /* Stop the emulator; QEMU exits with status. */
 void semihost_exit(int status) __attribute__((noreturn));
 
+/* Seconds since 1970 by the host's clock. */
+uint32_t semihost_time(void);
+
 /* TEST BUILDS ONLY: fill buf with len bytes from the host's /dev/urandom. Returns 0 on
  * success, -1 if the host refused. Entropy that crosses a debug link is no secret on a real
  * device: a product must seed its DRBG from the part's own TRNG. */

@@ -2,7 +2,8 @@
  *
  * Flow control without lost bytes: when the ring buffer is full the RX interrupt handler
  * switches itself off and leaves the byte in the UART; the transmitter of the other side
- * (QEMU, or a modem honouring RTS) then waits. recv() switches it back on once it made room. */
+ * (QEMU, or a modem honouring RTS) then waits. recv() switches it back on once it made room. On
+ * real hardware with a FIFO, deassert RTS instead. */
 #include "uart_transport.h"
 
 #include "board.h"
@@ -21,6 +22,7 @@
 #define CTRL_RX_IRQ_EN 0x8u
 #define INT_RX 0x2u
 #define NVIC_ISER0 REG32(0xE000E100u)
+#define NVIC_ISPR0 REG32(0xE000E200u)
 #define UART0_RX_IRQ 0u
 #define BAUD 115200u
 
@@ -50,6 +52,15 @@ void uart_init(void)
     NVIC_ISER0 = 1u << UART0_RX_IRQ;
 }
 
+/* The handler paused (the ring was full) and left a byte in the UART: no new byte can arrive
+ * to raise the interrupt again, so raise it by hand once there is room. */
+static void resume_rx(void)
+{
+    if (UART_CTRL & CTRL_RX_IRQ_EN) return;
+    UART_CTRL |= CTRL_RX_IRQ_EN;
+    NVIC_ISPR0 = 1u << UART0_RX_IRQ;
+}
+
 uint32_t uart_bytes_sent(void) { return sent; }
 uint32_t uart_bytes_received(void) { return received; }
 
@@ -61,13 +72,15 @@ uint32_t uart_bytes_received(void) { return received; }
 static uint32_t closed_at_ms;
 static uint8_t was_closed;
 
+static int redialling(void) { return was_closed && board_now_ms() - closed_at_ms < REDIAL_GUARD_MS; }
+
 static tern_status uart_open(void *ctx)
 {
     (void)ctx;
-    if (was_closed && board_now_ms() - closed_at_ms < REDIAL_GUARD_MS) return TERN_WOULD_BLOCK;
+    if (redialling()) return TERN_WOULD_BLOCK;
     was_closed = 0;
     ring_tail = ring_head;
-    UART_CTRL |= CTRL_RX_IRQ_EN;
+    resume_rx();
     return TERN_OK;
 }
 
@@ -88,7 +101,7 @@ static int32_t uart_recv(void *ctx, uint8_t *buf, size_t len)
         buf[n++] = ring[ring_tail % RING_SIZE];
         ring_tail++;
     }
-    UART_CTRL |= CTRL_RX_IRQ_EN; /* there is room again (the handler may have paused) */
+    if (n) resume_rx();
     received += (uint32_t)n;
     return (int32_t)n;
 }
@@ -100,13 +113,13 @@ static void uart_close(void *ctx)
     was_closed = 1;
 }
 
-/* For tern's blocking layer: sleep until a byte is in the ring or the time is up. The
- * transmitter is polled, so "writable" needs no waiting. */
+/* For tern's blocking layer: sleep until a byte is in the ring (or, for writing, the line is
+ * up again) or the time is up. The transmitter is polled, so writing needs no other wait. */
 static tern_status uart_wait(void *ctx, int want_write, uint32_t timeout_ms)
 {
     (void)ctx;
     uint32_t start = board_now_ms();
-    while (!want_write && ring_tail == ring_head) {
+    while (redialling() || (!want_write && ring_tail == ring_head)) {
         if (board_now_ms() - start >= timeout_ms) return TERN_ERR_TIMEOUT;
         board_idle();
     }

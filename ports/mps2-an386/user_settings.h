@@ -37,6 +37,16 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 #define SMALL_SESSION_CACHE
 #define NO_SESSION_CACHE_REF
 #define NO_ERROR_STRINGS
+#define HAVE_ALPN
+/* What tern's TLS transport reads to check certificates and explain refusals: wolfSSL's
+ * OpenSSL-compatible accessors (peer certificate, alternative names, versions, alert
+ * history), the verify callback on every certificate of the chain. */
+#define OPENSSL_EXTRA
+#define WOLFSSL_ALT_NAMES
+#define KEEP_PEER_CERT
+#define HAVE_EX_DATA
+#define WOLFSSL_ALWAYS_VERIFY_CB
+#define WOLFSSL_VERIFY_CB_ALL_CERTS
 
 /* ---- algorithms: the ones above, nothing else */
 #define HAVE_ECC

@@ -34,22 +34,24 @@ def qemu_command(elf, port):
 class DeviceRun:
     """One run of a firmware image: its exit status, log lines and MEASURE figures."""
 
-    def __init__(self, elf, broker, timeout=110.0):
-        self.elf, self.broker, self.timeout = elf, broker, timeout
+    def __init__(self, elf, broker, port, timeout=110.0, actions=None):
+        self.elf, self.broker, self.port, self.timeout = elf, broker, port, timeout
         self.lines, self.figures, self.status = [], {}, None
         self.restarts = 0
+        # "ACTION name" lines: what the runner does for each (restart-broker always).
+        self.actions = {"restart-broker": self.broker.restart, **(actions or {})}
 
     def _handle(self, line):
         self.lines.append(line)
         if line.startswith("MEASURE "):
             _, name, value = line.split(None, 2)
             self.figures[name] = int(value) if value.lstrip("-").isdigit() else value
-        elif line.strip() == "ACTION restart-broker":
-            self.broker.restart()
+        elif line.startswith("ACTION "):
+            self.actions[line.split()[1]]()
             self.restarts += 1
 
     def run(self):
-        proc = subprocess.Popen(qemu_command(self.elf, self.broker.port), stdout=subprocess.PIPE,
+        proc = subprocess.Popen(qemu_command(self.elf, self.port), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, errors="replace")
         lines = queue.Queue()
         threading.Thread(target=lambda: [lines.put(l.rstrip("\n")) for l in proc.stdout] and None,
@@ -78,12 +80,28 @@ class DeviceRun:
         return "\n".join(self.lines)
 
 
-def run_firmware(elf, broker_extra="", timeout=110.0):
-    """Start a broker on a free port, run elf against it, stop the broker; the DeviceRun."""
-    broker = Broker(extra=broker_extra)
+def tls_listener(certs_dir, port):
+    """mosquitto configuration of a TLS listener on port with the test CA's server
+    certificate (ECDSA P-256, localhost)."""
+    return (f"listener {port} 127.0.0.1\ncafile {certs_dir}/ca.crt\n"
+            f"certfile {certs_dir}/server-ec.crt\nkeyfile {certs_dir}/server-ec.key\n")
+
+
+def psk_listener(psk_file, port):
+    """mosquitto configuration of a TLS-PSK listener on port (identities in psk_file)."""
+    return (f"per_listener_settings false\nlistener {port} 127.0.0.1\npsk_hint tern\n"
+            f"psk_file {psk_file}\nuse_identity_as_username true\n")
+
+
+def run_firmware(elf, broker_extra="", port=None, timeout=110.0, actions=None):
+    """Start a broker on a free port (and the listener port given in broker_extra, if any),
+    run elf against it (at port, default the broker's plain listener), stop the broker; the
+    DeviceRun."""
+    broker = Broker(extra=broker_extra, extra_ports=[port] if port else ())
     broker.start()
     try:
-        run = DeviceRun(elf, broker, timeout).run()
+        bound = {name: (lambda f=f: f(broker)) for name, f in (actions or {}).items()}
+        run = DeviceRun(elf, broker, port or broker.port, timeout, bound).run()
         run.broker_log = broker.log_all()
         return run
     finally:
