@@ -1,4 +1,5 @@
-/* TLS transport over tern_tcp, with wolfSSL. Knows nothing of MQTT.
+/* TLS transport with wolfSSL, over any tern_transport (tern_tls_init_over) or over POSIX TCP
+ * (tern_tls_init). Knows nothing of MQTT.
  *
  * Secure unless told otherwise, loudly: TLS 1.3 preferred and 1.2 allowed, the server
  * certificate always verified against the CA file, CA directory or the system store, and the
@@ -6,8 +7,8 @@
  * The TLS session is kept after each handshake and offered on every reopen, so a reconnect
  * normally costs a resumption rather than a full handshake.
  *
- * Non-blocking like every transport: open() returns TERN_WOULD_BLOCK while the TCP connect or
- * the handshake is under way, send()/recv() return 0 when wolfSSL wants the socket, and
+ * Non-blocking like every transport: open() returns TERN_WOULD_BLOCK while the transport
+ * underneath opens or the handshake is under way, send()/recv() return 0 when wolfSSL wants the socket, and
  * wants_write() says whether it wants to write. A send() that returned 0 must be retried with
  * the same leading bytes (wolfSSL may already hold them in a record it could not flush).
  *
@@ -44,6 +45,15 @@ typedef struct {
                                * Neither ca_file nor ca_path: the system store (/etc/ssl/certs) */
     const char *cert_file;    /* --cert: client certificate (chain) for mutual TLS, PEM or DER */
     const char *key_file;     /* --key: its private key, PEM or DER (unencrypted) */
+    /* The same three from memory, for devices without a file system (NO_FILESYSTEM): PEM
+     * (starting "-----BEGIN") or DER, read during init only. A buffer and a file of the same
+     * kind may both be given: both are loaded. */
+    const uint8_t *ca_buf;    /* trusted CA certificates (PEM: several may follow each other) */
+    size_t ca_len;
+    const uint8_t *cert_buf;  /* client certificate (PEM: chain) */
+    size_t cert_len;
+    const uint8_t *key_buf;   /* its private key (unencrypted) */
+    size_t key_len;
     const char *psk_hex;      /* --psk: pre-shared key in hex ("deadbeef"), as mosquitto spells it */
     const char *psk_identity; /* --psk-identity: required with psk_hex */
     const char *alpn;         /* --alpn: protocol list, comma-separated ("mqtt", "x-amzn-mqtt-ca") */
@@ -62,8 +72,8 @@ typedef struct {
 
 /* A TLS connection: the TCP transport it wraps, the wolfSSL objects, the saved session. */
 typedef struct {
-    tern_tcp tcp;
-    tern_transport tcp_io;        /* tcp's own function table, used underneath */
+    tern_tcp tcp;                 /* used by tern_tls_init only (TLS over TCP) */
+    tern_transport lower;         /* the transport the TLS records travel over */
     struct WOLFSSL_CTX *ctx;      /* certificates, keys, versions: built once by init */
     struct WOLFSSL *ssl;          /* the current connection, NULL when closed */
     struct WOLFSSL_SESSION *session; /* the session to offer on the next open, or NULL */
@@ -72,7 +82,7 @@ typedef struct {
     uint8_t psk_len;
     char psk_identity[128];
     char alpn[64];                /* comma-separated protocol list, "" for none */
-    uint64_t bytes_sent;          /* TCP bytes through this transport since init (for */
+    uint64_t bytes_sent;          /* lower-transport bytes since init (for */
     uint64_t bytes_received;      /*   measurements: handshake and record overhead) */
     uint8_t state;                /* internal: closed, TCP connecting, handshaking, open */
     uint8_t want_write;           /* wolfSSL is waiting to write */
@@ -101,6 +111,35 @@ tern_status tern_tls_parse_version(const char *name, uint8_t *version);
  * tern_tls_deinit is still safe to call. */
 tern_status tern_tls_init(tern_tls *t, const char *host, uint16_t port,
                           uint32_t connect_timeout_ms, const tern_tls_config *cfg);
+
+/**
+ * @brief Prepare a TLS transport over any transport: the application's own TCP (lwIP,
+ *        FreeRTOS+TCP, Zephyr sockets, a modem's AT socket), a WebSocket, a pipe.
+ *
+ * wolfSSL reads and writes the TLS records through @p lower's send and recv (its custom I/O
+ * callbacks): a return of 0 ("would block") becomes WANT_READ / WANT_WRITE, so the TLS
+ * transport is exactly as non-blocking as the one underneath. open() opens @p lower first
+ * (again and again while it says TERN_WOULD_BLOCK), then makes the handshake; close() sends
+ * close_notify and closes @p lower. socket(), wants_write() and wait() pass through to
+ * @p lower's (a NULL wait there makes the TLS wait NULL too). Nothing happens on the network
+ * yet.
+ *
+ * @param t           the TLS transport to prepare (zeroed here); the application owns it.
+ * @param lower       the transport underneath; its function table is copied, its context is
+ *                    not: lower->ctx must outlive @p t. open, send, recv and close are required.
+ * @param server_name the name (or IP literal) the certificate must be for, and the SNI sent;
+ *                    not copied, must outlive @p t. cfg->server_name, when set, takes its
+ *                    place. May be NULL only when nothing is verified (PSK, or
+ *                    insecure_skip_verify).
+ * @param cfg         what to trust and present; read during this call only.
+ * @return TERN_OK; TERN_ERR_INVALID_ARG (missing argument, bad PSK, bad versions),
+ *         TERN_ERR_TLS_CONFIG (a CA, certificate or key that cannot be loaded),
+ *         TERN_ERR_UNSUPPORTED or TERN_ERR_TLS. On failure nothing is left allocated and
+ *         tern_tls_error(t) says what was wrong; tern_tls_deinit is still safe to call.
+ * Not from a tern callback of this transport's client; one thread per tern_tls.
+ */
+tern_status tern_tls_init_over(tern_tls *t, const tern_transport *lower, const char *server_name,
+                               const tern_tls_config *cfg);
 
 /* Fill a tern_transport whose context is t. */
 void tern_tls_transport(tern_tls *t, tern_transport *out);
