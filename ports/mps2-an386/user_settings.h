@@ -35,6 +35,7 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 #define HAVE_HKDF
 #define HAVE_MAX_FRAGMENT        /* ask the broker for small records: small buffers */
 #define SMALL_SESSION_CACHE
+#define WOLFSSL_NO_TLS12         /* TLS 1.2 does not fit in the flash target (docs/device.md) */
 #define NO_SESSION_CACHE_REF
 #define NO_ERROR_STRINGS
 #define HAVE_ALPN
@@ -56,8 +57,11 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 #define HAVE_CURVE25519
 #define HAVE_ED25519
 #define WOLFSSL_SHA512           /* Ed25519 hashes with SHA-512 */
+#define USE_SLOW_SHA512
+#define USE_SLOW_SHA256
 #define HAVE_AESGCM
 #define GCM_SMALL
+#define WOLFSSL_AES_SMALL_TABLES
 #define WOLFSSL_AES_128
 #define NO_AES_192
 #define NO_AES_256
@@ -78,14 +82,16 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 #define WOLFSSL_NO_SHAKE128
 #define WOLFSSL_NO_SHAKE256
 
-/* ---- math: wolfSSL's single-precision code for P-256 and the curve25519 of its own, with
- * the Cortex-M assembly for the P-256 field arithmetic */
+/* ---- math: wolfSSL's single-precision code for P-256, with the Cortex-M assembly for its
+ * field arithmetic. X25519 uses the full-size field code (fe_operations.c): the small one
+ * (CURVE25519_SMALL) saves about 4 kB of flash but makes every X25519 operation several times
+ * slower, and then the key exchange of a resumed handshake costs nearly a full one.
+ * Ed25519 stays small (only firmware signatures use it). */
 #define WOLFSSL_SP_MATH
 #define WOLFSSL_HAVE_SP_ECC
 #define WOLFSSL_SP_SMALL
 #define WOLFSSL_SP_ARM_CORTEX_M_ASM
 #define SP_WORD_SIZE 32
-#define CURVE25519_SMALL
 #define ED25519_SMALL
 
 #endif
