@@ -110,6 +110,7 @@ check: test sanitize switches fuzz-smoke size-check memcheck device
 device: deps
 	$(MAKE) -C ports/mps2-an386 WOLFSSL_DIR=$$(scripts/wolfssl-device.sh $(CURDIR)/build-device/src)
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
+	python3 scripts/device_report.py build-device
 
 demo: build
 	scripts/demo.sh build

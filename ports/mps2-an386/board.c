@@ -47,15 +47,19 @@ void board_exit(int status) { semihost_exit(status); }
 /* newlib-nano's malloc grows its arena through _sbrk: hand out the RAM between the end of
  * .bss and the end of RAM (the linker script's __heap_start and __heap_end). */
 extern char __heap_start[], __heap_end[];
+static char *brk = __heap_start, *brk_highest = __heap_start;
+
+size_t board_heap_arena(void) { return (size_t)(brk_highest - __heap_start); }
+
 void *_sbrk(ptrdiff_t incr);
 void *_sbrk(ptrdiff_t incr)
 {
-    static char *brk = __heap_start;
     if (incr > __heap_end - brk || incr < __heap_start - brk) {
         errno = ENOMEM;
         return (void *)-1;
     }
     char *old = brk;
     brk += incr;
+    if (brk > brk_highest) brk_highest = brk;
     return old;
 }

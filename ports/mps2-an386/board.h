@@ -27,6 +27,9 @@ void board_idle(void);
  * this finds where the paint ends. */
 size_t board_stack_peak(void);
 
+/* Bytes of RAM the heap (malloc's arena) has taken at most since reset. */
+size_t board_heap_arena(void);
+
 /* End the program with this status (semihosting: QEMU exits with it). */
 void board_exit(int status) __attribute__((noreturn));
 

@@ -124,7 +124,8 @@ int main(void)
     dev_log("MEASURE uart_bytes_sent %lu", (unsigned long)uart_bytes_sent());
     dev_log("MEASURE uart_bytes_received %lu", (unsigned long)uart_bytes_received());
     dev_log("MEASURE stack_peak_bytes %lu", (unsigned long)board_stack_peak());
-    dev_log("MEASURE heap_peak_bytes %lu", (unsigned long)tls_glue_heap_peak());
+    dev_log("MEASURE heap_peak_bytes_max %lu", (unsigned long)tls_glue_heap_peak_ever());
+    dev_log("MEASURE heap_arena_bytes %lu", (unsigned long)board_heap_arena());
     if (failed)
         dev_log("FAILED at step %d", failed);
     else

@@ -18,7 +18,13 @@ typedef union {
     uint64_t align;
 } block_head;
 
-static size_t heap_now, heap_peak;
+static size_t heap_now, heap_peak, heap_peak_ever;
+
+static void note_peak(void)
+{
+    if (heap_now > heap_peak) heap_peak = heap_now;
+    if (heap_now > heap_peak_ever) heap_peak_ever = heap_now;
+}
 
 static void *count_malloc(size_t size)
 {
@@ -26,7 +32,7 @@ static void *count_malloc(size_t size)
     if (!b) return NULL;
     b->size = size;
     heap_now += size;
-    if (heap_now > heap_peak) heap_peak = heap_now;
+    note_peak();
     return b + 1;
 }
 
@@ -47,7 +53,7 @@ static void *count_realloc(void *p, size_t size)
     if (!grown) return NULL;
     grown->size = size;
     heap_now = heap_now - old + size;
-    if (heap_now > heap_peak) heap_peak = heap_now;
+    note_peak();
     return grown + 1;
 }
 
@@ -59,6 +65,7 @@ int tls_glue_init(void)
 
 size_t tls_glue_heap_now(void) { return heap_now; }
 size_t tls_glue_heap_peak(void) { return heap_peak; }
+size_t tls_glue_heap_peak_ever(void) { return heap_peak_ever; }
 void tls_glue_heap_peak_reset(void) { heap_peak = heap_now; }
 
 /* The seed of wolfSSL's Hash-DRBG (user_settings.h: CUSTOM_RAND_GENERATE_SEED).

@@ -8,9 +8,11 @@
 /* Install the counting allocator and initialise wolfSSL. 0 on success. */
 int tls_glue_init(void);
 
-/* Bytes wolfSSL has allocated now, and the most it held at once since the last reset. */
+/* Bytes wolfSSL has allocated now, the most it held at once since the last reset, and the
+ * most ever. Requested sizes: malloc's own headers are not counted (board_heap_arena is). */
 size_t tls_glue_heap_now(void);
 size_t tls_glue_heap_peak(void);
+size_t tls_glue_heap_peak_ever(void);
 void tls_glue_heap_peak_reset(void);
 
 #endif

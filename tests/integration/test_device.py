@@ -2,6 +2,7 @@
 scenario against a real mosquitto over the emulated UART, in plain MQTT and over TLS 1.3.
 Needs the device build (`make device` does both); DEVICE_BUILD names its directory (default
 build-device, where the device build also keeps the test broker's certificates)."""
+import json
 import os
 import shutil
 import tempfile
@@ -16,11 +17,18 @@ BUILD = os.environ.get("DEVICE_BUILD", os.path.join(ROOT, "build-device"))
 PSK_LINE = "tern-device:00112233445566778899aabbccddeeff\n"
 
 
+def keep_figures(name, run):
+    """Leave the run's figures for scripts/device_report.py (make device prints them)."""
+    with open(os.path.join(BUILD, f"figures-{name}.json"), "w") as f:
+        json.dump(run.figures, f, indent=1, sort_keys=True)
+
+
 class PlainMqttOnDevice(unittest.TestCase):
     def test_scenario(self):
         run = run_firmware(os.path.join(BUILD, "tern-mqtt.elf"))
         log = run.log()
         self.assertEqual(run.status, 0, log)
+        keep_figures("mqtt", run)
         self.assertIn("PASSED", log)
         for qos in (0, 1, 2):
             self.assertIn(f"received tern/device/q{qos}: qos {qos} (QoS {qos})", log)
@@ -51,6 +59,7 @@ class TlsOnDevice(unittest.TestCase):
                            actions={"psk-broker": to_psk_broker})
         log, f = run.log(), run.figures
         self.assertEqual(run.status, 0, log)
+        keep_figures("tls", run)
         self.assertIn("PASSED", log)
         self.assertIn("TLS handshake (first): TLSv1.3", log)
         # First contact: a full handshake; the reconnect resumes, with far fewer bytes from
