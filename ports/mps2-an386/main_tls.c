@@ -121,14 +121,7 @@ int main(void)
         failed = run_over_tls(&cfg, 0);
         if (failed) failed += 100;
     }
-    dev_log("MEASURE uart_bytes_sent %lu", (unsigned long)uart_bytes_sent());
-    dev_log("MEASURE uart_bytes_received %lu", (unsigned long)uart_bytes_received());
-    dev_log("MEASURE stack_peak_bytes %lu", (unsigned long)board_stack_peak());
     dev_log("MEASURE heap_peak_bytes_max %lu", (unsigned long)tls_glue_heap_peak_ever());
     dev_log("MEASURE heap_arena_bytes %lu", (unsigned long)board_heap_arena());
-    if (failed)
-        dev_log("FAILED at step %d", failed);
-    else
-        dev_log("PASSED");
-    return failed;
+    return scenario_finish(failed);
 }

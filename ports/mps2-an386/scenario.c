@@ -7,6 +7,7 @@
 #include "board.h"
 #include "log.h"
 #include "tern/client.h"
+#include "uart_transport.h"
 
 #define STEP_TIMEOUT_MS 30000u
 #define TOPIC_PREFIX "tern/device/"
@@ -200,4 +201,16 @@ int scenario_brief(const tern_transport *transport, const scenario_hooks *hooks)
     if (!subscribe()) return 2;
     if (!publish_and_receive(7)) return 3;
     return disconnect() ? 0 : 4;
+}
+
+int scenario_finish(int failed_step)
+{
+    dev_log("MEASURE uart_bytes_sent %lu", (unsigned long)uart_bytes_sent());
+    dev_log("MEASURE uart_bytes_received %lu", (unsigned long)uart_bytes_received());
+    dev_log("MEASURE stack_peak_bytes %lu", (unsigned long)board_stack_peak());
+    if (failed_step)
+        dev_log("FAILED at step %d", failed_step);
+    else
+        dev_log("PASSED");
+    return failed_step;
 }

@@ -20,4 +20,8 @@ int scenario_run(const tern_transport *transport, const scenario_hooks *hooks);
  * disconnect. Same return. */
 int scenario_brief(const tern_transport *transport, const scenario_hooks *hooks);
 
+/* Log the figures of every run (UART bytes each way, peak stack) and PASSED or the failed
+ * step; returns failed_step, for main to return. */
+int scenario_finish(int failed_step);
+
 #endif
