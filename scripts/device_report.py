@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import size_report  # noqa: E402
 
-PARTS = {"tern": "tern", "terntls": "tern TLS glue", "wolfssl": "wolfSSL (device profile)",
+PARTS = {"tern": "tern", "tern-minimal": "tern (minimal profile)", "terntls": "tern TLS glue", "wolfssl": "wolfSSL (device profile)",
          "port": "port (ports/mps2-an386)", "c_nano": "C library", "gcc": "C library",
          "m": "C library", "nosys": "C library", "c": "C library"}
 FLASH_SECTIONS = (".text", ".ARM.exidx")   # .rodata is inside .text (the linker script)
@@ -79,8 +79,10 @@ def load(build, name):
 def report(build):
     r = {"tls_image": map_sizes(os.path.join(build, "tern-tls.map")),
          "mqtt_image": map_sizes(os.path.join(build, "tern-mqtt.map")),
+         "mqtt_minimal_image": map_sizes(os.path.join(build, "tern-mqtt-minimal.map")),
          "make_size_linked_text": make_size_linked(),
-         "run_tls": load(build, "tls"), "run_mqtt": load(build, "mqtt")}
+         "run_tls": load(build, "tls"), "run_mqtt": load(build, "mqtt"),
+         "run_mqtt_minimal": load(build, "mqtt-minimal")}
     img, run = r["tls_image"], r["run_tls"]
     stack_parts = ["tern", "tern TLS glue", "wolfSSL (device profile)", "port (ports/mps2-an386)"]
     r["stack_flash"] = sum(img[p]["flash"] for p in stack_parts)
@@ -98,7 +100,9 @@ def print_table(r):
         print(f"{part:<28} {s['flash']:>20,} {s['ram']:>22,}")
     print(f"{'TLS client stack (no libc)':<28} {r['stack_flash']:>20,}   target 65,536: "
           f"{'met' if r['stack_flash'] <= 65536 else 'not met'}")
-    print(f"make size, tern linked: minimal {ms['minimal']:,}, full {ms['full']:,} "
+    fw_min = r["mqtt_minimal_image"]["tern (minimal profile)"]["flash"]
+    print(f"tern in the firmware: minimal {fw_min:,}, full {img['tern']['flash']:,}; make size "
+          f"(linked probe): minimal {ms['minimal']:,}, full {ms['full']:,} "
           "(claims: wolfMQTT 3.6 kB; wolfSSL 20-30 kB)")
     print(f"RAM: static {r['static_ram']:,} + peak stack {run['stack_peak_bytes']:,} + heap arena "
           f"{run['heap_arena_bytes']:,} (wolfSSL peak {run['heap_peak_bytes_max']:,} requested) = "

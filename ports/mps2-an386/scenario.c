@@ -7,6 +7,7 @@
 #include "board.h"
 #include "log.h"
 #include "tern/client.h"
+#include "tern/config.h"
 #include "uart_transport.h"
 
 #define STEP_TIMEOUT_MS 30000u
@@ -161,7 +162,7 @@ static void configure(const tern_transport *transport)
     cfg.cb.on_connect = on_connect;
     cfg.cb.on_disconnect = on_disconnect;
     cfg.cb.on_suback = on_suback;
-    opts.version = TERN_MQTT_5;
+    opts.version = TERN_CFG_MQTT5 ? TERN_MQTT_5 : TERN_MQTT_311; /* minimal: 3.1.1 only */
     opts.client_id = (tern_bytes){(const uint8_t *)"tern-mps2-an386", 15};
     opts.clean_start = 1;
     opts.auto_reconnect = 1;

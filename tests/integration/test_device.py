@@ -24,11 +24,11 @@ def keep_figures(name, run):
 
 
 class PlainMqttOnDevice(unittest.TestCase):
-    def test_scenario(self):
-        run = run_firmware(os.path.join(BUILD, "tern-mqtt.elf"))
+    def check_scenario(self, image, name):
+        run = run_firmware(os.path.join(BUILD, image))
         log = run.log()
         self.assertEqual(run.status, 0, log)
-        keep_figures("mqtt", run)
+        keep_figures(name, run)
         self.assertIn("PASSED", log)
         for qos in (0, 1, 2):
             self.assertIn(f"received tern/device/q{qos}: qos {qos} (QoS {qos})", log)
@@ -37,6 +37,15 @@ class PlainMqttOnDevice(unittest.TestCase):
         for qos in (0, 1, 2):
             self.assertIn(f"q{qos}, r0", run.broker_log)
         self.assertGreater(run.figures["stack_peak_bytes"], 0)
+        return run
+
+    def test_full_profile_mqtt5(self):
+        run = self.check_scenario("tern-mqtt.elf", "mqtt")
+        self.assertIn("(p5, c1, k2)", run.broker_log)
+
+    def test_minimal_profile_mqtt311(self):
+        run = self.check_scenario("tern-mqtt-minimal.elf", "mqtt-minimal")
+        self.assertIn("(p2, c1, k2)", run.broker_log)  # mosquitto spells 3.1.1 "p2"
 
 
 class TlsOnDevice(unittest.TestCase):
