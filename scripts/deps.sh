@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libwolfssl-dev
           mosquitto mosquitto-clients python3 valgrind gcovr openssl libmosquitto-dev libpaho-mqtt-dev
-          gcc-arm-none-eabi libnewlib-arm-none-eabi)
+          gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+          dpkg-dev)
 packages+=(doxygen)  # make docs
 missing=()
 for p in "${packages[@]}"; do
