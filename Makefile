@@ -11,6 +11,7 @@
 #   make tls-cost  what each TLS mode costs (bench/results/tls-cost.json and .svg; TLS_COST_FLAGS)
 #   make docs    API reference (Doxygen) in build-docs/html; fails on any undocumented public symbol
 #   make device  tern on an emulated Cortex-M4 (QEMU mps2-an386) against a local broker (docs/device.md)
+#   make ws-cost   bytes and instructions per message over ws:// and wss:// vs plain (docs/websocket.md)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
@@ -19,6 +20,7 @@ BENCH_FLAGS ?=
 TLS_COST_FLAGS ?= --delay-ms 25
 
 .PHONY: all deps build test faults sanitize switches fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean device
+.PHONY: ws-cost
 
 all: build
 
@@ -89,6 +91,10 @@ bench: build
 tls-cost: build
 	mkdir -p bench/results
 	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+
+ws-cost: build
+	mkdir -p bench/results
+	python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps

@@ -108,7 +108,19 @@
     X(TERN_ERR_SIZE,                "image size mismatch") \
     X(TERN_ERR_FW_FORMAT,           "not a firmware manifest or chunk of a known format") \
     X(TERN_ERR_FW_CHUNK,            "chunk does not belong to the update being applied, or is out of order") \
-    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed")
+    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed") \
+    /* WebSocket (ws://, wss://) */ \
+    X(TERN_ERR_WS_HANDSHAKE,        "WebSocket upgrade refused (HTTP status other than 101, or not an upgrade)") \
+    X(TERN_ERR_WS_ACCEPT,           "WebSocket upgrade: Sec-WebSocket-Accept missing or wrong") \
+    X(TERN_ERR_WS_SUBPROTOCOL,      "WebSocket upgrade: the server did not agree to the mqtt subprotocol") \
+    X(TERN_ERR_WS_RESERVED,         "WebSocket frame with a reserved bit or opcode") \
+    X(TERN_ERR_WS_FRAME,            "malformed WebSocket frame (length, control frame, fragmentation or close status)") \
+    X(TERN_ERR_WS_MASKED,           "WebSocket frame masked in the wrong direction") \
+    X(TERN_ERR_WS_TEXT,             "WebSocket text frame: MQTT travels in binary frames only") \
+    X(TERN_ERR_WS_TOO_LARGE,        "WebSocket frame larger than the configured maximum") \
+    X(TERN_ERR_WS_CLOSED,           "the server closed the WebSocket (see the close status)") \
+    /* PKCS#11 */ \
+    X(TERN_ERR_PKCS11,              "PKCS#11 module, token, PIN or key unusable (see the message)")
 
 /** @cond internal */
 #define TERN_STATUS_ENUM_ENTRY(name, text) name,
