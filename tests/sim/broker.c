@@ -61,7 +61,7 @@ static void write_ack_now(const uint8_t *p, uint8_t n)
 void broker_ack(uint8_t type, uint16_t id, uint8_t reason)
 {
     delayed_ack a;
-    a.bytes[0] = (uint8_t)((type << 4) | (type == TERN_PUBREL ? 2u : 0u));
+    a.bytes[0] = (uint8_t)(((unsigned)type << 4) | (type == TERN_PUBREL ? 2u : 0u));
     a.bytes[1] = 2;
     a.bytes[2] = (uint8_t)(id >> 8);
     a.bytes[3] = (uint8_t)id;

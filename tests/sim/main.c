@@ -1,6 +1,6 @@
 /* tern_sim: runs seeds of the simulated world and checks the invariants after every step.
  *
- *   tern_sim [--first N] [--count N] [--seconds S] [--steps N] [--keep-going]
+ *   tern_sim [--first N] [--count N] [--seconds S] [--steps N] [--keep-going] [--list]
  *   tern_sim --seed N [--steps N]      replay one seed, with the last events on failure
  *
  * Each seed chooses its own world (MQTT version, buffer and slot sizes, fault rates, what the
@@ -241,7 +241,8 @@ static double seconds_now(void)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: tern_sim [--seed N | --first N --count N | --seconds S] [--steps N] [--keep-going]\n");
+    fprintf(stderr, "usage: tern_sim [--seed N | --first N --count N | --seconds S] [--steps N] [--keep-going]"
+                    " [--list] [--trace LINES]\n");
     exit(2);
 }
 
@@ -249,15 +250,16 @@ int main(int argc, char **argv)
 {
     uint64_t first = 1, count = 100, steps = 20000;
     double seconds = 0;
-    int keep_going = 0, one = 0;
+    int keep_going = 0, list = 0;
     unsigned trace_lines = 40;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--keep-going")) { keep_going = 1; continue; }
+        if (!strcmp(a, "--list")) { list = 1; continue; }
         if (!v) usage();
         i++;
-        if (!strcmp(a, "--seed")) { first = strtoull(v, NULL, 0); count = 1; one = 1; trace_lines = 200; }
+        if (!strcmp(a, "--seed")) { first = strtoull(v, NULL, 0); count = 1; trace_lines = 200; }
         else if (!strcmp(a, "--first")) first = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--count")) count = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--steps")) steps = strtoull(v, NULL, 0);
@@ -266,20 +268,22 @@ int main(int argc, char **argv)
         else usage();
     }
     double start = seconds_now();
-    uint64_t total = 0, ran = 0, failures = 0;
+    uint64_t total = 0, ran = 0, failures = 0, notes = 0;
     for (uint64_t s = first; ran < count; s++, ran++) {
         if (seconds > 0 && seconds_now() - start >= seconds) break;
         seed_result r = run_seed(s, steps, trace_lines);
         total += r.steps;
+        notes += W.app.notes;
+        if (list) printf("seed %llu: %llu steps, %s\n", (unsigned long long)s, (unsigned long long)r.steps,
+                         r.failed ? "FAILED" : "ok");
         if (r.failed) {
             failures++;
             if (!keep_going) { ran++; break; }
         }
     }
     double took = seconds_now() - start;
-    printf("tern_sim: %llu seed%s from %llu, %llu steps in %.1f s (%.0f steps/s), %llu failed\n",
+    printf("tern_sim: %llu seed%s from %llu, %llu steps in %.1f s (%.0f steps/s), %llu failed, %llu notes\n",
            (unsigned long long)ran, ran == 1 ? "" : "s", (unsigned long long)first, (unsigned long long)total, took,
-           took > 0 ? (double)total / took : 0.0, (unsigned long long)failures);
-    (void)one;
+           took > 0 ? (double)total / took : 0.0, (unsigned long long)failures, (unsigned long long)notes);
     return failures ? 1 : 0;
 }

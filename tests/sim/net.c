@@ -82,11 +82,14 @@ static int32_t t_recv(void *ctx, uint8_t *buf, size_t len)
 static void t_close(void *ctx)
 {
     (void)ctx;
+    W.net.closed_violation = 0;
     if (!W.net.open) return;
     sim_event("close: connection %u", W.net.conn);
     W.net.open = 0;
     /* What the client wrote before closing reaches the broker (unless the line was cut). */
     if (!W.net.cut) broker_run();
+    W.net.closed_violation = W.net.violation_handled;
+    W.net.violation_handled = 0;
     broker_closed();
     W.net.cut = 1;
 }

@@ -93,6 +93,7 @@ typedef struct {
     uint32_t broker_down_until;  /* step until which connections are refused */
     uint32_t conn;               /* connection number */
     uint8_t violation_handled;   /* the client handled a violating packet on this connection */
+    uint8_t closed_violation;    /* ... on the connection it closed last (for on_disconnect) */
     uint32_t now;                /* the clock, ms */
 } sim_net;
 
