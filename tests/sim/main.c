@@ -1,7 +1,8 @@
 /* tern_sim: runs seeds of the simulated world and checks the invariants after every step.
  *
  *   tern_sim [--first N] [--count N] [--seconds S] [--steps N] [--keep-going] [--list]
- *   tern_sim --seed N [--steps N]      replay one seed, with the last events on failure
+ *   tern_sim --seed N [--steps N] [--off MASK]   replay one seed, with the last events on failure
+ *   tern_sim --seed N --shrink          the same failure with every rate it does not need off
  *
  * Each seed chooses its own world (MQTT version, buffer and slot sizes, fault rates, what the
  * callbacks do), runs --steps random steps, then lets the world settle without faults and
@@ -64,6 +65,26 @@ static void choose_knobs(void)
     k->broker_receive_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 20) : 0xFFFF);
     k->broker_alias_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 8) : 0);
     k->drive = (uint8_t)rng_below(&W.rng, 3);
+}
+
+/* Rates the shrinker may switch off (--off), one bit each. */
+static const struct {
+    const char *name;
+    uint32_t *rate;
+} switchable[] = {
+    {"cut", &W.k.p_cut},           {"restart", &W.k.p_restart},       {"violation", &W.k.p_violation},
+    {"clock-jump", &W.k.p_clock_jump}, {"delay-ack", &W.k.p_delay_ack}, {"dup-ack", &W.k.p_dup_ack},
+    {"refuse", &W.k.p_refuse},     {"block-send", &W.k.p_block_send}, {"block-recv", &W.k.p_block_recv},
+    {"block-open", &W.k.p_block_open}, {"partial", &W.k.p_partial},   {"cb-publish", &W.k.p_cb_publish},
+    {"cb-subscribe", &W.k.p_cb_subscribe}, {"cb-disconnect", &W.k.p_cb_disconnect},
+    {"app-disconnect", &W.k.p_app_disconnect},
+};
+#define SWITCHABLE (sizeof switchable / sizeof switchable[0])
+
+static void switch_off(uint32_t mask)
+{
+    for (unsigned i = 0; i < SWITCHABLE; i++)
+        if (mask & (1u << i)) *switchable[i].rate = 0;
 }
 
 static void set_up_client(void)
@@ -200,7 +221,7 @@ typedef struct {
     int failed;
 } seed_result;
 
-static seed_result run_seed(uint64_t seed, uint64_t steps, unsigned trace_lines)
+static seed_result run_seed(uint64_t seed, uint64_t steps, unsigned trace_lines, uint32_t off)
 {
     seed_result res = {0, 0};
     memset(&W, 0, sizeof W);
@@ -209,6 +230,7 @@ static seed_result run_seed(uint64_t seed, uint64_t steps, unsigned trace_lines)
     trace_reset();
     if (setjmp(sim_fail_jump) == 0) {
         choose_knobs();
+        switch_off(off);
         W.net.now = rng_below(&W.rng, 4) == 0 ? 0xFFFFFFFFu - rng_below(&W.rng, 200000) : (uint32_t)rng_next(&W.rng);
         broker_reset();
         app_reset();
@@ -218,18 +240,50 @@ static seed_result run_seed(uint64_t seed, uint64_t steps, unsigned trace_lines)
         drain();
     } else {
         res.failed = 1;
+        if (trace_lines == 0) goto done;
         printf("SIM FAIL seed %llu at step %llu: %s\n", (unsigned long long)seed, (unsigned long long)W.step,
                sim_fail_message);
         printf("  world: MQTT %s, tx %u rx %u slots %u qos2 ids %u, drive %u, auto-reconnect %u\n",
                W.k.version == TERN_MQTT_5 ? "5" : "3.1.1", W.k.tx_cap, W.k.rx_cap, W.k.slots, W.k.qos2_ids,
                W.k.drive, W.k.auto_reconnect);
-        printf("  replay: tern_sim --seed %llu --steps %llu\n", (unsigned long long)seed, (unsigned long long)steps);
+        printf("  replay: tern_sim --seed %llu --steps %llu", (unsigned long long)seed, (unsigned long long)steps);
+        if (off) printf(" --off 0x%x (", off);
+        for (unsigned i = 0, n = 0; i < SWITCHABLE; i++)
+            if (off & (1u << i)) printf("%s%s", n++ ? " " : "", switchable[i].name);
+        printf("%s\n", off ? ")" : "");
         printf("  last events:\n");
         trace_dump(trace_lines);
         fflush(stdout);
     }
+done:
     res.steps = W.step;
     return res;
+}
+
+/* The cause of a failure without its numbers: a shrunk run must fail the same way. */
+static void failure_kind(char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = sim_fail_message; *p && n + 1 < cap && !(*p >= '0' && *p <= '9'); p++) out[n++] = *p;
+    out[n] = 0;
+}
+
+/* Switch off every rate the failure does not need, one at a time; replay what is left. */
+static int shrink(uint64_t seed, uint64_t steps, unsigned trace_lines)
+{
+    char want[256], got[256];
+    if (!run_seed(seed, steps, 0, 0).failed) {
+        printf("tern_sim: seed %llu does not fail\n", (unsigned long long)seed);
+        return 0;
+    }
+    failure_kind(want, sizeof want);
+    uint32_t off = 0;
+    for (unsigned i = 0; i < SWITCHABLE; i++) {
+        if (!run_seed(seed, steps, 0, off | (1u << i)).failed) continue;
+        failure_kind(got, sizeof got);
+        if (strcmp(got, want) == 0) off |= 1u << i;
+    }
+    return run_seed(seed, steps, trace_lines, off).failed;
 }
 
 static double seconds_now(void)
@@ -242,7 +296,7 @@ static double seconds_now(void)
 static void usage(void)
 {
     fprintf(stderr, "usage: tern_sim [--seed N | --first N --count N | --seconds S] [--steps N] [--keep-going]"
-                    " [--list] [--trace LINES]\n");
+                    " [--list] [--trace LINES] [--off MASK] [--shrink]\n");
     exit(2);
 }
 
@@ -250,13 +304,15 @@ int main(int argc, char **argv)
 {
     uint64_t first = 1, count = 100, steps = 20000;
     double seconds = 0;
-    int keep_going = 0, list = 0;
+    int keep_going = 0, list = 0, shrinking = 0;
+    uint32_t off = 0;
     unsigned trace_lines = 40;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--keep-going")) { keep_going = 1; continue; }
         if (!strcmp(a, "--list")) { list = 1; continue; }
+        if (!strcmp(a, "--shrink")) { shrinking = 1; continue; }
         if (!v) usage();
         i++;
         if (!strcmp(a, "--seed")) { first = strtoull(v, NULL, 0); count = 1; trace_lines = 200; }
@@ -265,13 +321,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--steps")) steps = strtoull(v, NULL, 0);
         else if (!strcmp(a, "--seconds")) { seconds = strtod(v, NULL); count = UINT64_MAX; }
         else if (!strcmp(a, "--trace")) trace_lines = (unsigned)strtoul(v, NULL, 0);
+        else if (!strcmp(a, "--off")) off = (uint32_t)strtoul(v, NULL, 0);
         else usage();
     }
+    if (shrinking) return shrink(first, steps, trace_lines) ? 1 : 0;
     double start = seconds_now();
     uint64_t total = 0, ran = 0, failures = 0, notes = 0;
     for (uint64_t s = first; ran < count; s++, ran++) {
         if (seconds > 0 && seconds_now() - start >= seconds) break;
-        seed_result r = run_seed(s, steps, trace_lines);
+        seed_result r = run_seed(s, steps, trace_lines ? trace_lines : 1, off);
         total += r.steps;
         notes += W.app.notes;
         if (list) printf("seed %llu: %llu steps, %s\n", (unsigned long long)s, (unsigned long long)r.steps,
