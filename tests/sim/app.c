@@ -97,7 +97,7 @@ static int protocol_status(tern_status st)
 {
     return (st >= TERN_ERR_VARINT && st <= TERN_ERR_PROP_LENGTH) || st == TERN_ERR_PROTOCOL ||
            st == TERN_ERR_UNEXPECTED_PACKET || st == TERN_ERR_UNKNOWN_PACKET_ID || st == TERN_ERR_TOPIC_ALIAS ||
-           st == TERN_ERR_RECEIVE_MAXIMUM;
+           st == TERN_ERR_RECEIVE_MAXIMUM || st == TERN_ERR_ACK_TYPE || st == TERN_ERR_ACK_COUNT;
 }
 
 /* Why a connection may end when the broker broke no rule. */
