@@ -1,22 +1,23 @@
 /* What a saved TLS session is bound to. A resumed session skips the certificate check: it is
  * trusted only because of the full handshake that created it. So a session may be offered
  * only under the configuration whose check it passed; this file reduces that configuration
- * to one SHA-256 digest, computed once by tern_tls_init and sealed into every export. */
+ * to one SHA-256 digest, computed once by tern_tls_init (or _init_over) and sealed into
+ * every export. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "tls_internal.h"
 #include "tls_session_internal.h"
 
 #include <wolfssl/wolfcrypt/sha256.h>
 
-/* The directory wolfSSL_CTX_load_system_CA_certs reads on Debian. */
-static const char SYSTEM_CA_DIR[] = "/etc/ssl/certs";
+#ifndef NO_FILESYSTEM
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 /* One field of the binding: a tag and a length-prefixed value, so that no two different
  * configurations can produce the same byte stream. */
@@ -31,6 +32,10 @@ static void put_string(wc_Sha256 *h, uint8_t tag, const char *s)
 {
     if (s) put_field(h, tag, s, strlen(s));
 }
+
+#ifndef NO_FILESYSTEM
+/* The directory wolfSSL_CTX_load_system_CA_certs reads on Debian. */
+static const char SYSTEM_CA_DIR[] = "/etc/ssl/certs";
 
 /* SHA-256 of a file's contents, following symbolic links (the system store is made of them).
  * 0 on success, -1 when it cannot be read. */
@@ -125,18 +130,53 @@ static tern_status put_dir(tern_tls *t, wc_Sha256 *h, uint8_t tag, const char *p
     return TERN_OK;
 }
 
-/* What the certificate check trusts: the CA file, the CA directory, or the system store. */
-static tern_status put_trust(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
+/* The CA file, CA directory or system store that load_trust_files read. */
+static tern_status put_trust_files(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
 {
-    if (!t->verify) return TERN_OK;
     tern_status st = TERN_OK;
     if (cfg->ca_file) st = put_file(t, h, 'F', "CA file", cfg->ca_file);
     if (st == TERN_OK && cfg->ca_path) st = put_dir(t, h, 'D', cfg->ca_path);
-    if (st == TERN_OK && !cfg->ca_file && !cfg->ca_path) st = put_dir(t, h, 'S', SYSTEM_CA_DIR);
+    if (st == TERN_OK && !cfg->ca_file && !cfg->ca_path && !cfg->ca_buf) st = put_dir(t, h, 'S', SYSTEM_CA_DIR);
     return st;
 }
 
-/* Who the client is: its certificate, or its PSK identity and key. */
+static tern_status put_cert_file(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
+{
+    return cfg->cert_file ? put_file(t, h, 'C', "client certificate", cfg->cert_file) : TERN_OK;
+}
+#else
+/* No file system: the configuration loaded nothing from files. */
+static tern_status put_trust_files(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
+{
+    (void)t, (void)h, (void)cfg;
+    return TERN_OK;
+}
+
+static tern_status put_cert_file(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
+{
+    (void)t, (void)h, (void)cfg;
+    return TERN_OK;
+}
+#endif
+
+/* A buffer's contents, as a digest. */
+static void put_buffer(wc_Sha256 *h, uint8_t tag, const uint8_t *buf, size_t len)
+{
+    uint8_t d[WC_SHA256_DIGEST_SIZE];
+    wc_Sha256Hash(buf, (word32)len, d);
+    put_field(h, tag, d, sizeof d);
+}
+
+/* What the certificate check trusts: CA certificates from memory, the CA file, the CA
+ * directory, or the system store. */
+static tern_status put_trust(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
+{
+    if (!t->verify) return TERN_OK;
+    if (cfg->ca_buf) put_buffer(h, 'B', cfg->ca_buf, cfg->ca_len);
+    return put_trust_files(t, h, cfg);
+}
+
+/* Who the client is: its certificate (from memory or a file), or its PSK identity and key. */
 static tern_status put_identity(tern_tls *t, wc_Sha256 *h, const tern_tls_config *cfg)
 {
     if (t->psk_len) {
@@ -145,7 +185,8 @@ static tern_status put_identity(tern_tls *t, wc_Sha256 *h, const tern_tls_config
         put_string(h, 'I', t->psk_identity);
         put_field(h, 'K', d, sizeof d);
     }
-    return t->cert_loaded ? put_file(t, h, 'C', "client certificate", cfg->cert_file) : TERN_OK;
+    if (cfg->cert_buf) put_buffer(h, 'c', cfg->cert_buf, cfg->cert_len);
+    return put_cert_file(t, h, cfg);
 }
 
 uint8_t tern_tls_verify_level(const tern_tls *t)
@@ -154,8 +195,12 @@ uint8_t tern_tls_verify_level(const tern_tls *t)
     return t->check_name ? TLS_VERIFIED_CHAIN_AND_NAME : TLS_VERIFIED_CHAIN;
 }
 
-tern_status tern_tls_session_bind(tern_tls *t, const char *host, uint16_t port, const tern_tls_config *cfg)
+tern_status tern_tls_session_bind(tern_tls *t, const tern_tls_config *cfg)
 {
+    /* TLS over TCP (tern_tls_init): the host and port too; over the application's own
+     * transport (tern_tls_init_over) the server name alone says where. */
+    const char *host = t->tcp.host;
+    uint16_t port = t->tcp.port;
     wc_Sha256 h;
     wc_InitSha256(&h);
     uint8_t port_be[2] = {(uint8_t)(port >> 8), (uint8_t)port};
