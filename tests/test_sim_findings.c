@@ -1,5 +1,6 @@
 /* Engine bugs the simulator (tests/sim) found, each pinned by a scripted test that failed before
- * its fix: a connection ended from a callback is not written to, an error path never cuts a
+ * its fix: a connection ended from a callback is not written to, a QoS 2 message delivered
+ * before such an end is not delivered again, an error path never cuts a
  * half-sent packet, and a message published from on_publish_done while a lost session is
  * reported is not reported lost itself. */
 #include <setjmp.h>
@@ -67,6 +68,12 @@ static void disconnect_on_message(tern_client *c, const tern_publish *m, void *u
     (void)m, (void)user;
     fx.messages++;
     assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+static void count_message(tern_client *c, const tern_publish *m, void *user)
+{
+    (void)c, (void)m, (void)user;
+    fx.messages++;
 }
 
 static void publish_when_lost(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
@@ -139,6 +146,36 @@ static void disconnect_from_a_callback_writes_nothing_after_the_close(void **sta
     }
 }
 
+/* tern_client_disconnect from on_message of a QoS 2 message: the message was delivered, so
+ * when the broker resumes the session and sends it again (DUP, same id) it must not be
+ * delivered again. It was: the id was remembered only when the connection was still there
+ * after on_message. */
+static void qos2_delivered_before_a_callback_disconnect_is_not_delivered_again(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.cb.on_message = disconnect_on_message;
+        connect_ok(TERN_MQTT_311, 0);
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "once", 2, 9, 0);
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 1);
+        assert_false(tern_client_is_connected(&fx.client));
+        fx.cfg.cb.on_message = NULL;
+        fx.messages = 0;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 1, 0);
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "once", 2, 9, 1);
+        fx.cfg.cb.on_message = count_message;
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.messages, 0);
+        size_t len;
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBREC, &len);
+        assert_int_equal(pkt[3], 9);
+    }
+}
+
 /* An MQTT 5 connection that fails while a packet is half sent (here the CONNECT, then the
  * connect timeout): the DISCONNECT that tells the broker why must follow whole packets. It was
  * written over the unsent rest, so the broker got a CONNECT cut short and garbage. */
@@ -201,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(disconnect_from_a_callback_writes_nothing_after_the_close),
+        cmocka_unit_test(qos2_delivered_before_a_callback_disconnect_is_not_delivered_again),
 #if TERN_CFG_MQTT5
         cmocka_unit_test(error_path_never_cuts_a_half_sent_packet),
 #endif
