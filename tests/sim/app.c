@@ -149,6 +149,7 @@ static void app_publish(const char *where)
     if (st == TERN_ERR_BUSY || st == TERN_WOULD_BLOCK || st == TERN_ERR_NOT_CONNECTED) return;
     if (st != TERN_OK) sim_fail("tern_client_publish returned %s", tern_status_name(st));
     A.app_tokens++;
+    S_total.from_app++;
     if (m.qos == 0) return;
     if (id == 0) sim_fail("a QoS %u publish got packet id 0", m.qos);
     if (A.by_id[id]) sim_fail("packet id %u handed out while message %x still holds it", id, A.by_id[id]);
@@ -221,7 +222,6 @@ void app_act(void)
 
 static void on_message(tern_client *c, const tern_publish *m, void *user)
 {
-    (void)c;
     (void)user;
     uint32_t token;
     if (W.net.violation_handled)
@@ -237,7 +237,17 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     if (m->payload.len != info->plen || m->qos != info->qos || m->retain != info->retain)
         sim_fail("message %u delivered with length %u QoS %u retain %u; sent %u, %u, %u", token, m->payload.len,
                  m->qos, m->retain, info->plen, info->qos, info->retain);
+    if (!W.draining && rng_chance(&W.rng, W.k.p_hold)) {
+        tern_status st = tern_client_hold(c);
+        sim_event("app holds message %u -> %s", token, tern_status_name(st));
+        if (st == TERN_OK) {
+            net_client_held();
+            return;
+        }
+        if (st != TERN_ERR_HOLD_FULL) sim_fail("tern_client_hold returned %s", tern_status_name(st));
+    }
     info->delivered++;
+    S_total.delivered++;
     if (info->delivered > info->sends) sim_fail("message %u delivered %u times, sent %u", token, info->delivered, info->sends);
     if (info->qos == 2 && info->delivered > 1 && !A.qos2_forgotten)
         sim_fail("QoS 2 message %u delivered twice to the application", token);
@@ -289,6 +299,7 @@ static void on_publish_done(tern_client *c, uint16_t id, tern_status st, uint8_t
         sim_fail("on_publish_done with %s", tern_status_name(st));
     A.by_id[id] = 0;
     A.in_flight--;
+    S_total.acked_to_app += st == TERN_OK;
     m->done = 1;
     react(" from on_publish_done");
 }

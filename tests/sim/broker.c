@@ -40,6 +40,7 @@ void broker_closed(void)
 void broker_restart(int keep_session)
 {
     sim_event("broker restart, %s session", keep_session ? "keeping the" : "losing the");
+    S_total.restarts++;
     net_cut(0);
     broker_closed();
     if (!keep_session) flows_drop_session();
@@ -147,6 +148,8 @@ static void on_connect(const uint8_t *p, uint32_t n)
     B.held = present ? B.s.qos2_count : 0;
     sim_event("broker: CONNECT v%u clean %u expiry %u -> session present %d", (unsigned)B.v, c.clean_start,
               B.expiry, present);
+    if (present) S_total.resumed++;
+    else S_total.new_sessions++;
     if (present) flows_resend();
 }
 

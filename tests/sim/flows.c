@@ -109,6 +109,7 @@ static int write_message(broker_msg *m)
     (void)net_broker_write(out, (uint32_t)n, VIOL_NONE);
     sim_event("  (message %u, session %u)", m->token, S.number);
     W.app.broker_msg[m->token].sends++;
+    S_total.to_client++;
     return 1;
 }
 

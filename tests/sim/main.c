@@ -17,6 +17,7 @@
 #include "sim.h"
 
 sim_world W;
+sim_stats S_total;
 extern jmp_buf sim_fail_jump;
 extern char sim_fail_message[256];
 
@@ -62,6 +63,7 @@ static void choose_knobs(void)
     k->p_cb_subscribe = rate(100000);
     k->p_cb_disconnect = rate(5000);
     k->p_app_disconnect = rate(1000000);
+    k->p_hold = rate(500000);
     k->broker_receive_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 20) : 0xFFFF);
     k->broker_alias_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 8) : 0);
     k->drive = (uint8_t)rng_below(&W.rng, 3);
@@ -77,7 +79,7 @@ static const struct {
     {"refuse", &W.k.p_refuse},     {"block-send", &W.k.p_block_send}, {"block-recv", &W.k.p_block_recv},
     {"block-open", &W.k.p_block_open}, {"partial", &W.k.p_partial},   {"cb-publish", &W.k.p_cb_publish},
     {"cb-subscribe", &W.k.p_cb_subscribe}, {"cb-disconnect", &W.k.p_cb_disconnect},
-    {"app-disconnect", &W.k.p_app_disconnect},
+    {"app-disconnect", &W.k.p_app_disconnect}, {"hold", &W.k.p_hold},
 };
 #define SWITCHABLE (sizeof switchable / sizeof switchable[0])
 
@@ -343,5 +345,14 @@ int main(int argc, char **argv)
     printf("tern_sim: %llu seed%s from %llu, %llu steps in %.1f s (%.0f steps/s), %llu failed, %llu notes\n",
            (unsigned long long)ran, ran == 1 ? "" : "s", (unsigned long long)first, (unsigned long long)total, took,
            took > 0 ? (double)total / took : 0.0, (unsigned long long)failures, (unsigned long long)notes);
+    printf("  world: %llu connections (%llu cut, %llu broker restarts), %llu new sessions, %llu resumed; "
+           "%llu protocol violations handled; broker sent %llu messages, %llu delivered, %llu held; "
+           "the app published %llu, %llu QoS 1/2 acknowledged\n",
+           (unsigned long long)S_total.connections, (unsigned long long)S_total.cuts,
+           (unsigned long long)S_total.restarts, (unsigned long long)S_total.new_sessions,
+           (unsigned long long)S_total.resumed, (unsigned long long)S_total.violations,
+           (unsigned long long)S_total.to_client, (unsigned long long)S_total.delivered,
+           (unsigned long long)S_total.holds, (unsigned long long)S_total.from_app,
+           (unsigned long long)S_total.acked_to_app);
     return failures ? 1 : 0;
 }

@@ -28,6 +28,7 @@ static void new_connection(void)
     W.net.cut = W.net.graceful = 0;
     W.net.violation_handled = 0;
     W.net.conn++;
+    S_total.connections++;
 }
 
 static tern_status t_open(void *ctx)
@@ -118,6 +119,7 @@ void net_cut(int graceful)
 {
     if (!W.net.open || W.net.cut) return;
     sim_event("cut connection %u%s", W.net.conn, graceful ? " (close)" : " (reset)");
+    S_total.cuts++;
     W.net.cut = 1;
     W.net.graceful = graceful;
     broker_closed();
@@ -136,6 +138,7 @@ static void compact(void)
     memmove(W.net.log, W.net.log + W.net.handled, keep * sizeof W.net.log[0]);
     for (uint32_t i = 0; i < keep; i++) W.net.log[i].at -= upto;
     W.net.log_n = keep;
+    W.net.current = W.net.current >= W.net.handled ? W.net.current - W.net.handled : 0;
     W.net.handled = 0;
 }
 
@@ -150,30 +153,55 @@ int net_broker_write(const uint8_t *p, uint32_t n, uint8_t violation)
 {
     if (!W.net.open || W.net.cut || net_broker_room() < n) return 0;
     memcpy(W.net.b2c + W.net.b2c_len, p, n);
-    W.net.log[W.net.log_n++] = (sent_packet){W.net.b2c_len, n, violation};
+    W.net.log[W.net.log_n++] = (sent_packet){W.net.b2c_len, n, violation, PKT_WAITING};
     W.net.b2c_len += n;
     sim_event("broker -> %s%s%s", trace_packet(p, n), violation ? " VIOLATION " : "",
               violation ? violation_name(violation) : "");
     return 1;
 }
 
+static int same(const sent_packet *e, const uint8_t *p, size_t n)
+{
+    return e->len == n && memcmp(W.net.b2c + e->at, p, n) == 0;
+}
+
+/* Packets are handled in the order sent, with one exception: while the application holds
+ * messages (tern_client_hold), the PUBLISHes behind them wait in order and the other packets
+ * behind them (the acks that free the application) are handled first. A held message is
+ * handled again when offered again; any other packet handled twice is a failure. */
 void net_client_handled(const uint8_t *p, size_t n)
 {
     sim_event("client handles %s", trace_packet(p, n));
-    if (W.net.handled < W.net.log_n) {
-        const sent_packet *e = &W.net.log[W.net.handled];
-        if (e->len == n && memcmp(W.net.b2c + e->at, p, n) == 0) {
-            W.net.handled++;
+    int holding = 0;
+    for (uint32_t i = W.net.handled; i < W.net.log_n; i++) {
+        sent_packet *e = &W.net.log[i];
+        if (e->state == PKT_HANDLED) continue;
+        if (same(e, p, n)) {
+            e->state = PKT_HANDLED;
+            W.net.current = i;
             if ((p[0] >> 4) == TERN_CONNACK) W.broker.new_session_unseen = 0;
-            if (e->violation) W.net.violation_handled = e->violation;
+            if (e->violation) {
+                W.net.violation_handled = e->violation;
+                S_total.violations++;
+            }
+            while (W.net.handled < W.net.log_n && W.net.log[W.net.handled].state == PKT_HANDLED) W.net.handled++;
             return;
         }
+        holding |= e->state == PKT_HELD;
+        int publish = (W.net.b2c[e->at] >> 4) == TERN_PUBLISH;
+        if (!holding || !publish) break;
     }
-    for (uint32_t i = W.net.handled; i-- > 0;) {
+    for (uint32_t i = W.net.log_n; i-- > 0;) {
         const sent_packet *e = &W.net.log[i];
-        if (e->len == n && memcmp(W.net.b2c + e->at, p, n) == 0)
-            sim_fail("packet handled twice: %s (packet %u of the connection, %u handled so far)",
-                     trace_packet(p, n), i + 1, W.net.handled);
+        if (e->state == PKT_HANDLED && same(e, p, n))
+            sim_fail("packet handled twice: %s (packet %u of the connection)", trace_packet(p, n), i + 1);
     }
     sim_fail("the client handled a packet the broker did not send next: %s", trace_packet(p, n));
+}
+
+void net_client_held(void)
+{
+    S_total.holds++;
+    W.net.log[W.net.current].state = PKT_HELD;
+    if (W.net.current < W.net.handled) W.net.handled = W.net.current;
 }

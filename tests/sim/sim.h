@@ -68,7 +68,7 @@ typedef struct {
     uint32_t p_block_send, p_block_recv, p_partial, p_block_open;
     uint32_t p_cut, p_restart, p_restart_keeps, p_violation, p_clock_jump;
     uint32_t p_delay_ack, p_dup_ack, p_refuse, p_graceful;
-    uint32_t p_cb_publish, p_cb_subscribe, p_cb_disconnect, p_app_disconnect;
+    uint32_t p_cb_publish, p_cb_subscribe, p_cb_disconnect, p_app_disconnect, p_hold;
     uint32_t max_payload;
     uint16_t broker_receive_max, broker_alias_max;
     uint8_t drive;               /* 0 poll, 1 event loop calls, 2 both and the blocking layer */
@@ -78,15 +78,18 @@ typedef struct {
 typedef struct {
     uint32_t at, len;
     uint8_t violation;           /* a violation kind, 0 for none */
+    uint8_t state;               /* PKT_WAITING, PKT_HANDLED, or PKT_HELD by the application */
 } sent_packet;
+enum { PKT_WAITING, PKT_HANDLED, PKT_HELD };
 
 typedef struct {
     uint8_t c2b[PIPE_CAP];       /* client to broker, not yet read by the broker */
     uint32_t c2b_len;
     uint8_t b2c[PIPE_CAP];       /* broker to client; the client reads from b2c_pos */
     uint32_t b2c_len, b2c_pos;
-    sent_packet log[LOG_CAP];    /* broker packets from log_base; the client handled `handled` */
+    sent_packet log[LOG_CAP];    /* broker packets; all before `handled` were handled */
     uint32_t log_n, handled;
+    uint32_t current;            /* the one being handled now */
     int open;                    /* the client holds the connection open */
     int cut;                     /* broken under the client: its next send/recv fails */
     int graceful;                /* the cut was a close: what was sent is still readable */
@@ -193,6 +196,13 @@ typedef struct {
 
 extern sim_world W;
 
+/* What happened in all seeds run so far (not reset per seed), for the summary. */
+typedef struct {
+    uint64_t connections, new_sessions, resumed, cuts, restarts, violations, holds;
+    uint64_t to_client, delivered, from_app, acked_to_app;
+} sim_stats;
+extern sim_stats S_total;
+
 /* ------------------------------------------------------------------ net.c */
 void net_reset(void);
 void net_transport(tern_transport *t);
@@ -201,6 +211,8 @@ uint32_t net_clock(void *ctx);
 void net_cut(int graceful);
 /* The client handled (traced) an inbound packet: match it with what the broker sent. */
 void net_client_handled(const uint8_t *p, size_t n);
+/* The application held the message being handled (tern_client_hold): it comes again. */
+void net_client_held(void);
 /* Append a broker packet to the client's stream. 0 when there is no room. */
 int net_broker_write(const uint8_t *p, uint32_t n, uint8_t violation);
 uint32_t net_broker_room(void);
