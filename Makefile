@@ -134,3 +134,10 @@ docs: deps
 	doxygen Doxyfile
 	@echo "make docs: build-docs/html/index.html"
 .PHONY: docs
+# The deterministic simulator (tests/sim, docs/testing-sim.md) for SIM_SECONDS, seeds from
+# SIM_FIRST on; a failing seed prints how to replay it (build/tests/sim/tern_sim --seed N).
+SIM_SECONDS ?= 60
+SIM_FIRST ?= 1
+.PHONY: sim
+sim: build
+	build/tests/sim/tern_sim --first $(SIM_FIRST) --seconds $(SIM_SECONDS)
