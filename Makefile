@@ -9,6 +9,7 @@
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
 #   make memcheck  unit tests and CLI integration tests under valgrind
 #   make tls-cost  what each TLS mode costs (bench/results/tls-cost.json and .svg; TLS_COST_FLAGS)
+#   make docs    API reference (Doxygen) in build-docs/html; fails on any undocumented public symbol
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
@@ -109,3 +110,13 @@ demo: build
 
 clean:
 	rm -rf build build-san build-fuzz build-cov coverage
+
+# The API reference. Doxygen checks the members of a header only when the header has a
+# @file block, so a header without one fails here too.
+docs: deps
+	@missing=$$(grep -L '@file' include/tern/*.h); \
+	  if [ -n "$$missing" ]; then echo "make docs: no @file block in: $$missing"; exit 1; fi
+	@rm -rf build-docs
+	doxygen Doxyfile
+	@echo "make docs: build-docs/html/index.html"
+.PHONY: docs
