@@ -4,8 +4,10 @@
 set -euo pipefail
 packages=(cmake make gcc clang libclang-rt-14-dev pkg-config libcmocka-dev libwolfssl-dev
           mosquitto mosquitto-clients python3 valgrind gcovr openssl libmosquitto-dev libpaho-mqtt-dev
-          gcc-arm-none-eabi libnewlib-arm-none-eabi softhsm2 opensc)
+          gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+          dpkg-dev)
 packages+=(doxygen)  # make docs
+packages+=(softhsm2 opensc)  # PKCS#11 tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

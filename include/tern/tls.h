@@ -173,9 +173,10 @@ int tern_tls_has_session(const tern_tls *t);
  * @brief Seal the saved session (with its TLS 1.3 ticket) into buf so that a device can
  * resume after a reboot.
  *
- * The bytes are an envelope: the wolfSSL session, what it is bound to (the server name, host
- * and port; whether the chain and the name were verified; the TLS versions allowed; a SHA-256 fingerprint of the CA
- * file, CA directory or system store contents; the client certificate or PSK), and an
+ * The bytes are an envelope: the wolfSSL session; what it is bound to (the server name, and
+ * the host and port when t runs over TCP (tern_tls_init); whether the chain and the name
+ * were verified; the TLS versions allowed; a SHA-256 fingerprint of the trusted CA buffer,
+ * file, directory or system store contents; the client certificate or PSK); and an
  * HMAC-SHA256 over all of it under key. tern_tls_session_import accepts it only with the same
  * key and under the same configuration.
  *
@@ -210,11 +211,12 @@ tern_status tern_tls_session_export(const tern_tls *t, const uint8_t key[TERN_TL
  * envelope's format and length; the HMAC under key (in constant time); then that the
  * session was made under this configuration: same server name, host and port, the same
  * verification (a session from a run that skipped the host name or chain check is never
- * offered by a stricter one), the same TLS versions, the same trusted CA contents and the same client certificate
- * or PSK. Anything else is refused and changes nothing: the session held before, if any,
- * stays.
+ * offered by a stricter one), the same TLS versions, the same trusted CA contents and the
+ * same client certificate or PSK. Anything else is refused and changes nothing: the session
+ * held before, if any, stays.
  *
- * @param t   the TLS transport, after tern_tls_init and before open (or while closed).
+ * @param t   the TLS transport, after tern_tls_init or tern_tls_init_over and before open
+ *            (or while closed).
  * @param key the TERN_TLS_SESSION_KEY_SIZE-byte key the envelope was sealed with; read during
  *            the call only.
  * @param buf the envelope from tern_tls_session_export; read during the call only (wolfSSL
