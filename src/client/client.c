@@ -229,6 +229,8 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
         c->state = TERN_STATE_CONNECTED;
         c->backoff_ms = 0;
         tern_slots_after_connack(c, ack.session_present);
+        /* on_publish_done (session lost) may have ended the connection already. */
+        if (c->state != TERN_STATE_CONNECTED) return TERN_OK;
         /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
          * old one would take a new message for a re-send, and lose it. */
         if (!ack.session_present && c->cfg->inbound_qos2_count)
@@ -241,6 +243,10 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
 {
     if (c->state == TERN_STATE_IDLE) return TERN_ERR_NOT_CONNECTED;
+    if (c->state == TERN_STATE_BACKOFF) { /* no connection to end (on_disconnect was told): */
+        c->state = TERN_STATE_IDLE;       /* just stop reconnecting */
+        return TERN_OK;
+    }
     if (c->state == TERN_STATE_CONNECTED && tern_tx_disconnect(c, reason) == TERN_OK)
         (void)tern_tx_flush(c); /* best effort: the socket closes next */
     return tern_conn_lost(c, TERN_OK); /* a loss on purpose: closed, idle, no reconnect */

@@ -20,9 +20,10 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
         if (s->resend != TERN_RESEND_NEVER_SENT) {
-            /* The broker may have seen it: without the session it is gone, so say so. */
+            /* The broker may have seen it: without the session it is gone, so say so -- after
+             * this pass, so that what on_publish_done publishes is not taken for lost. */
             if (!session_present) {
-                tern_slot_release(c, s, TERN_ERR_SESSION_LOST, 0);
+                s->resend = TERN_RESEND_LOST;
                 continue;
             }
             /* A PUBLISH sent before goes again marked DUP; a PUBREL never is. */
@@ -31,6 +32,9 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         }
         c->resend_pending = 1;
     }
+    for (uint16_t i = 0; i < c->cfg->inflight_count && !session_present; i++)
+        if (c->cfg->inflight[i].resend == TERN_RESEND_LOST)
+            tern_slot_release(c, &c->cfg->inflight[i], TERN_ERR_SESSION_LOST, 0);
 }
 
 /* What one pass over the slots finds. */
