@@ -162,6 +162,8 @@ typedef struct {
     uint32_t reconnect_max_ms;   /* backoff ceiling (default 30000) */
     uint32_t connect_timeout_ms; /* transport open + CONNACK (default 10000) */
     uint8_t fallback_311;        /* MQTT 5 refused as unacceptable protocol version: retry in 3.1.1 */
+    uint16_t subscription_count; /* entries in subscriptions */
+    const tern_subscription *subscriptions; /* subscribed to whenever a session is new */
 } tern_connect_options;
 
 /* Engine state; fields are private, the struct is public so it can be allocated statically. */

@@ -200,6 +200,16 @@ static int fall_back_to_311(tern_client *c)
     return 1;
 }
 
+/* A new session has no subscriptions: make the options' own again, before on_connect (whose
+ * publishes then go after the SUBSCRIBE). A failure (a send queue too small) is reported. */
+static void subscribe_again(tern_client *c)
+{
+    const tern_connect_options *o = c->opts;
+    if (!o->subscription_count) return;
+    tern_status st = tern_client_subscribe(c, o->subscriptions, o->subscription_count, NULL, NULL);
+    if (st != TERN_OK) tern_report(c, st);
+}
+
 tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     if (c->state != TERN_STATE_WAIT_CONNACK) return TERN_ERR_UNEXPECTED_PACKET;
@@ -231,6 +241,7 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
         tern_slots_after_connack(c, ack.session_present);
         /* on_publish_done (session lost) may have ended the connection already. */
         if (c->state != TERN_STATE_CONNECTED) return TERN_OK;
+        if (!ack.session_present) subscribe_again(c);
         /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
          * old one would take a new message for a re-send, and lose it. */
         if (!ack.session_present && c->cfg->inbound_qos2_count)
