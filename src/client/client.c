@@ -137,8 +137,8 @@ static int refusal_is_final(uint8_t reason)
 
 static uint32_t next_backoff(tern_client *c)
 {
-    uint32_t lo = c->opts->reconnect_min_ms ? c->opts->reconnect_min_ms : 500u;
-    uint32_t hi = c->opts->reconnect_max_ms ? c->opts->reconnect_max_ms : 30000u;
+    uint32_t lo = c->opts->reconnect_min_ms ? c->opts->reconnect_min_ms : TERN_RECONNECT_MIN_MS;
+    uint32_t hi = c->opts->reconnect_max_ms ? c->opts->reconnect_max_ms : TERN_RECONNECT_MAX_MS;
     c->backoff_ms = c->backoff_ms ? (c->backoff_ms > hi / 2 ? hi : c->backoff_ms * 2) : lo;
     /* xorshift32: jitter so that a fleet does not reconnect in lockstep */
     c->rng ^= c->rng << 13;
