@@ -2727,6 +2727,29 @@ static void subscriptions_made_again_in_a_new_session(void **state)
     })
 }
 
+/* Issue 16, item 6: connect_wait with auto_reconnect whose every attempt fails (a wrong CA)
+ * reports that cause when its time runs out, not a bare "timed out". */
+static tern_status open_unknown_ca(void *ctx) { (void)ctx; return TERN_ERR_TLS_UNKNOWN_CA; }
+
+static void connect_wait_reports_the_last_cause(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.transport.open = open_unknown_ca;
+        fx.opts.auto_reconnect = 1;
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 5000), TERN_ERR_TLS_UNKNOWN_CA);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_TLS_UNKNOWN_CA);
+        assert_true(fx.peer.now - 1000 >= 5000);
+        /* Nothing failed, no CONNACK: that is a timeout. */
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        fx.opts.connect_timeout_ms = 60000;
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 2000), TERN_ERR_TIMEOUT);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+    }
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -3212,6 +3235,7 @@ int main(void)
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
         cmocka_unit_test(subscriptions_made_again_in_a_new_session),
+        cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),

@@ -368,8 +368,11 @@ uint32_t tern_client_next_timeout_ms(const tern_client *c);
  * @param opts as tern_client_connect
  * @param timeout_ms how long to wait in all
  * @return TERN_OK when connected; the refusal or the failure that ended the attempt
- *         (TERN_ERR_CONNACK_REFUSED, TERN_ERR_NO_MQTT5, a transport status, ...);
- *         TERN_ERR_TIMEOUT. Not from a callback. */
+ *         (TERN_ERR_CONNACK_REFUSED, TERN_ERR_NO_MQTT5, a transport status, ...). With
+ *         auto_reconnect, when the time runs out after failed attempts: the last attempt's
+ *         failure (e.g. TERN_ERR_TLS_UNKNOWN_CA), also in tern_client_last_error();
+ *         TERN_ERR_TIMEOUT when nothing failed but no CONNACK came in time. Not from a
+ *         callback. */
 tern_status tern_client_connect_wait(tern_client *c, const tern_connect_options *opts,
                                      uint32_t timeout_ms);
 /** @brief Blocking layer: drive the client for ms milliseconds.
@@ -398,10 +401,11 @@ uint16_t tern_client_inflight(const tern_client *c);
  * @param c the client
  * @return the code (3.1.1 return codes 1..5 as they are) */
 uint8_t tern_client_last_reason(const tern_client *c);
-/** @brief Why the last connection ended.
+/** @brief Why the last connection, or attempt to connect, ended.
  * @param c the client
- * @return the status given to on_disconnect (or of the refusal); TERN_OK after
- *         tern_client_disconnect or before any connection */
+ * @return the status given to on_disconnect (or of the refusal, or of the failed attempt --
+ *         kept while auto_reconnect tries again); TERN_OK after tern_client_disconnect, and
+ *         from tern_client_connect until something fails */
 tern_status tern_client_last_error(const tern_client *c);
 /** @brief The protocol version of the current (or last) connection: the options' version, or
  * TERN_MQTT_311 after a fallback (tern_connect_options.fallback_311).

@@ -57,6 +57,7 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
     c->opts = opts;
     c->version = (uint8_t)opts->version;
+    c->last_error = TERN_OK; /* what ends this connection, or its attempts, is told afresh */
     c->backoff_ms = 0;
     tern_conn_start_opening(c);
     return TERN_OK;
