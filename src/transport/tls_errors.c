@@ -17,6 +17,9 @@ void tern_tls_set_error(tern_tls *t, const char *fmt, ...)
     va_end(ap);
 }
 
+/* wolfSSL's text, or fallback where it has none: never a NULL for a %s. */
+static const char *text_or(const char *text, const char *fallback) { return text ? text : fallback; }
+
 /* The names a certificate is for: its DNS alternative names, or its subject. */
 static void cert_names(WOLFSSL_X509 *cert, char *out, size_t cap)
 {
@@ -61,7 +64,7 @@ void tern_tls_note_refusal(tern_tls *t, int err, WOLFSSL_X509 *cert)
     default:
         t->verify_status = TERN_ERR_TLS_VERIFY;
         tern_tls_set_error(t, "server certificate (%s) refused: %s (%d)", names,
-                           wolfSSL_ERR_reason_error_string((unsigned long)err), err);
+                           text_or(wolfSSL_ERR_reason_error_string((unsigned long)err), "wolfSSL error"), err);
     }
 }
 
@@ -121,13 +124,13 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
     int alert = t->ssl && wolfSSL_get_alert_history(t->ssl, &h) == WOLFSSL_SUCCESS ? h.last_rx.code : -1;
     if (alert > 0 && alert_is_client_cert(alert, t)) {
         tern_tls_set_error(t, "server refused the connection for want of an acceptable client "
-                              "certificate (alert %s)%s", wolfSSL_alert_desc_string_long(alert),
+                              "certificate (alert %s)%s", tern_tls_alert_name(alert),
                            t->cert_loaded ? "" : "; give one with --cert/--key");
         return TERN_ERR_TLS_CLIENT_CERT;
     }
     if (alert > 0 && t->psk_len && alert_is_psk(alert)) {
         tern_tls_set_error(t, "server rejected the pre-shared key for identity \"%s\" (alert %s)",
-                           t->psk_identity, wolfSSL_alert_desc_string_long(alert));
+                           t->psk_identity, tern_tls_alert_name(alert));
         return TERN_ERR_TLS_PSK;
     }
     if (err == VERSION_ERROR || alert == 70 /* protocol_version */) {
@@ -142,7 +145,7 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
     wolfSSL_ERR_error_string_n((unsigned long)err, why, sizeof why);
     if (strstr(why, "unknown error")) snprintf(why, sizeof why, "wolfSSL error %d", err);
     if (alert > 0) tern_tls_set_error(t, "TLS failed: server sent alert \"%s\" (%s)",
-                                      wolfSSL_alert_desc_string_long(alert), why);
+                                      tern_tls_alert_name(alert), why);
     else tern_tls_set_error(t, "TLS failed: %s", why);
     return TERN_ERR_TLS;
 }

@@ -36,6 +36,10 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking);
  * address in out; 0 when it is not one (a host name). */
 int tern_tls_parse_ip(const char *name, uint8_t out[16]);
 
+/* The name of TLS alert `code` ("certificate_required"); "unassigned" for a code no RFC
+ * names. Never NULL. */
+const char *tern_tls_alert_name(int code);
+
 /* tern_tls_init_over on a t whose other fields (t->tcp) the caller has set up. */
 tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char *server_name,
                            const tern_tls_config *cfg);
