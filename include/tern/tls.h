@@ -93,6 +93,10 @@ typedef struct {
     uint8_t check_name;           /* verify the host name / IP address */
     uint8_t cert_loaded;          /* a client certificate is configured */
     uint8_t cert_requested;       /* the server asked for a client certificate */
+    uint8_t psk_tls12_asked;      /* a TLS 1.2 server chose a PSK suite (asked for our key) */
+    uint8_t psk_may_fall_back;    /* PSK, versions not fixed: may retry on TLS 1.2 alone */
+    uint8_t psk_fallback;         /* internal: none, trying TLS 1.2 alone, server is 1.2-only */
+    uint8_t psk_tls13_alert;      /* the alert that ended the TLS 1.3 offer before a retry */
     tern_status verify_status;    /* what the certificate check found, TERN_OK if nothing */
     char error[TERN_TLS_ERROR_MAX];
 } tern_tls;

@@ -116,22 +116,50 @@ static int is_peer_close(int err)
            err == SOCKET_ERROR_E;
 }
 
+int tern_tls_last_alert(const tern_tls *t)
+{
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    return t->ssl && wolfSSL_get_alert_history(t->ssl, &h) == WOLFSSL_SUCCESS ? h.last_rx.code : -1;
+}
+
+/* A PSK handshake refused: by the key, or for want of a PSK suite both sides accept. The
+ * server asks for the key in TLS 1.2 only once it has chosen a PSK suite; in TLS 1.3 the key
+ * goes with the first message, so a TLS 1.3 refusal is told apart by the TLS 1.2 retry. */
+static tern_status psk_refused(tern_tls *t, int alert, int version_refused)
+{
+    int retrying = t->psk_fallback == PSK_TRYING_TLS12;
+    int tls12_alone = retrying || wolfSSL_CTX_get_max_proto_version(t->ctx) == TLS1_2_VERSION;
+    if (version_refused) {
+        if (!retrying || !t->psk_tls13_alert) return TERN_OK; /* truly no version in common */
+        alert = t->psk_tls13_alert; /* a TLS 1.3-only server: its refusal of the offer is the cause */
+    } else if (alert == 40 && tls12_alone && !t->psk_tls12_asked) {
+        tern_tls_set_error(t, "server accepts none of the PSK cipher suites offered (alert %s): by "
+                              "default only DHE-PSK, with forward secrecy; a server that allows only "
+                              "plain PSK suites needs them named with --ciphers (e.g. PSK-AES128-GCM-SHA256)",
+                           tern_tls_alert_name(alert));
+        return TERN_ERR_TLS;
+    } else if (!alert_is_psk(alert)) {
+        return TERN_OK;
+    }
+    tern_tls_set_error(t, "server rejected the pre-shared key for identity \"%s\" (alert %s)",
+                       t->psk_identity, tern_tls_alert_name(alert));
+    return TERN_ERR_TLS_PSK;
+}
+
 tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
 {
     if (t->verify_status != TERN_OK) return t->verify_status; /* the reason is written */
-    WOLFSSL_ALERT_HISTORY h;
-    memset(&h, 0, sizeof h);
-    int alert = t->ssl && wolfSSL_get_alert_history(t->ssl, &h) == WOLFSSL_SUCCESS ? h.last_rx.code : -1;
+    int alert = tern_tls_last_alert(t);
     if (alert > 0 && alert_is_client_cert(alert, t)) {
         tern_tls_set_error(t, "server refused the connection for want of an acceptable client "
                               "certificate (alert %s)%s", tern_tls_alert_name(alert),
                            t->cert_loaded ? "" : "; give one with --cert/--key");
         return TERN_ERR_TLS_CLIENT_CERT;
     }
-    if (alert > 0 && t->psk_len && alert_is_psk(alert)) {
-        tern_tls_set_error(t, "server rejected the pre-shared key for identity \"%s\" (alert %s)",
-                           t->psk_identity, tern_tls_alert_name(alert));
-        return TERN_ERR_TLS_PSK;
+    if (t->psk_len && handshaking) {
+        tern_status st = psk_refused(t, alert, err == VERSION_ERROR || alert == 70);
+        if (st != TERN_OK) return st;
     }
     if (err == VERSION_ERROR || alert == 70 /* protocol_version */) {
         tern_tls_set_error(t, "no TLS version in common with the server");

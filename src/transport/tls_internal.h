@@ -14,6 +14,9 @@
 #include "tern/tls.h"
 
 enum { TLS_CLOSED, TLS_LOWER_OPENING, TLS_HANDSHAKING, TLS_OPEN };
+/* tern_tls.psk_fallback: offering a PSK over TLS 1.3 and 1.2, trying 1.2 alone after the
+ * combined offer failed, or settled on 1.2 alone for this server. */
+enum { PSK_COMBINED_OFFER, PSK_TRYING_TLS12, PSK_TLS12_ONLY };
 
 /* Record the one-line reason for a failure (printf style). */
 void tern_tls_set_error(tern_tls *t, const char *fmt, ...)
@@ -27,6 +30,9 @@ void tern_tls_set_error(tern_tls *t, const char *fmt, ...)
 /* Note why the certificate cert was refused (wolfSSL error err) in t->verify_status and t->error. */
 void tern_tls_note_refusal(tern_tls *t, int err, WOLFSSL_X509 *cert);
 int tern_tls_verify_cb(int preverified, WOLFSSL_X509_STORE_CTX *store);
+
+/* The last alert the server sent on the current connection, or -1. */
+int tern_tls_last_alert(const tern_tls *t);
 
 /* A handshake or I/O call failed with wolfSSL error `err`: the status that says why, with
  * the reason recorded in t->error. */

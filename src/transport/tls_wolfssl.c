@@ -57,11 +57,14 @@ static void tls_close(void *ctx)
     t->want_write = 0;
 }
 
+static void end_psk_retry(tern_tls *t);
+
 /* A connection that failed: close it and return why. */
 static tern_status failed(tern_tls *t, int err)
 {
     tern_status st = tern_tls_failure(t, err, t->state != TLS_OPEN);
     tls_close(t);
+    end_psk_retry(t);
     return st;
 }
 
@@ -73,6 +76,7 @@ static tern_status new_connection(tern_tls *t)
         return TERN_ERR_TLS;
     }
     wolfSSL_set_ex_data(t->ssl, 0, t);
+    t->psk_tls12_asked = 0;
     wolfSSL_SetCertCbCtx(t->ssl, t);
     wolfSSL_SSLSetIORecv(t->ssl, io_recv);
     wolfSSL_SSLSetIOSend(t->ssl, io_send);
@@ -115,6 +119,36 @@ static tern_status check_peer_ip(tern_tls *t)
     return ok ? TERN_OK : t->verify_status;
 }
 
+static tern_status tls_open(void *ctx);
+
+/* A TLS 1.2-only server answers our TLS 1.3 PSK offer in TLS 1.2, and wolfSSL 5.5 gives up
+ * on that handshake (VERSION_ERROR); a handshake_failure before the server asked for the key
+ * may mean it shares no PSK suite with us, or rejected the key. Either way one new connection
+ * offering TLS 1.2 alone tells which: on success tern keeps to 1.2 for this server, on failure
+ * the cause is reported from both attempts. The downgrade is to what the configuration allows
+ * anyway: forward-secret DHE-PSK with an AEAD. */
+static int retry_psk_on_tls12(tern_tls *t, int err)
+{
+    int alert = tern_tls_last_alert(t);
+    int retry = err == VERSION_ERROR || (alert == 40 /* handshake_failure */ && !t->psk_tls12_asked);
+    if (!retry || !t->psk_may_fall_back || t->psk_fallback != PSK_COMBINED_OFFER) return 0;
+    t->psk_tls13_alert = (uint8_t)(alert > 0 ? alert : 0);
+    tls_close(t);
+    /* On the context, as --tls-version does: the next connection is made from it. */
+    if (wolfSSL_CTX_set_max_proto_version(t->ctx, TLS1_2_VERSION) != WOLFSSL_SUCCESS) return 0;
+    t->psk_fallback = PSK_TRYING_TLS12;
+    t->state = TLS_LOWER_OPENING;
+    return 1;
+}
+
+/* The TLS 1.2 retry failed too: the next open makes the combined offer again. */
+static void end_psk_retry(tern_tls *t)
+{
+    if (t->psk_fallback != PSK_TRYING_TLS12) return;
+    t->psk_fallback = PSK_COMBINED_OFFER;
+    (void)wolfSSL_CTX_set_max_proto_version(t->ctx, TLS1_3_VERSION);
+}
+
 static tern_status handshake(tern_tls *t)
 {
     int rc = wolfSSL_connect(t->ssl);
@@ -126,6 +160,7 @@ static tern_status handshake(tern_tls *t)
         }
     }
     if (rc == WOLFSSL_SUCCESS) {
+        if (t->psk_fallback == PSK_TRYING_TLS12) t->psk_fallback = PSK_TLS12_ONLY;
         t->state = TLS_OPEN;
         t->want_write = 0;
         t->resumed = (uint8_t)(wolfSSL_session_reused(t->ssl) == 1);
@@ -137,6 +172,7 @@ static tern_status handshake(tern_tls *t)
         t->want_write = err == WOLFSSL_ERROR_WANT_WRITE;
         return TERN_WOULD_BLOCK;
     }
+    if (retry_psk_on_tls12(t, err)) return tls_open(t); /* at once: the lower transport waits for it */
     return failed(t, err);
 }
 

@@ -15,7 +15,7 @@ import time
 import unittest
 
 from certs import Certs
-from harness import Broker, free_port
+from harness import Broker, free_port, wait_for_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 PSK_HEX = "00112233445566778899aabbccddeeff"
@@ -427,6 +427,106 @@ class ServerCloses(unittest.TestCase):
 
     def test_tcp_close_without_close_notify(self):
         self.check_server_end(lambda tls: None)  # tls.close() sends no close_notify
+
+
+class OpensslPskServer:
+    """`openssl s_server` with a PSK and no certificate (TLS 1.2 only unless told otherwise),
+    standing in for a broker: it answers the first CONNECT with a CONNACK and keeps what the
+    client sent in `received`."""
+
+    def __init__(self, *options):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["openssl", "s_server", "-quiet", "-nocert", "-psk", PSK_HEX, "-psk_identity", PSK_ID,
+             "-psk_hint", "tern-test", "-accept", str(self.port), *options],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.received = b""
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError("openssl s_server did not start")
+
+    def read(self):
+        answered = False
+        while True:
+            data = os.read(self.proc.stdout.fileno(), 4096)
+            if not data:
+                return
+            self.received += data
+            if not answered and self.received.startswith(b"\x10"):  # CONNECT
+                self.proc.stdin.write(bytes([0x20, 2, 0, 0]))  # CONNACK accepted
+                self.proc.stdin.flush()
+                answered = True
+
+    def wait_for(self, data, timeout=30):
+        """Has `data` arrived (within timeout seconds)?"""
+        deadline = time.monotonic() + timeout
+        while data not in self.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return data in self.received
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.reader.join(10)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+class PskDefaults(unittest.TestCase):
+    """--psk without --tls-version reaches a TLS 1.2-only PSK server (issue 13 item 8: "no TLS
+    version in common"), and by default offers only forward-secret PSK suites on TLS 1.2
+    (issue 14 item 8: TLS_PSK_WITH_CHACHA20_POLY1305 was offered)."""
+
+    def pub(self, server, *extra):
+        return tern("pub", "-h", "localhost", "-p", str(server.port), "--psk", PSK_HEX,
+                    "--psk-identity", PSK_ID, "-t", "psk/t", "-m", "over tls 1.2", "-V", "311",
+                    "-d", *extra, timeout=60)
+
+    def test_tls12_only_server_reached_by_default(self):
+        server = OpensslPskServer("-tls1_2")
+        try:
+            r = self.pub(server)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("TLS TLSv1.2 DHE-PSK-", r.stderr)
+            self.assertTrue(server.wait_for(b"over tls 1.2"), server.received)  # the PUBLISH
+            self.assertIn(b"psk/t", server.received)
+        finally:
+            server.stop()
+
+    def test_wrong_key_named_as_the_cause(self):
+        """Whatever versions the server speaks, a wrong key is reported as a wrong key, not as
+        "no TLS version in common"."""
+        wrong = ["--psk", "ffeeddccbbaa99887766554433221100"]
+        for versions in (["-tls1_2"], ["-tls1_3"], []):
+            with self.subTest(server=versions or "TLS 1.2 and 1.3"):
+                server = OpensslPskServer(*versions)
+                try:
+                    r = self.pub(server, *wrong)
+                finally:
+                    server.stop()
+                self.assertNotEqual(r.returncode, 0)
+                self.assertLess(r.returncode, 128)
+                line = r.stderr.strip().splitlines()[-1]
+                self.assertIn(f'rejected the pre-shared key for identity "{PSK_ID}"', line)
+
+    def test_plain_psk_only_when_asked(self):
+        server = OpensslPskServer("-tls1_2", "-cipher", "PSK-CHACHA20-POLY1305")
+        try:
+            refused = [self.pub(server), self.pub(server, "--tls-version", "tlsv1.2")]
+            asked = self.pub(server, "--ciphers", "PSK-CHACHA20-POLY1305")
+        finally:
+            server.stop()
+        for r in refused:
+            self.assertNotEqual(r.returncode, 0)
+            self.assertLess(r.returncode, 128)
+            line = r.stderr.strip().splitlines()[-1]
+            self.assertIn("PSK cipher suite", line)
+            self.assertIn("forward secrecy", line)
+        self.assertEqual(asked.returncode, 0, asked.stderr)
+        self.assertIn("TLS TLSv1.2 PSK-CHACHA20-POLY1305", asked.stderr)
 
 
 if __name__ == "__main__":
