@@ -46,6 +46,24 @@ int tern_tls_parse_ip(const char *name, uint8_t out[16]);
  * names. Never NULL. */
 const char *tern_tls_alert_name(int code);
 
+/* One name a certificate gives: a subjectAltName entry, or the subject's common name. */
+enum { TLS_NAME_DNS, TLS_NAME_IP, TLS_NAME_URI, TLS_NAME_OTHER, TLS_NAME_CN };
+typedef struct {
+    uint8_t type;         /* TLS_NAME_* */
+    const uint8_t *data;  /* as in the certificate: text (not NUL-terminated), or address bytes */
+    size_t len;
+} tls_cert_name;
+
+/* Does a certificate with these names (its subjectAltName entries, and its common names)
+ * name host? RFC 6125: an IP address matches only an iPAddress entry; a host name matches a
+ * DNS entry (a wildcard only as the whole left-most label with two labels after it), or a
+ * common name when the certificate has no alternative names at all; URI names never match. */
+int tern_tls_host_matches(const char *host, const tls_cert_name *names, size_t count);
+
+/* Does the server certificate cert name t->server_name (tern_tls_host_matches)? TERN_OK, or
+ * TERN_ERR_TLS_HOSTNAME with the names it has in t->error. */
+tern_status tern_tls_check_peer_name(tern_tls *t, WOLFSSL_X509 *cert);
+
 /* tern_tls_init_over on a t whose other fields (t->tcp) the caller has set up. */
 tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char *server_name,
                            const tern_tls_config *cfg);

@@ -85,27 +85,22 @@ static tern_status new_connection(tern_tls *t)
     int ok = 1;
     size_t name_len = strlen(t->server_name);
     if (!t->is_ip && name_len) ok &= wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name, (word16)name_len) == WOLFSSL_SUCCESS;
-    if (t->check_name && t->is_ip)
-        ok &= wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(t->ssl), t->server_name) == WOLFSSL_SUCCESS;
-    else if (t->check_name)
-        ok &= wolfSSL_check_domain_name(t->ssl, t->server_name) == WOLFSSL_SUCCESS;
     if (t->alpn[0])
         ok &= wolfSSL_UseALPN(t->ssl, t->alpn, (unsigned)strlen(t->alpn), WOLFSSL_ALPN_FAILED_ON_MISMATCH) == WOLFSSL_SUCCESS;
     ok &= wolfSSL_UseSessionTicket(t->ssl) == WOLFSSL_SUCCESS;
     /* Offer the kept session; a server that declines it simply makes a full handshake. */
     if (ok && t->session) (void)wolfSSL_set_session(t->ssl, t->session);
     if (!ok) {
-        tern_tls_set_error(t, "cannot set up SNI, host name check, ALPN or session tickets");
+        tern_tls_set_error(t, "cannot set up SNI, ALPN or session tickets");
         return TERN_ERR_TLS_CONFIG;
     }
     return TERN_OK;
 }
 
-/* The IP address a server was reached by must be among its certificate's IP addresses. This
- * wolfSSL build (no WOLFSSL_IP_ALT_NAME) skips that check in the handshake: do it here,
- * before a single byte of MQTT goes out. A server without a certificate proved itself with
- * the pre-shared key, or resumed a session whose own handshake was checked: nothing to do. */
-static tern_status check_peer_ip(tern_tls *t)
+/* The certificate must name the host (tls_peer_name.c): checked here, before a single byte of
+ * MQTT goes out. A server without a certificate proved itself with the pre-shared key, or
+ * resumed a session whose own handshake was checked: nothing to do. */
+static tern_status check_peer_name(tern_tls *t)
 {
     WOLFSSL_X509 *cert = wolfSSL_get_peer_certificate(t->ssl);
     if (!cert) {
@@ -113,10 +108,9 @@ static tern_status check_peer_ip(tern_tls *t)
         tern_tls_set_error(t, "server presented no certificate to check against %s", t->server_name);
         return TERN_ERR_TLS_VERIFY;
     }
-    int ok = wolfSSL_X509_check_ip_asc(cert, t->server_name, 0) == WOLFSSL_SUCCESS;
-    if (!ok) tern_tls_note_refusal(t, IPADDR_MISMATCH, cert);
+    tern_status st = tern_tls_check_peer_name(t, cert);
     wolfSSL_X509_free(cert);
-    return ok ? TERN_OK : t->verify_status;
+    return st;
 }
 
 static tern_status tls_open(void *ctx);
@@ -152,8 +146,8 @@ static void end_psk_retry(tern_tls *t)
 static tern_status handshake(tern_tls *t)
 {
     int rc = wolfSSL_connect(t->ssl);
-    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name) {
-        tern_status st = check_peer_ip(t);
+    if (rc == WOLFSSL_SUCCESS && t->check_name) {
+        tern_status st = check_peer_name(t);
         if (st != TERN_OK) {
             tls_close(t);
             return st;

@@ -10,6 +10,9 @@ Certs(dir).generate() writes, under dir:
   server-wrongname.crt / .key     wrong.example.com only, signed by the CA
   client.crt / .key               client certificate (PEM), signed by the CA
   client.der / client-key.der     the same client certificate and key in DER
+
+Certs(dir).generate_name_checks() adds the server certificates of the host name checks
+(RFC 6125), all signed by the CA and each for one case of NAME_CHECKS.
 Standard library only.
 """
 import os
@@ -40,6 +43,12 @@ extendedKeyUsage = serverAuth
 subjectAltName = {san}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[server_nosan]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [client]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
@@ -47,6 +56,20 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 """
+
+
+# Host name check certificates: name -> (common name, subjectAltName or None for none).
+NAME_CHECKS = {
+    "name-star": ("localhost", "DNS:*"),
+    "name-starhost": ("localhost", "DNS:*host"),
+    "name-star-com": ("example.com", "DNS:*.com"),
+    "name-uri": ("localhost", "URI:localhost"),
+    "name-dns-ip": ("127.0.0.1", "DNS:127.0.0.1"),
+    "name-dns-wild-ip": ("127.0.0.1", "DNS:*.0.0.1"),
+    "name-cn-ip": ("127.0.0.1", None),
+    "name-cn-host": ("localhost", None),
+    "name-wildcard": ("wildcard", "DNS:*.example.com"),
+}
 
 
 def _openssl(*args, cwd=None):
@@ -108,6 +131,14 @@ class Certs:
         _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
                  "-days", "365", "-config", conf, "-extensions", "server",
                  "-out", self.path(name + ".crt"))
+
+    def generate_name_checks(self):
+        for name, (cn, san) in NAME_CHECKS.items():
+            if san:
+                self._issue(name, cn, san=san)
+            else:
+                self._issue(name, cn, ext="server_nosan")
+        return self
 
     def generate(self):
         self._ca("ca", "tern test CA")

@@ -14,7 +14,7 @@ import threading
 import time
 import unittest
 
-from certs import Certs
+from certs import NAME_CHECKS, Certs
 from harness import Broker, free_port, wait_for_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
@@ -36,9 +36,10 @@ class TlsBroker:
     }
 
     def __init__(self, certs, workdir):
-        self.ports = {name: free_port() for name in list(self.CASES) + ["psk"]}
+        cases = dict(self.CASES, **{name: (name, "") for name in NAME_CHECKS})
+        self.ports = {name: free_port() for name in list(cases) + ["psk"]}
         lines = []
-        for name, (server, more) in self.CASES.items():
+        for name, (server, more) in cases.items():
             lines.append(f"listener {self.ports[name]} 127.0.0.1\n"
                          f"cafile {certs.path('ca.crt')}\n"
                          f"certfile {certs.path(server + '.crt')}\n"
@@ -57,7 +58,7 @@ class TlsBroker:
 def setUpModule():
     global WORK, CERTS, TLS
     WORK = tempfile.mkdtemp(prefix="tern-tls-")
-    CERTS = Certs(WORK).generate()
+    CERTS = Certs(WORK).generate().generate_name_checks()
     TLS = TlsBroker(CERTS, WORK)
     TLS.broker.start()
 
@@ -319,11 +320,12 @@ def relay(read_fd, write_fd, sock):
     return pumps
 
 
-class TlsOverPipes(unittest.TestCase):
-    """The TLS transport over a transport that is no socket: tests/port/tls_over_fds speaks
-    TLS over two pipes, relayed here to the broker's TLS listener."""
+class PipeRunner(unittest.TestCase):
+    """Runs tests/port/tls_over_fds, which speaks TLS over two pipes, relayed here to one of
+    the broker's TLS listeners."""
 
-    def run_over_pipes(self, case, *extra):
+    def run_over_pipes(self, case, *extra, server_name="localhost", expect_ok=True):
+        """Run tls_over_fds against listener `case`; returns its stdout and stderr."""
         program = os.environ.get("TLS_OVER_FDS")
         self.assertTrue(program, "TLS_OVER_FDS must name the tls_over_fds program")
         to_child_r, to_child_w = os.pipe()
@@ -331,7 +333,7 @@ class TlsOverPipes(unittest.TestCase):
         sock = socket.create_connection(("127.0.0.1", TLS.ports[case]), timeout=60)
         sock.settimeout(None)
         proc = subprocess.Popen([program, str(to_child_r), str(from_child_w), CERTS.path("ca.crt"),
-                                 "localhost", "tls/pipe", *extra],
+                                 server_name, "tls/pipe", *extra],
                                 pass_fds=(to_child_r, from_child_w),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         os.close(to_child_r)
@@ -347,9 +349,16 @@ class TlsOverPipes(unittest.TestCase):
                 t.join(30)
             sock.close()
             os.close(from_child_r)
-        self.assertEqual(proc.returncode, 0, err)
-        self.assertIn("connected TLSv1.3", out)
-        self.assertIn("received tls/pipe hello over a pipe", out)
+        if expect_ok:
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertIn("connected TLSv1.3", out)
+            self.assertIn("received tls/pipe hello over a pipe", out)
+        else:
+            self.assertEqual(proc.returncode, 1, out + err)
+        return out, err
+
+class TlsOverPipes(PipeRunner):
+    """The TLS transport over a transport that is no socket."""
 
     def test_publish_and_receive_through_mosquitto(self):
         self.run_over_pipes("ec")
@@ -358,6 +367,48 @@ class TlsOverPipes(unittest.TestCase):
         for cert, key in (("client.der", "client-key.der"), ("client.crt", "client.key")):
             with self.subTest(cert=cert):
                 self.run_over_pipes("mtls", CERTS.path(cert), CERTS.path(key))
+
+class HostNameChecks(PipeRunner):
+    """RFC 6125 (issue 14 item 4): each certificate here was accepted before and is refused,
+    with the names it has in the one-line reason; the controls are accepted."""
+
+    def pub(self, case, host):
+        return tern("pub", "-h", host, "-p", str(TLS.ports[case]), "--cafile", CERTS.path("ca.crt"),
+                    "-t", "names/t", "-m", "x")
+
+    def assert_mismatch(self, r, host, names):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(r.returncode, 128)
+        line = r.stderr.strip().splitlines()[-1]
+        self.assertIn(f'host name mismatch: expected "{host}", certificate is for {names}', line)
+
+    def test_host_name_refused(self):
+        for case, names in (("name-star", "DNS:*"), ("name-starhost", "DNS:*host"),
+                            ("name-uri", "URI:localhost, CN=localhost")):
+            with self.subTest(case=case):
+                self.assert_mismatch(self.pub(case, "localhost"), "localhost", names)
+
+    def test_ip_address_matches_only_ip_entries(self):
+        for case, names in (("name-dns-ip", "DNS:127.0.0.1"), ("name-dns-wild-ip", "DNS:*.0.0.1"),
+                            ("name-cn-ip", "CN=127.0.0.1")):
+            with self.subTest(case=case):
+                self.assert_mismatch(self.pub(case, "127.0.0.1"), "127.0.0.1", names)
+
+    def test_wildcard_needs_two_labels_after_it(self):
+        _, err = self.run_over_pipes("name-star-com", server_name="example.com", expect_ok=False)
+        self.assertIn('host name mismatch: expected "example.com", certificate is for DNS:*.com', err)
+
+    def test_wildcard_stands_for_one_whole_label(self):
+        self.run_over_pipes("name-wildcard", server_name="mqtt.example.com")
+        for host in ("example.com", "a.b.example.com"):
+            with self.subTest(host=host):
+                _, err = self.run_over_pipes("name-wildcard", server_name=host, expect_ok=False)
+                self.assertIn("host name mismatch", err)
+
+    def test_common_name_only_without_alternative_names(self):
+        r = self.pub("name-cn-host", "localhost")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
 
 class ServerCloses(unittest.TestCase):
     """A server that ends the connection cleanly, with close_notify or a TCP close, is
