@@ -45,6 +45,13 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
+/* While a message is held (tern_client_hold), how often at least it is offered again when
+ * nothing else happens: tern_client_next_timeout_ms reports no more than this, and the blocking
+ * layer waits no longer, in milliseconds. */
+#ifndef TERN_HOLD_RETRY_MS
+#define TERN_HOLD_RETRY_MS 20u
+#endif
+
 /* The core's own loops for copying and comparing bytes instead of the C library's memcpy,
  * memmove and memcmp: some 550 bytes less on Cortex-M4 with newlib, a few more instructions
  * per byte copied. Default: on in builds optimized for size (-Os), off otherwise. */

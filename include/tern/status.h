@@ -64,6 +64,10 @@
     X(TERN_ERR_TIMEOUT,             "timed out") \
     X(TERN_ERR_SESSION_LOST,        "broker did not resume the session; in-flight messages dropped") \
     X(TERN_ERR_MESSAGE_REFUSED,     "broker refused the message (see reason code)") \
+    X(TERN_ERR_ACK_COUNT,           "SUBACK or UNSUBACK with another number of reason codes than the request had filters") \
+    X(TERN_ERR_ACK_TYPE,            "acknowledgement of the wrong type for a packet in flight (e.g. PUBACK for QoS 2)") \
+    X(TERN_ERR_NO_MQTT5,            "unacceptable protocol version: the broker does not speak MQTT 5; try -V 311") \
+    X(TERN_ERR_HOLD_FULL,           "receive buffer full of held messages: this one cannot be held, take it now") \
     /* transport */ \
     X(TERN_ERR_CLOSED,              "connection closed by peer") \
     X(TERN_ERR_IO,                  "network I/O error") \
@@ -78,6 +82,8 @@
     X(TERN_ERR_TLS_PSK,             "TLS pre-shared key rejected (identity or key mismatch)") \
     X(TERN_ERR_TLS_VERSION,         "no TLS protocol version in common with the server") \
     X(TERN_ERR_TLS_CONFIG,          "TLS configuration could not be loaded (CA, certificate, key, PSK)") \
+    X(TERN_ERR_TLS_SESSION_AUTH,    "saved TLS session refused: malformed, tampered with, or sealed under another key") \
+    X(TERN_ERR_TLS_SESSION_BINDING, "saved TLS session refused: saved for another server or trust configuration") \
     /* firmware update */ \
     X(TERN_ERR_SIGNATURE,           "signature verification failed") \
     X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \
