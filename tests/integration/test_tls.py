@@ -35,8 +35,10 @@ class TlsBroker:
         "tls13only": ("server-ec", "tls_version tlsv1.3\n"),
     }
 
-    def __init__(self, certs, workdir):
-        cases = dict(self.CASES, **{name: (name, "") for name in NAME_CHECKS})
+    def __init__(self, certs, workdir, name_checks=False):
+        """name_checks: also a listener per host name check certificate (certs must have
+        generate_name_checks())."""
+        cases = dict(self.CASES, **{name: (name, "") for name in (NAME_CHECKS if name_checks else ())})
         self.ports = {name: free_port() for name in list(cases) + ["psk"]}
         lines = []
         for name, (server, more) in cases.items():
@@ -59,7 +61,7 @@ def setUpModule():
     global WORK, CERTS, TLS
     WORK = tempfile.mkdtemp(prefix="tern-tls-")
     CERTS = Certs(WORK).generate().generate_name_checks()
-    TLS = TlsBroker(CERTS, WORK)
+    TLS = TlsBroker(CERTS, WORK, name_checks=True)
     TLS.broker.start()
 
 
