@@ -72,6 +72,15 @@ typedef struct {
     /* No verification at all: anyone on the path can read and change the traffic.
      * For test benches only. The library never prints; the application should warn. */
     uint8_t insecure_skip_verify;
+    /* What every certificate of the server's chain must have, beyond a valid signature from
+     * a trusted CA. Relax only for a legacy broker that cannot be fixed (and say so): */
+    uint16_t min_rsa_bits;       /* smallest RSA key accepted; 0: 2048 */
+    uint16_t min_ecc_bits;       /* smallest elliptic-curve key accepted; 0: 256 */
+    uint8_t allow_sha1_signatures; /* accept certificates signed with SHA-1 (collisions are
+                                    * practical: forgeable); 0: refused */
+    uint8_t ignore_key_usage;    /* accept a keyUsage that does not allow the certificate's
+                                  * use (a server key that may not sign, a CA that may not
+                                  * sign certificates); 0: honoured when present */
 } tern_tls_config;
 
 /* A TLS connection: the TCP transport it wraps, the wolfSSL objects, the saved session. */
@@ -102,6 +111,10 @@ typedef struct {
     uint8_t psk_may_fall_back;    /* PSK, versions not fixed: may retry on TLS 1.2 alone */
     uint8_t psk_fallback;         /* internal: none, trying TLS 1.2 alone, server is 1.2-only */
     uint8_t psk_tls13_alert;      /* the alert that ended the TLS 1.3 offer before a retry */
+    uint16_t min_rsa_bits;        /* the certificate policy in force (see tern_tls_config) */
+    uint16_t min_ecc_bits;
+    uint8_t allow_sha1;
+    uint8_t ignore_key_usage;
     tern_status verify_status;    /* what the certificate check found, TERN_OK if nothing */
     char error[TERN_TLS_ERROR_MAX];
 } tern_tls;

@@ -253,6 +253,7 @@ tern_status tern_tls_load_config(tern_tls *t, const tern_tls_config *cfg)
         return TERN_ERR_TLS_CONFIG;
     }
     t->verify = !cfg->insecure_skip_verify;
+    tern_tls_set_cert_policy(t, cfg);
     t->check_name = t->verify && !cfg->insecure_skip_hostname_check && t->server_name[0];
     wolfSSL_CTX_set_verify(t->ctx, t->verify ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_NONE,
                            t->verify ? tern_tls_verify_cb : NULL);

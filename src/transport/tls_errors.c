@@ -85,7 +85,13 @@ static int native_error(int e)
 int tern_tls_verify_cb(int preverified, WOLFSSL_X509_STORE_CTX *store)
 {
     tern_tls *t = store ? (tern_tls *)store->userCtx : NULL;
-    if (preverified || !t) return preverified;
+    if (!t) return preverified;
+    if (preverified) { /* wolfSSL found nothing wrong: tern's own rules (WOLFSSL_ALWAYS_VERIFY_CB) */
+        WOLFSSL_X509 *cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+        int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
+        if (t->verify_status != TERN_OK) return 0;
+        return !cert || tern_tls_check_cert_policy(t, cert, depth) == TERN_OK;
+    }
     /* The first refusal is the one to report (the peer certificate is checked last). */
     if (t->verify_status == TERN_OK)
         tern_tls_note_refusal(t, native_error(wolfSSL_X509_STORE_CTX_get_error(store)), wolfSSL_X509_STORE_CTX_get_current_cert(store));

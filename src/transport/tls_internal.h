@@ -64,6 +64,13 @@ int tern_tls_host_matches(const char *host, const tls_cert_name *names, size_t c
  * TERN_ERR_TLS_HOSTNAME with the names it has in t->error. */
 tern_status tern_tls_check_peer_name(tern_tls *t, WOLFSSL_X509 *cert);
 
+/* Take the certificate policy (key sizes, SHA-1, keyUsage) from cfg into t. */
+void tern_tls_set_cert_policy(tern_tls *t, const tern_tls_config *cfg);
+
+/* Does cert, depth places from the server's own certificate (0), keep the policy? TERN_OK,
+ * or TERN_ERR_TLS_VERIFY with the reason and how to relax it in t->error. */
+tern_status tern_tls_check_cert_policy(tern_tls *t, WOLFSSL_X509 *cert, int depth);
+
 /* tern_tls_init_over on a t whose other fields (t->tcp) the caller has set up. */
 tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char *server_name,
                            const tern_tls_config *cfg);

@@ -11,6 +11,8 @@ Certs(dir).generate() writes, under dir:
   client.crt / .key               client certificate (PEM), signed by the CA
   client.der / client-key.der     the same client certificate and key in DER
 
+Certs(dir).generate_weak() adds weak-rsa1024 (an RSA-1024 key), weak-sha1 (signed with
+ecdsa-with-SHA1) and weak-crlsign (keyUsage cRLSign only), localhost + 127.0.0.1, by the CA.
 Certs(dir).generate_name_checks() adds the server certificates of the host name checks
 (RFC 6125), all signed by the CA and each for one case of NAME_CHECKS.
 Standard library only.
@@ -49,6 +51,13 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[server_crlsign]
+basicConstraints = CA:FALSE
+keyUsage = critical,cRLSign
+extendedKeyUsage = serverAuth
+subjectAltName = {san}
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [client]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
@@ -85,8 +94,9 @@ class Certs:
         return os.path.join(self.dir, name)
 
     def _key(self, name, kind):
-        if kind == "rsa":
-            _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        if kind in ("rsa", "rsa1024"):
+            bits = "1024" if kind == "rsa1024" else "2048"
+            _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + bits,
                      "-out", self.path(name))
         else:
             _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -113,7 +123,7 @@ class Certs:
                  "-out", self.path(name + ".crt"))
 
     def _issue(self, name, cn, kind="ec", ca="ca", ext="server", san=SERVER_SAN,
-               dates=None):
+               dates=None, digest="sha256"):
         """Key name.key and certificate name.crt for cn, signed by ca."""
         self._key(name + ".key", kind)
         csr = self.path(name + ".csr")
@@ -121,7 +131,8 @@ class Certs:
                  "-out", csr)
         conf = self._conf(ca, san)
         when = ["-startdate", dates[0], "-enddate", dates[1]] if dates else ["-days", "365"]
-        _openssl("ca", "-batch", "-notext", "-config", conf, "-cert", self.path(ca + ".crt"),
+        _openssl("ca", "-batch", "-notext", "-config", conf, "-md", digest,
+                 "-cert", self.path(ca + ".crt"),
                  "-keyfile", self.path(ca + ".key"), "-in", csr, "-extensions", ext,
                  *when, "-out", self.path(name + ".crt"))
 
@@ -138,6 +149,13 @@ class Certs:
                 self._issue(name, cn, san=san)
             else:
                 self._issue(name, cn, ext="server_nosan")
+        return self
+
+    def generate_weak(self):
+        """Server certificates that only the relaxed certificate policy accepts."""
+        self._issue("weak-rsa1024", "localhost", kind="rsa1024")
+        self._issue("weak-sha1", "localhost", digest="sha1")
+        self._issue("weak-crlsign", "localhost", ext="server_crlsign")
         return self
 
     def generate(self):

@@ -35,10 +35,19 @@ class TlsBroker:
         "tls13only": ("server-ec", "tls_version tlsv1.3\n"),
     }
 
-    def __init__(self, certs, workdir, name_checks=False):
-        """name_checks: also a listener per host name check certificate (certs must have
-        generate_name_checks())."""
+    # Certificates that OpenSSL itself would not serve at Debian's security level 2.
+    WEAK = {
+        "weak-rsa1024": ("weak-rsa1024", "ciphers DEFAULT:@SECLEVEL=0\n"),
+        "weak-sha1": ("weak-sha1", "ciphers DEFAULT:@SECLEVEL=0\n"),
+        "weak-crlsign": ("weak-crlsign", ""),
+    }
+
+    def __init__(self, certs, workdir, name_checks=False, weak=False):
+        """name_checks, weak: also a listener per host name check certificate, per weak
+        certificate (certs must have generate_name_checks(), generate_weak())."""
         cases = dict(self.CASES, **{name: (name, "") for name in (NAME_CHECKS if name_checks else ())})
+        if weak:
+            cases.update(self.WEAK)
         self.ports = {name: free_port() for name in list(cases) + ["psk"]}
         lines = []
         for name, (server, more) in cases.items():
@@ -60,8 +69,8 @@ class TlsBroker:
 def setUpModule():
     global WORK, CERTS, TLS
     WORK = tempfile.mkdtemp(prefix="tern-tls-")
-    CERTS = Certs(WORK).generate().generate_name_checks()
-    TLS = TlsBroker(CERTS, WORK, name_checks=True)
+    CERTS = Certs(WORK).generate().generate_name_checks().generate_weak()
+    TLS = TlsBroker(CERTS, WORK, name_checks=True, weak=True)
     TLS.broker.start()
 
 
@@ -410,6 +419,40 @@ class HostNameChecks(PipeRunner):
     def test_common_name_only_without_alternative_names(self):
         r = self.pub("name-cn-host", "localhost")
         self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class CertificatePolicy(unittest.TestCase):
+    """Keys of at least 2048 (RSA) / 256 (ECC) bits, no SHA-1 signatures, keyUsage honoured
+    (issue 14 item 5: each was accepted): refused with a one-line cause that names the flag,
+    accepted with that flag and its warning."""
+
+    def pub(self, case, version, *extra):
+        return tern("pub", "-h", "localhost", "-p", str(TLS.ports[case]), "--cafile", CERTS.path("ca.crt"),
+                    "--tls-version", version, "-t", "policy/t", "-m", "x", *extra)
+
+    def check(self, case, why, flag, versions=("tlsv1.3", "tlsv1.2")):
+        for version in versions:
+            with self.subTest(case=case, tls=version):
+                r = self.pub(case, version)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertLess(r.returncode, 128)
+                line = r.stderr.strip().splitlines()[-1]
+                self.assertIn("server certificate /CN=localhost refused: " + why, line)
+                self.assertIn(flag, line)
+                r = self.pub(case, version, flag)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(f"tern: warning: {flag}", r.stderr)
+
+    def test_rsa_1024_key(self):
+        self.check("weak-rsa1024", "RSA key of 1024 bits, under 2048", "--tls-allow-weak-keys")
+
+    def test_sha1_signature(self):
+        self.check("weak-sha1", "signed with SHA-1", "--tls-allow-sha1")
+
+    def test_key_usage_crl_sign_only(self):
+        # TLS 1.3 only: for TLS 1.2, OpenSSL itself will not sign with such a certificate.
+        self.check("weak-crlsign", "its keyUsage allows neither digitalSignature nor keyAgreement",
+                   "--tls-ignore-key-usage", versions=("tlsv1.3",))
 
 
 class ServerCloses(unittest.TestCase):
