@@ -95,3 +95,19 @@ tern_status tern_tls_check_cert_policy(tern_tls *t, WOLFSSL_X509 *cert, int dept
     if (st == TERN_OK) st = check_key_usage(t, cert, depth);
     return st;
 }
+
+/* The trusted CA that issued the last certificate the server sent is never passed to the
+ * verify callback by itself: look it up in the store and hold it to the CA rules too (a
+ * trust anchor's own SHA-1 self-signature does not matter, its key and keyUsage do). */
+tern_status tern_tls_check_chain_link(tern_tls *t, WOLFSSL_X509_STORE_CTX *store, WOLFSSL_X509 *cert, int depth)
+{
+    tern_status st = tern_tls_check_cert_policy(t, cert, depth);
+    WOLFSSL_X509 *issuer = NULL;
+    if (st != TERN_OK || self_issued(cert) ||
+        wolfSSL_X509_STORE_CTX_get1_issuer(&issuer, store, cert) != WOLFSSL_SUCCESS || !issuer)
+        return st;
+    st = check_key(t, issuer, depth + 1);
+    if (st == TERN_OK) st = check_key_usage(t, issuer, depth + 1);
+    wolfSSL_X509_free(issuer);
+    return st;
+}

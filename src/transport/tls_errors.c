@@ -90,7 +90,7 @@ int tern_tls_verify_cb(int preverified, WOLFSSL_X509_STORE_CTX *store)
         WOLFSSL_X509 *cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
         int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
         if (t->verify_status != TERN_OK) return 0;
-        return !cert || tern_tls_check_cert_policy(t, cert, depth) == TERN_OK;
+        return !cert || tern_tls_check_chain_link(t, store, cert, depth) == TERN_OK;
     }
     /* The first refusal is the one to report (the peer certificate is checked last). */
     if (t->verify_status == TERN_OK)

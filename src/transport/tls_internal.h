@@ -71,6 +71,9 @@ void tern_tls_set_cert_policy(tern_tls *t, const tern_tls_config *cfg);
  * or TERN_ERR_TLS_VERIFY with the reason and how to relax it in t->error. */
 tern_status tern_tls_check_cert_policy(tern_tls *t, WOLFSSL_X509 *cert, int depth);
 
+/* tern_tls_check_cert_policy for cert and for the trusted CA in the store that issued it. */
+tern_status tern_tls_check_chain_link(tern_tls *t, WOLFSSL_X509_STORE_CTX *store, WOLFSSL_X509 *cert, int depth);
+
 /* tern_tls_init_over on a t whose other fields (t->tcp) the caller has set up. */
 tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char *server_name,
                            const tern_tls_config *cfg);

@@ -12,7 +12,8 @@ Certs(dir).generate() writes, under dir:
   client.der / client-key.der     the same client certificate and key in DER
 
 Certs(dir).generate_weak() adds weak-rsa1024 (an RSA-1024 key), weak-sha1 (signed with
-ecdsa-with-SHA1) and weak-crlsign (keyUsage cRLSign only), localhost + 127.0.0.1, by the CA.
+ecdsa-with-SHA1) and weak-crlsign (keyUsage cRLSign only), localhost + 127.0.0.1, by the CA;
+and nosign-ca.crt, a CA whose keyUsage lacks keyCertSign, with weak-ca-nosign signed by it.
 Certs(dir).generate_name_checks() adds the server certificates of the host name checks
 (RFC 6125), all signed by the CA and each for one case of NAME_CHECKS.
 Standard library only.
@@ -37,6 +38,10 @@ commonName = supplied
 [ca_ext]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[ca_nosign]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,digitalSignature
 subjectKeyIdentifier = hash
 [server]
 basicConstraints = CA:FALSE
@@ -115,11 +120,11 @@ class Certs:
             f.write(CA_CONF.format(db=db, san=san))
         return conf
 
-    def _ca(self, name, cn):
+    def _ca(self, name, cn, ext="ca_ext"):
         self._key(name + ".key", "ec")
         conf = self._conf(name)
         _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
-                 "-days", "3650", "-config", conf, "-extensions", "ca_ext",
+                 "-days", "3650", "-config", conf, "-extensions", ext,
                  "-out", self.path(name + ".crt"))
 
     def _issue(self, name, cn, kind="ec", ca="ca", ext="server", san=SERVER_SAN,
@@ -156,6 +161,8 @@ class Certs:
         self._issue("weak-rsa1024", "localhost", kind="rsa1024")
         self._issue("weak-sha1", "localhost", digest="sha1")
         self._issue("weak-crlsign", "localhost", ext="server_crlsign")
+        self._ca("nosign-ca", "tern CA without keyCertSign", ext="ca_nosign")
+        self._issue("weak-ca-nosign", "localhost", ca="nosign-ca")
         return self
 
     def generate(self):

@@ -40,6 +40,7 @@ class TlsBroker:
         "weak-rsa1024": ("weak-rsa1024", "ciphers DEFAULT:@SECLEVEL=0\n"),
         "weak-sha1": ("weak-sha1", "ciphers DEFAULT:@SECLEVEL=0\n"),
         "weak-crlsign": ("weak-crlsign", ""),
+        "weak-ca-nosign": ("weak-ca-nosign", ""),
     }
 
     def __init__(self, certs, workdir, name_checks=False, weak=False):
@@ -426,20 +427,21 @@ class CertificatePolicy(unittest.TestCase):
     (issue 14 item 5: each was accepted): refused with a one-line cause that names the flag,
     accepted with that flag and its warning."""
 
-    def pub(self, case, version, *extra):
-        return tern("pub", "-h", "localhost", "-p", str(TLS.ports[case]), "--cafile", CERTS.path("ca.crt"),
+    def pub(self, case, version, ca, *extra):
+        return tern("pub", "-h", "localhost", "-p", str(TLS.ports[case]), "--cafile", CERTS.path(ca),
                     "--tls-version", version, "-t", "policy/t", "-m", "x", *extra)
 
-    def check(self, case, why, flag, versions=("tlsv1.3", "tlsv1.2")):
+    def check(self, case, why, flag, versions=("tlsv1.3", "tlsv1.2"), ca="ca.crt",
+              whose="server certificate /CN=localhost"):
         for version in versions:
             with self.subTest(case=case, tls=version):
-                r = self.pub(case, version)
+                r = self.pub(case, version, ca)
                 self.assertNotEqual(r.returncode, 0)
                 self.assertLess(r.returncode, 128)
                 line = r.stderr.strip().splitlines()[-1]
-                self.assertIn("server certificate /CN=localhost refused: " + why, line)
+                self.assertIn(f"{whose} refused: {why}", line)
                 self.assertIn(flag, line)
-                r = self.pub(case, version, flag)
+                r = self.pub(case, version, ca, flag)
                 self.assertEqual(r.returncode, 0, r.stderr)
                 self.assertIn(f"tern: warning: {flag}", r.stderr)
 
@@ -453,6 +455,10 @@ class CertificatePolicy(unittest.TestCase):
         # TLS 1.3 only: for TLS 1.2, OpenSSL itself will not sign with such a certificate.
         self.check("weak-crlsign", "its keyUsage allows neither digitalSignature nor keyAgreement",
                    "--tls-ignore-key-usage", versions=("tlsv1.3",))
+
+    def test_trusted_ca_without_key_cert_sign(self):
+        self.check("weak-ca-nosign", "its keyUsage does not allow keyCertSign", "--tls-ignore-key-usage",
+                   ca="nosign-ca.crt", whose="CA certificate /CN=tern CA without keyCertSign")
 
 
 class ServerCloses(unittest.TestCase):
