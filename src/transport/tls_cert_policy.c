@@ -10,6 +10,12 @@
 #include <wolfssl/openssl/evp.h>
 #include <wolfssl/wolfcrypt/asn.h>
 
+/* The rules run in the verify callback, which wolfSSL calls for certificates it accepts only
+ * with these two: without them a build would skip the policy silently. */
+#if !defined(WOLFSSL_ALWAYS_VERIFY_CB) || !defined(WOLFSSL_VERIFY_CB_ALL_CERTS)
+#error "tern's TLS transport needs wolfSSL built with WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS"
+#endif
+
 enum { DEFAULT_MIN_RSA_BITS = 2048, DEFAULT_MIN_ECC_BITS = 256 };
 
 void tern_tls_set_cert_policy(tern_tls *t, const tern_tls_config *cfg)
