@@ -9,7 +9,8 @@
 #define TLS_USAGE \
     "  TLS:          [--cafile f] [--capath dir] [--cert f --key f|pkcs11:URI] [--tls-version tlsv1.2|tlsv1.3]\n" \
     "                [--psk hex --psk-identity id] [--alpn list] [--ciphers list] [--insecure]\n" \
-    "                [--tls-session file]   (port 8883 unless -p)\n"
+    "                [--tls-session file]   (port 8883 unless -p)\n" \
+    "                legacy brokers only: [--tls-allow-weak-keys] [--tls-allow-sha1] [--tls-ignore-key-usage]\n"
 #define WS_USAGE \
     "  WebSocket:    [-L ws://[user[:pass]@]host[:port][/path] | -L wss://...] [--ws-path /path]\n"
 
@@ -78,6 +79,9 @@ static int parse_flag(tool_options *o, const char *a, char *err, size_t cap)
     else if (!strcmp(a, "--will-retain")) o->will_retain = 1;
     else if (!strcmp(a, "--insecure")) o->insecure = o->tls = 1;
     else if (!strcmp(a, "--tls-use-os-certs")) o->tls = 1;
+    else if (!strcmp(a, "--tls-allow-weak-keys")) o->allow_weak_keys = o->tls = 1;
+    else if (!strcmp(a, "--tls-allow-sha1")) o->allow_sha1 = o->tls = 1;
+    else if (!strcmp(a, "--tls-ignore-key-usage")) o->ignore_key_usage = o->tls = 1;
     else if (o->mode == TOOL_SUB && !strcmp(a, "-v")) o->verbose = 1;
     else if (o->mode == TOOL_SUB && !strcmp(a, "-N")) o->no_newline = 1;
     else if (o->mode == TOOL_PUB && !strcmp(a, "-n")) return set_source(o, MSG_NULL, NULL, err, cap) ? -1 : 1;

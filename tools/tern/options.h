@@ -57,6 +57,9 @@ typedef struct {
     int websocket;
     const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
     char ws_url[512];             /* -L's host, user and path, cut apart */
+    int allow_weak_keys;          /* --tls-allow-weak-keys: RSA from 1024 bits, ECC from 224 */
+    int allow_sha1;               /* --tls-allow-sha1: certificates signed with SHA-1 */
+    int ignore_key_usage;         /* --tls-ignore-key-usage */
 } tool_options;
 
 /* Parse argv (after the subcommand). On error, writes a one-line message to err and returns -1;
