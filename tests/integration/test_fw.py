@@ -479,6 +479,26 @@ class FwDevice(unittest.TestCase):
             self.device(True)
         self.assertEqual(self.boots(), 2)
 
+    def test_power_cut_at_every_stage_leaves_a_bootable_image(self):
+        """Cuts at chosen flash operations, each one left half done (a torn write or erase):
+        among them the first and last of the download and every operation of the install."""
+        img = self.image(64 * 1024)
+        self.push(2, img)
+        out = self.device(True)
+        total = int(out.strip().splitlines()[-1].split()[-1])
+        rng = random.Random(int(os.environ.get("TERN_FW_SEED", "5")))
+        cuts = sorted({0, 1, 2, total // 2, *range(max(0, total - 8), total), *rng.sample(range(total), 6)})
+        for cut in cuts:
+            with self.subTest(cut=cut, of=total):
+                self.factory_reset()
+                p = subprocess.run(self.device_args() + ["--cut-after", str(cut)], capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, -signal.SIGKILL, p.stdout.decode())
+                version = self.boots()  # the cut left a bootable image
+                self.assertIn(version, (1, 2))
+                if version == 1:
+                    self.device(True)  # and the update completes after it
+                self.assertEqual(self.boots(), 2)
+
 
 if __name__ == "__main__":
     unittest.main()
