@@ -295,7 +295,7 @@ static void on_event(tern_fw_agent *a, const tern_fw_event *e, void *user)
     printf("event %d version %llu chunks %lu/%lu: %s\n", (int)e->kind, (unsigned long long)e->version,
            (unsigned long)e->chunks_done, (unsigned long)e->chunk_count, e->reason);
     fflush(stdout);
-    if (e->kind == TERN_FW_EVENT_INSTALLED) outcome = 1;
+    if (e->kind == TERN_FW_EVENT_INSTALLED || e->kind == TERN_FW_EVENT_UP_TO_DATE) outcome = 1;
     else if (e->kind == TERN_FW_EVENT_REFUSED || e->kind == TERN_FW_EVENT_FAILED || e->kind == TERN_FW_EVENT_STALLED)
         outcome = -1;
     else if (e->kind == TERN_FW_EVENT_IGNORED && !tern_fw_agent_busy(a) && e->status != TERN_ERR_BUSY)

@@ -55,7 +55,8 @@ typedef enum {
     TERN_FW_EVENT_STALLED,      /**< the next chunk keeps arriving in a form that does not verify;
                                      still asking for it (the staged part is kept) */
     TERN_FW_EVENT_FAILED,       /**< the download was given up (storage, whole-image hash): staged bytes erased */
-    TERN_FW_EVENT_INSTALLED     /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_INSTALLED,    /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_UP_TO_DATE    /**< the verified manifest is that of the update installed: nothing to do */
 } tern_fw_event_kind;
 
 /** One event. Everything in it is valid during the callback only. */
