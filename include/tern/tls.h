@@ -35,6 +35,10 @@ enum { TERN_TLS_V1_2 = 12, TERN_TLS_V1_3 = 13 };
 #define TERN_TLS_PSK_MAX 64
 /* Room for the one-line reason of the last failure, including its terminating NUL. */
 #define TERN_TLS_ERROR_MAX 200
+/** @brief Size in bytes of the key that seals exported TLS sessions (HMAC-SHA256). */
+#define TERN_TLS_SESSION_KEY_SIZE 32
+/** @brief Size in bytes of the digest a saved session is bound to (server, port, trust). */
+#define TERN_TLS_SESSION_BINDING_SIZE 32
 
 /* What to trust and what to present. Zero everything (or call tern_tls_config_init) for the
  * secure defaults; every string is read during tern_tls_init only and need not outlive it.
@@ -77,6 +81,7 @@ typedef struct {
     struct WOLFSSL_CTX *ctx;      /* certificates, keys, versions: built once by init */
     struct WOLFSSL *ssl;          /* the current connection, NULL when closed */
     struct WOLFSSL_SESSION *session; /* the session to offer on the next open, or NULL */
+    uint8_t session_binding[TERN_TLS_SESSION_BINDING_SIZE]; /* what sessions are bound to */
     const char *server_name;      /* for SNI and verification; not copied */
     uint8_t psk[TERN_TLS_PSK_MAX];
     uint8_t psk_len;
@@ -164,20 +169,74 @@ const char *tern_tls_alpn(const tern_tls *t);
 /* Is there a saved session to offer on the next open? */
 int tern_tls_has_session(const tern_tls *t);
 
-/* Write the saved session (with its TLS 1.3 ticket) into buf so that a device can resume after
- * a reboot. *len gets the size; with buf NULL or cap too small only *len is set and
- * TERN_ERR_BUFFER_TOO_SMALL returned. TERN_ERR_NOT_CONNECTED when there is no session yet.
+/**
+ * @brief Seal the saved session (with its TLS 1.3 ticket) into buf so that a device can
+ * resume after a reboot.
+ *
+ * The bytes are an envelope: the wolfSSL session; what it is bound to (the server name, and
+ * the host and port when t runs over TCP (tern_tls_init); whether the chain and the name
+ * were verified; the TLS versions allowed; a SHA-256 fingerprint of the trusted CA buffer,
+ * file, directory or system store contents; the client certificate or PSK); and an
+ * HMAC-SHA256 over all of it under key. tern_tls_session_import accepts it only with the same
+ * key and under the same configuration.
+ *
+ * What the application must keep secret: the key (the envelope can be made by anyone who
+ * has it, and would then be trusted without a certificate check) and the bytes themselves,
+ * which hold the session's master secret: with them anyone resumes the session as this
+ * client, client certificate included. Store both where only the device can read them
+ * (e.g. files of mode 0600); a key of TERN_TLS_SESSION_KEY_SIZE random bytes, one per device.
+ *
  * For TLS 1.3 the ticket arrives after the handshake: export after the first bytes were
  * received (e.g. the CONNACK) or after close.
- * The bytes hold the session's master secret: store them where only the device can read them. */
-tern_status tern_tls_session_export(const tern_tls *t, uint8_t *buf, size_t cap, size_t *len);
+ *
+ * @param t   the TLS transport, after tern_tls_init; not modified.
+ * @param key TERN_TLS_SESSION_KEY_SIZE bytes of the application's secret sealing key; read
+ *            during the call only.
+ * @param buf where the envelope goes, or NULL to learn its size.
+ * @param cap room in buf.
+ * @param len receives the envelope's size (also when buf is NULL or too small).
+ * @return TERN_OK; TERN_ERR_BUFFER_TOO_SMALL (only *len set) when buf is NULL or cap too
+ *         small; TERN_ERR_NOT_CONNECTED when there is no session yet; TERN_ERR_INVALID_ARG
+ *         for a NULL t, key or len; TERN_ERR_TLS when wolfSSL cannot serialise the session.
+ * @note Not thread-safe on the same t; may be called from the client's callbacks.
+ */
+tern_status tern_tls_session_export(const tern_tls *t, const uint8_t key[TERN_TLS_SESSION_KEY_SIZE],
+                                    uint8_t *buf, size_t cap, size_t *len);
 
-/* Offer a session exported earlier (by this process or another) on the next open. Import only
- * what was exported for the same server and configuration: a resumed session is trusted
- * because of the certificate check of the handshake that created it. */
-tern_status tern_tls_session_import(tern_tls *t, const uint8_t *buf, size_t len);
+/**
+ * @brief Offer a session exported earlier (by this process or another) on the next open.
+ *
+ * A resumed session skips the certificate check: it is trusted only because of the full
+ * handshake that created it. So import checks, before wolfSSL parses a single byte: the
+ * envelope's format and length; the HMAC under key (in constant time); then that the
+ * session was made under this configuration: same server name, host and port, the same
+ * verification (a session from a run that skipped the host name or chain check is never
+ * offered by a stricter one), the same TLS versions, the same trusted CA contents and the
+ * same client certificate or PSK. Anything else is refused and changes nothing: the session
+ * held before, if any, stays.
+ *
+ * @param t   the TLS transport, after tern_tls_init or tern_tls_init_over and before open
+ *            (or while closed).
+ * @param key the TERN_TLS_SESSION_KEY_SIZE-byte key the envelope was sealed with; read during
+ *            the call only.
+ * @param buf the envelope from tern_tls_session_export; read during the call only (wolfSSL
+ *            copies the session).
+ * @param len its size.
+ * @return TERN_OK; TERN_ERR_TLS_SESSION_AUTH for bytes that are malformed, tampered with or
+ *         sealed under another key; TERN_ERR_TLS_SESSION_BINDING for a genuine session saved
+ *         for another server or trust configuration; TERN_ERR_INVALID_ARG for NULL
+ *         arguments; TERN_ERR_TLS when the MAC cannot be computed. On a refusal
+ *         tern_tls_error(t) holds the one-line reason.
+ * @note Not thread-safe on the same t; do not call while a connection is opening.
+ */
+tern_status tern_tls_session_import(tern_tls *t, const uint8_t key[TERN_TLS_SESSION_KEY_SIZE],
+                                    const uint8_t *buf, size_t len);
 
-/* Forget the saved session: the next open makes a full handshake. */
+/**
+ * @brief Forget the saved session: the next open makes a full handshake.
+ * @param t the TLS transport; its session, if any, is freed.
+ * @note Not thread-safe on the same t; do not call while a connection is opening.
+ */
 void tern_tls_session_clear(tern_tls *t);
 
 #ifdef __cplusplus

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tls_internal.h"
+#include "tls_session_internal.h"
 
 #include <wolfssl/error-ssl.h>
 
@@ -252,6 +253,7 @@ tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char 
         return TERN_ERR_TLS;
     }
     tern_status st = tern_tls_load_config(t, cfg);
+    if (st == TERN_OK) st = tern_tls_session_bind(t, cfg);
     if (st != TERN_OK) {
         char why[TERN_TLS_ERROR_MAX];
         memcpy(why, t->error, sizeof why);
