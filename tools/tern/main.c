@@ -32,14 +32,16 @@ int main(int argc, char **argv)
     }
     tool_options o;
     char err[256];
-    int r = tool_parse_options(&o, mode, argc - 2, argv + 2, err, sizeof err);
+    int r = tool_parse_options(&o, mode, argc - 1, argv + 1, err, sizeof err);
     if (r == 1) {
-        fputs(tool_usage(mode), stdout);
+        tool_print_usage(mode, stdout);
         return 0;
     }
     if (r < 0) {
-        fprintf(stderr, "tern %s: %s\n%s", argv[1], err, tool_usage(mode));
+        fprintf(stderr, "tern %s: %s\n(tern %s --help lists every option)\n", argv[1], err, argv[1]);
         return 2;
     }
+    /* --quiet, as mosquitto's: no error messages (a -d trace still asks for stderr). */
+    if (o.quiet && !o.debug && !freopen("/dev/null", "w", stderr)) return 1;
     return mode == TOOL_PUB ? tool_pub(&o) : tool_sub(&o);
 }

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "session.h"
 
+#include "sub_print.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,20 @@ static tern_bytes str_bytes(const char *s)
     return b;
 }
 
+/* -d, PUBLISH: "(d0, q1, r0, m1, 'topic', ... (5 bytes))" as mosquitto's -d prints it. */
+static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
+{
+    tern_publish m;
+    memset(&m, 0, sizeof m);
+    if (tern_codec_decode_publish(pkt, len, s->conn.version, &m) != TERN_OK) {
+        fprintf(stderr, " (malformed, %u bytes)", (unsigned)len);
+        return;
+    }
+    fprintf(stderr, " (d%u, q%u, r%u, m%u, '", m.dup, m.qos, m.retain, m.packet_id);
+    tool_print_topic(stderr, m.topic, isatty(STDERR_FILENO));
+    fprintf(stderr, "', ... (%u bytes))", (unsigned)m.payload.len);
+}
+
 /* -d: one line per packet, in the spirit of mosquitto's -d. */
 static void trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
 {
@@ -31,9 +47,7 @@ static void trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, 
     if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
     fprintf(stderr, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
             tern_packet_name(h.type));
-    if (h.type == TERN_PUBLISH)
-        fprintf(stderr, " (d%d, q%d, r%d, %u bytes)", (h.flags >> 3) & 1, (h.flags >> 1) & 3,
-                h.flags & 1, (unsigned)len);
+    if (h.type == TERN_PUBLISH) trace_publish(s, pkt, len);
     else if (h.type == TERN_CONNACK && len >= 4)
         fprintf(stderr, " (session present %d, code %u)", pkt[h.header_len] & 1, pkt[h.header_len + 1]);
     fputc('\n', stderr);
@@ -43,6 +57,7 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
 {
     tool_session *s = user;
     (void)c;
+    if (type == TERN_UNSUBACK) s->unsubacked = 1;
     if (type != TERN_SUBACK) return;
     s->subacked = 1;
     /* tern sub knows its filters; tern fw's subscriptions change as it goes. */
@@ -79,6 +94,10 @@ static void set_will(tool_session *s, const tool_options *o)
     s->will.payload = str_bytes(o->will_payload);
     s->will.qos = (uint8_t)o->will_qos;
     s->will.retain = (uint8_t)o->will_retain;
+    if (o->has_will_props) {
+        s->will_props = o->will_props.props;
+        s->will.props = &s->will_props;
+    }
     s->conn.will = &s->will;
 }
 
@@ -101,6 +120,10 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     s->conn.keep_alive = (uint16_t)o->keepalive;
     s->conn.session_expiry = (uint32_t)o->session_expiry;
     s->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
+    if (o->has_connect_props) {
+        s->connect_props = o->connect_props.props;
+        s->conn.props = &s->connect_props;
+    }
     set_will(s, o);
 }
 

@@ -24,6 +24,9 @@ typedef struct {
     char client_id[64];
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
+    int unsubacked;           /* an UNSUBACK arrived */
+    tern_props connect_props; /* -D connect, -D will: copies the engine may point to */
+    tern_props will_props;
     long received;            /* messages printed by tern sub */
     void *fw;                 /* tern fw agent's state, for its message callback */
     tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
