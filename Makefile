@@ -84,10 +84,11 @@ size-check: deps
 bench: build
 	python3 scripts/bench.py build $(BENCH_FLAGS)
 
-# tern tls-cost against a mosquitto it starts itself (generated certificates, every listener).
+# bench/tls-cost against a mosquitto that run.py starts (generated certificates, every listener).
 tls-cost: build
 	mkdir -p bench/results
-	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+	PYTHONPATH=tests/integration python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
+	  --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps

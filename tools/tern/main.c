@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "fw.h"
-#include "tlscost.h"
 #include "tool.h"
 
 static int usage(FILE *f)
@@ -12,7 +11,6 @@ static int usage(FILE *f)
                "  pub   publish a message (like mosquitto_pub)\n"
                "  sub   subscribe and print messages (like mosquitto_sub)\n"
                "  fw    signed firmware update: keygen, push (publisher), agent (device)\n"
-               "  tls-cost  what each TLS mode costs: bytes, round trips, CPU, heap, time\n"
                "tern <command> --help shows a command's options.\n");
     return f == stdout ? 0 : 2;
 }
@@ -21,7 +19,6 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout);
-    if (!strcmp(argv[1], "tls-cost")) return tool_tls_cost(argc, argv);
     tool_mode mode;
     if (!strcmp(argv[1], "fw")) return tool_fw(argc - 2, argv + 2);
     if (!strcmp(argv[1], "pub")) mode = TOOL_PUB;
