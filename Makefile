@@ -106,8 +106,14 @@ memcheck: build
 check: test sanitize switches fuzz-smoke size-check memcheck
 	@echo "make check: all passed"
 
-demo: build
-	scripts/demo.sh build
+# Builds only the tern command (configuring build/ first if needed), quietly, then the demo.
+demo: deps
+	@start=$$(date +%s); printf 'demo: building the tern command in build/ ... '; \
+	  { [ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS); } >build-demo.log 2>&1 && \
+	  cmake --build build -j $(JOBS) --target tern_cli >>build-demo.log 2>&1 || \
+	  { echo failed; tail -30 build-demo.log; exit 1; }; \
+	  echo "done ($$(( $$(date +%s) - start )) s)"; rm -f build-demo.log
+	@scripts/demo.sh build
 
 clean:
 	rm -rf build build-san build-fuzz build-cov coverage
