@@ -18,12 +18,6 @@ uint32_t tool_now_ms(void *ctx)
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
-static tern_bytes str_bytes(const char *s)
-{
-    tern_bytes b = {(const uint8_t *)s, s ? (uint32_t)strlen(s) : 0};
-    return b;
-}
-
 /* -d, PUBLISH: "(d0, q1, r0, m1, 'topic', ... (5 bytes))" as mosquitto's -d prints it. */
 static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
 {
@@ -90,8 +84,8 @@ static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, 
 static void set_will(tool_session *s, const tool_options *o)
 {
     if (!o->will_topic) return;
-    s->will.topic = str_bytes(o->will_topic);
-    s->will.payload = str_bytes(o->will_payload);
+    s->will.topic = tern_str(o->will_topic);
+    s->will.payload = tern_str(o->will_payload);
     s->will.qos = (uint8_t)o->will_qos;
     s->will.retain = (uint8_t)o->will_retain;
     if (o->has_will_props) {
@@ -111,10 +105,10 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     } else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
                     o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
-    s->conn.client_id = str_bytes(s->client_id);
-    s->conn.username = str_bytes(o->username);
+    s->conn.client_id = tern_str(s->client_id);
+    s->conn.username = tern_str(o->username);
     s->conn.has_username = o->username != NULL;
-    s->conn.password = str_bytes(o->password);
+    s->conn.password = tern_str(o->password);
     s->conn.has_password = o->password != NULL;
     s->conn.clean_start = (uint8_t)o->clean_session;
     s->conn.keep_alive = (uint16_t)o->keepalive;
