@@ -2,8 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "session.h"
 
-#include "sub_print.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,35 +14,6 @@ uint32_t tool_now_ms(void *ctx)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
-/* -d, PUBLISH: "(d0, q1, r0, m1, 'topic', ... (5 bytes))" as mosquitto's -d prints it. */
-static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
-{
-    tern_publish m;
-    memset(&m, 0, sizeof m);
-    if (tern_codec_decode_publish(pkt, len, s->conn.version, &m) != TERN_OK) {
-        fprintf(stderr, " (malformed, %u bytes)", (unsigned)len);
-        return;
-    }
-    fprintf(stderr, " (d%u, q%u, r%u, m%u, '", m.dup, m.qos, m.retain, m.packet_id);
-    tool_print_topic(stderr, m.topic, isatty(STDERR_FILENO));
-    fprintf(stderr, "', ... (%u bytes))", (unsigned)m.payload.len);
-}
-
-/* -d: one line per packet, in the spirit of mosquitto's -d. */
-static void trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
-{
-    tool_session *s = user;
-    (void)c;
-    tern_header h;
-    if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
-    fprintf(stderr, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
-            tern_packet_name(h.type));
-    if (h.type == TERN_PUBLISH) trace_publish(s, pkt, len);
-    else if (h.type == TERN_CONNACK && len >= 4)
-        fprintf(stderr, " (session present %d, code %u)", pkt[h.header_len] & 1, pkt[h.header_len + 1]);
-    fputc('\n', stderr);
 }
 
 static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void *user)
@@ -187,7 +156,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->cfg.cb.user = s;
     s->cfg.cb.on_suback = on_suback;
     s->cfg.cb.on_connect = on_connect;
-    if (o->debug) s->cfg.cb.on_trace = trace;
+    if (o->debug) s->cfg.cb.on_trace = tool_trace;
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
         return -1;

@@ -47,6 +47,9 @@ void tool_fail(tool_session *s, const char *what, tern_status st);
 
 uint32_t tool_now_ms(void *ctx);
 
+/* -d: the client's on_trace hook (trace.c); user is the tool_session. */
+void tool_trace(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
+
 /* TLS helpers (session_tls.c). */
 /* The TCP connection under the transport in use. */
 tern_tcp *tool_tcp(tool_session *s);
