@@ -46,7 +46,7 @@ static tern_status load_psk(tern_tls *t, const char *hex, const char *identity)
     for (size_t i = 0; i < n; i += 2) {
         int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
         if (hi < 0 || lo < 0) {
-            tern_tls_set_error(t, "PSK is not hex: \"%s\"", hex);
+            tern_tls_set_error(t, "PSK is not hex (the value is a secret: not repeated here)");
             return TERN_ERR_INVALID_ARG;
         }
         t->psk[i / 2] = (uint8_t)(hi << 4 | lo);
