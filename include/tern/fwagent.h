@@ -43,6 +43,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define TERN_FW_PREFIX_MAX 48     /**< longest topic prefix, bytes */
 #define TERN_FW_DEVICE_ID_MAX 64  /**< longest device id in the status topic, bytes */
 /** Longest topic the agent builds (the status topic with the longest prefix and id). */
@@ -168,6 +173,10 @@ int tern_fw_agent_busy(const tern_fw_agent *agent);
  * @return the version.
  */
 uint64_t tern_fw_agent_installed_version(const tern_fw_agent *agent);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define TERN_FW_CLASS_MAX 32        /**< device class: 1..31 bytes of UTF-8, zero padded */
 #define TERN_FW_UPDATE_ID_LEN 16    /**< update id bytes */
 #define TERN_FW_HASH_LEN 32         /**< SHA-256 bytes */
@@ -242,6 +247,10 @@ tern_status tern_fw_offer_chunk(tern_fw_receiver *r, const tern_fw_storage *s, c
  * @return 1 or 0.
  */
 int tern_fw_complete(const tern_fw_receiver *r);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
