@@ -48,6 +48,9 @@ extern "C" {
 /** Longest topic the agent builds (the status topic with the longest prefix and id). */
 #define TERN_FW_TOPIC_MAX (TERN_FW_PREFIX_MAX + TERN_FW_CLASS_MAX + TERN_FW_DEVICE_ID_MAX + 16)
 #define TERN_FW_STATUS_MAX 200    /**< longest status line, bytes */
+/** Chunk topics per SUBSCRIBE or UNSUBSCRIBE: the engine keeps at most TERN_SUBS_IN_FLIGHT of
+ *  those unacknowledged, so the window moves in batches. */
+#define TERN_FW_BATCH 4
 
 /** What the agent tells the application through tern_fw_agent_config.on_event. */
 typedef enum {
@@ -110,7 +113,7 @@ struct tern_fw_agent {
     tern_fw_receiver rx;
     char manifest_topic[TERN_FW_TOPIC_MAX];
     char chunk_filter[TERN_FW_TOPIC_MAX];          /* PREFIX/CLASS/UPDATEID/+ (route) */
-    char topic[TERN_FW_TOPIC_MAX];                 /* scratch: a chunk or the status topic */
+    char topic[TERN_FW_BATCH][TERN_FW_TOPIC_MAX];  /* scratch: the chunk topics of one request, or the status topic */
     char status[TERN_FW_STATUS_MAX];               /* the line to publish */
     uint8_t refused_hash[TERN_FW_HASH_LEN];        /* SHA-256 of the last manifest refused */
     uint8_t installed_update[TERN_FW_UPDATE_ID_LEN];
