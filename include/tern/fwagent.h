@@ -109,6 +109,7 @@ typedef struct {
 
 /** The agent's state. The application allocates it (statically is fine); fields are private. */
 struct tern_fw_agent {
+    /** @cond internal */
     tern_fw_agent_config cfg;
     tern_fw_receiver rx;
     char manifest_topic[TERN_FW_TOPIC_MAX];
@@ -126,6 +127,7 @@ struct tern_fw_agent {
     uint16_t checks_in_window;
     uint8_t connected, manifest_subscribed, status_pending, has_refused, manifest_again;
     uint8_t bad_chunk_seen, bad_rounds, stalled_reported, has_installed;
+    /** @endcond */
 };
 
 /**
