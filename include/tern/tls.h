@@ -150,6 +150,7 @@ typedef struct {
     uint8_t allow_sha1;           /**< certificate policy in force */
     uint8_t ignore_key_usage;     /**< certificate policy in force */
     tern_status verify_status;    /**< what the certificate check found, TERN_OK if nothing */
+    tern_status lower_failure;    /**< how the lower transport last failed, TERN_OK if it did not */
     char error[TERN_TLS_ERROR_MAX]; /**< the last failure's reason (tern_tls_error) */
 } tern_tls;
 
