@@ -2240,6 +2240,452 @@ static void disconnect_from_a_callback(void **state)
     })
 }
 
+/* Issue 13, defect 1: a callback that publishes must not make the engine handle what arrived
+ * twice. on_message, given "b", publishes a QoS 0 message that would fill the whole 64-byte
+ * send queue while the transport takes nothing. */
+static tern_status publish_in_callback_status;
+static void publish_on_b(tern_client *c, const tern_publish *m, void *user)
+{
+    on_message(c, m, user);
+    if (m->payload.len != 1 || m->payload.data[0] != 'b') return;
+    static const char fill[] = "0123456789012345678901234567890123456789012345678901234567";
+    /* 64 bytes in all: header 2, topic 2 + 3, MQTT 5 property length 1, payload. */
+    uint32_t payload = 64u - 7u - (fx.opts.version == TERN_MQTT_5 ? 1u : 0u);
+    tern_publish big = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)fill, payload}, NULL, 0, 0, 0, 0};
+    publish_in_callback_status = tern_client_publish(c, &big, NULL);
+}
+
+static void small_send_buffer_publishing_on_message(void)
+{
+    fx.cfg.tx_cap = 64;
+    fx.cfg.cb.on_message = publish_on_b;
+    assert_int_equal(tern_client_init(&fx.client, &fx.cfg), TERN_OK);
+}
+
+/* Both messages once each; the QoS 1 ack is neither lost nor sent twice; the callback's
+ * publish was told to wait (the room it wanted is the ack's). */
+static void check_each_delivered_once_and_acked(void)
+{
+    assert_true(tern_client_is_connected(&fx.client));
+    limit_sends(SIZE_MAX);
+    peer_pump(&fx.peer, &fx.client);
+    assert_int_equal(fx.messages, 2);
+    assert_true(tern_client_is_connected(&fx.client));
+    assert_int_equal(publish_in_callback_status, TERN_WOULD_BLOCK);
+    size_t len;
+    const uint8_t *ack = peer_expect(&fx.peer, TERN_PUBACK, &len);
+    assert_int_equal(ack[3], 7);
+    assert_int_equal(count_sent(TERN_PUBACK), 0);
+}
+
+static void publishing_callback_does_not_cause_redelivery(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        small_send_buffer_publishing_on_message();
+        connect_ok(v, 0);
+        drain_sent();
+        limit_sends(0);
+        peer_feed_publish(&fx.peer, v, "t/a", "a", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/b", "b", 1, 7, 0);
+        peer_pump(&fx.peer, &fx.client);
+        check_each_delivered_once_and_acked();
+    })
+}
+
+/* The same with the CONNACK in the same read: it is handled once, the client stays up. */
+static void publishing_callback_after_connack_in_the_same_read(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        small_send_buffer_publishing_on_message();
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        drain_sent();
+        limit_sends(0);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/a", "a", 0, 0, 0);
+        peer_feed_publish(&fx.peer, v, "t/b", "b", 1, 7, 0);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.connects, 1);
+        check_each_delivered_once_and_acked();
+        assert_int_equal(fx.disconnects, 0);
+    })
+}
+
+/* Issue 13, defect 2: a QoS 2 message whose PUBREL never came, then a new session (session
+ * present 0) whose broker numbers from 1 again: its message 1 is new, and delivered. */
+static void new_session_forgets_inbound_qos2_ids(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_resumable(v);
+        peer_feed_publish(&fx.peer, v, "t", "first", 2, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        peer_expect(&fx.peer, TERN_PUBREC, &len);
+        assert_int_equal(fx.messages, 1);
+        drop_then_reconnect(v, 0);
+        assert_true(tern_client_is_connected(&fx.client));
+        peer_feed_publish(&fx.peer, v, "t", "second", 2, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 2);
+        assert_string_equal(fx.last_payload, "second");
+        peer_feed_publish(&fx.peer, v, "t", "third", 2, 2, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 3);
+        /* A resumed session keeps them: a re-send of an id awaiting PUBREL is not new. */
+        drop_then_reconnect(v, 1);
+        peer_feed_publish(&fx.peer, v, "t", "third", 2, 2, 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 3);
+        assert_int_equal(count_sent(TERN_PUBREC), 3);
+    })
+}
+
+/* A SUBACK (or UNSUBACK) for id with `count` reason codes 0. */
+static void feed_suback(tern_mqtt_version v, uint8_t type, uint16_t id, uint8_t count)
+{
+    int v5 = v == TERN_MQTT_5;
+    uint8_t b[16] = {(uint8_t)(type << 4), (uint8_t)(2 + v5 + count), (uint8_t)(id >> 8), (uint8_t)id};
+    assert_true(count <= sizeof b - 5u);
+    peer_feed(&fx.peer, b, 4u + (size_t)v5 + count); /* v5: an empty property block, then codes 0 */
+}
+
+/* Issue 13, defect 3: once the engine finds a protocol violation, nothing more from that
+ * connection reaches the application -- not the PUBLISH after it in the same read -- and the
+ * connection ends with the violation's own status. */
+static void nothing_delivered_after_a_protocol_violation(void **state)
+{
+    (void)state;
+    enum { SUBACK_COUNT, SUBACK_UNKNOWN_ID, UNSUBACK_FOR_SUBSCRIBE, MALFORMED, CASES };
+    static const tern_status want[CASES] = {TERN_ERR_ACK_COUNT, TERN_ERR_UNKNOWN_PACKET_ID,
+                                            TERN_ERR_ACK_TYPE, TERN_ERR_FIXED_FLAGS};
+    for (int k = 0; k < CASES; k++) {
+        FOR_EACH_MODE_AND_VERSION({
+            fx.opts.auto_reconnect = 1;
+            connect_ok(v, 0);
+            tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+            uint16_t id = 0;
+            assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            static const uint8_t pubrel_bad_flags[] = {0x60, 0x02, 0x00, 0x01};
+            switch (k) {
+            case SUBACK_COUNT: feed_suback(v, TERN_SUBACK, id, 3); break;
+            case SUBACK_UNKNOWN_ID: feed_suback(v, TERN_SUBACK, (uint16_t)(id + 1), 1); break;
+            case UNSUBACK_FOR_SUBSCRIBE: feed_suback(v, TERN_UNSUBACK, id, v == TERN_MQTT_5); break;
+            default: peer_feed(&fx.peer, pubrel_bad_flags, sizeof pubrel_bad_flags); break;
+            }
+            peer_feed_publish(&fx.peer, v, "t/after", "after", 1, 9, 0);
+            peer_feed_publish(&fx.peer, v, "t/after", "later", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), want[k]);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.last_disconnect, want[k]);
+            assert_int_equal(fx.disconnects, 1);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(fx.subacks, 0);
+            assert_int_equal(count_sent(TERN_PUBACK), 0);
+            /* The next connection starts clean: what was left is never handled (and what
+             * the old connection did not yet read is gone with it). */
+            fx.peer.feed_pos = fx.peer.feed_len;
+            fx.peer.now += 60000;
+            peer_feed_connack(&fx.peer, v, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_true(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.messages, 0);
+        })
+    }
+}
+
+/* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
+ * QoS 2 PUBLISH with a PUBACK) ends the connection at once with TERN_ERR_ACK_TYPE, and what
+ * follows it is not handled. A duplicate PUBREC is not wrong: it gets its PUBREL again. */
+static void wrong_ack_type_is_a_protocol_violation(void **state)
+{
+    (void)state;
+    static const struct { uint8_t qos, after_pubrec, ack; } cases[] = {
+        {2, 0, TERN_PUBACK}, {2, 0, TERN_PUBCOMP}, {1, 0, TERN_PUBREC},
+        {1, 0, TERN_PUBCOMP}, {2, 1, TERN_PUBACK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FOR_EACH_MODE_AND_VERSION({
+            connect_ok(v, 0);
+            tern_publish m = message(cases[i].qos, "q");
+            uint16_t id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            if (cases[i].after_pubrec) {
+                peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+                peer_pump(&fx.peer, &fx.client);
+                peer_feed_ack(&fx.peer, v, TERN_PUBREC, id); /* a duplicate: fine */
+                assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+                assert_int_equal(count_sent(TERN_PUBREL), 2);
+            }
+            peer_feed_ack(&fx.peer, v, cases[i].ack, id);
+            peer_feed_publish(&fx.peer, v, "t/after", "after", 0, 0, 0);
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_ACK_TYPE);
+            assert_false(tern_client_is_connected(&fx.client));
+            assert_int_equal(fx.last_disconnect, TERN_ERR_ACK_TYPE);
+            assert_int_equal(fx.messages, 0);
+            assert_int_equal(fx.done, 0);
+            if (v == TERN_MQTT_5 && mode != PEER_WOULD_BLOCK) {
+                size_t len;
+                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
+                assert_int_equal(d[2], TERN_RC_PROTOCOL_ERROR);
+            }
+        })
+    }
+}
+
+#if TERN_CFG_MQTT5
+static tern_status connect_status_seen;
+static void record_connect_status(tern_client *c, tern_status st, const tern_connack *a, void *user)
+{
+    on_connect(c, st, a, user);
+    connect_status_seen = st;
+}
+
+/* Issue 13, item 6: a 3.1.1-only broker (aedes) answers an MQTT 5 CONNECT with a 3.1.1
+ * CONNACK, return code 1. That is TERN_ERR_NO_MQTT5, final even with auto-reconnect; with
+ * fallback_311 the client connects again at once in 3.1.1 (unless messages encoded for MQTT 5
+ * wait in the slots). */
+static void mqtt5_refused_by_a_311_broker(void **state)
+{
+    (void)state;
+    static const uint8_t connack_311_refused[] = {0x20, 0x02, 0x00, 0x01};
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int fallback = 0; fallback < 2; fallback++) {
+            for (int queued = 0; queued < 1 + fallback; queued++) {
+                setup(mode, TERN_MQTT_5);
+                fx.cfg.cb.on_connect = record_connect_status;
+                fx.opts.auto_reconnect = 1;
+                fx.opts.fallback_311 = (uint8_t)fallback;
+                assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+                tern_publish m = message(1, "waiting");
+                if (queued) assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+                peer_pump(&fx.peer, &fx.client);
+                peer_feed(&fx.peer, connack_311_refused, sizeof connack_311_refused);
+                tern_status st = peer_pump(&fx.peer, &fx.client);
+                if (!fallback || queued) {
+                    fx.peer.now += 60000;
+                    peer_pump(&fx.peer, &fx.client);
+                    assert_int_equal(st, TERN_ERR_NO_MQTT5);
+                    assert_int_equal(connect_status_seen, TERN_ERR_NO_MQTT5);
+                    assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_NO_MQTT5);
+                    assert_int_equal(tern_client_last_reason(&fx.client), 1);
+                    assert_int_equal(fx.peer.opens, 1); /* final: no reconnect */
+                    assert_int_equal(fx.disconnects, 0);
+                    assert_int_equal(count_sent(TERN_DISCONNECT), 0); /* no v5 packet to a 3.1.1 broker */
+                    continue;
+                }
+                assert_int_equal(st, TERN_OK);
+                assert_int_equal(fx.last_error_cb, TERN_ERR_NO_MQTT5);
+                assert_int_equal(fx.peer.opens, 2);
+                size_t len;
+                peer_expect(&fx.peer, TERN_CONNECT, &len);
+                const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+                tern_connect cp = {.props = NULL};
+                assert_int_equal(tern_codec_decode_connect(pkt, len, &cp), TERN_OK);
+                assert_int_equal(cp.version, TERN_MQTT_311);
+                peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
+                peer_pump(&fx.peer, &fx.client);
+                assert_true(tern_client_is_connected(&fx.client));
+                assert_int_equal(tern_client_version(&fx.client), TERN_MQTT_311);
+                assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+                peer_pump(&fx.peer, &fx.client);
+                tern_publish got;
+                memset(&got, 0, sizeof got);
+                pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+                assert_int_equal(tern_codec_decode_publish(pkt, len, TERN_MQTT_311, &got), TERN_OK);
+                assert_int_equal(got.payload.len, 7);
+                /* A new tern_client_connect starts from the options' version again. */
+                assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+                assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+                assert_int_equal(tern_client_version(&fx.client), TERN_MQTT_5);
+            }
+        }
+    }
+}
+#endif
+
+/* Back-pressure: an application that takes a message only when `app_ready`, else holds it.
+ * What it took, in order, is in `taken`; hold_status is what the last hold said. */
+static int app_ready, offers, hold_full_seen;
+static char taken[256];
+static tern_status hold_status;
+
+static void take_when_ready(tern_client *c, const tern_publish *m, void *user)
+{
+    offers++;
+    if (!app_ready) {
+        hold_status = tern_client_hold(c);
+        if (hold_status == TERN_OK) return;
+        assert_int_equal(hold_status, TERN_ERR_HOLD_FULL); /* told: it must take this one */
+        hold_full_seen++;
+    }
+    on_message(c, m, user);
+    strncat(taken, fx.last_payload, sizeof taken - strlen(taken) - 2);
+    strcat(taken, ",");
+}
+
+static void setup_holding(int mode, tern_mqtt_version v)
+{
+    setup(mode, v);
+    fx.cfg.cb.on_message = take_when_ready;
+    app_ready = 0, offers = 0, hold_full_seen = 0, taken[0] = 0;
+    hold_status = TERN_ERR_INVALID_ARG;
+}
+
+/* A held message is not acknowledged and stays, with the PUBLISHes after it (in order);
+ * packets after it that are not PUBLISHes are handled; it is offered again on each poll and
+ * taken when the application is ready: acknowledged then, exactly once (QoS 2 too). */
+static void held_messages_wait_in_order_and_are_acked_once_taken(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < VERSIONS; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            setup_holding(mode, v);
+            connect_ok(v, 0);
+            tern_publish out = message(1, "o");
+            uint16_t out_id = 0;
+            assert_int_equal(tern_client_publish(&fx.client, &out, &out_id), TERN_OK);
+            peer_pump(&fx.peer, &fx.client);
+            drain_sent();
+            peer_feed_publish(&fx.peer, v, "t", "one", 1, 1, 0);
+            peer_feed_publish(&fx.peer, v, "t", "two", 0, 0, 0);
+            peer_feed_ack(&fx.peer, v, TERN_PUBACK, out_id); /* behind them: handled all the same */
+            peer_feed_publish(&fx.peer, v, "t", "three", 2, 2, 0);
+            peer_pump(&fx.peer, &fx.client);
+            assert_int_equal(hold_status, TERN_OK);
+            assert_true(tern_client_held(&fx.client));
+            assert_string_equal(taken, "");
+            assert_int_equal(fx.done, 1); /* the PUBACK behind the held messages */
+            assert_int_equal(count_sent(TERN_PUBACK) + count_sent(TERN_PUBREC), 0);
+            assert_true(offers >= 1);
+            assert_true(tern_client_next_timeout_ms(&fx.client) <= TERN_HOLD_RETRY_MS);
+            assert_true(tern_client_is_connected(&fx.client));
+            app_ready = 1;
+            assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+            assert_string_equal(taken, "one,two,three,");
+            assert_false(tern_client_held(&fx.client));
+            const uint8_t *pkt;
+            size_t len;
+            uint8_t t1 = peer_next(&fx.peer, &pkt, &len);
+            assert_int_equal(t1, TERN_PUBACK);
+            assert_int_equal(pkt[3], 1);
+            assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_PUBREC);
+            assert_int_equal(pkt[3], 2);
+            /* Taken once: its re-send is only answered; its PUBREL completes it. */
+            peer_feed_publish(&fx.peer, v, "t", "three", 2, 2, 1);
+            uint8_t pubrel[] = {0x62, 0x02, 0x00, 0x02};
+            peer_feed(&fx.peer, pubrel, sizeof pubrel);
+            peer_pump(&fx.peer, &fx.client);
+            assert_string_equal(taken, "one,two,three,");
+            assert_int_equal(count_sent(TERN_PUBCOMP), 1);
+            assert_int_equal(hold_full_seen, 0);
+        }
+    }
+}
+
+/* The forwarding application: every message received is published again at QoS 1; when no
+ * slot is free it holds the message. With 3 slots, 20 messages from a broker that keeps at
+ * most 4 unacknowledged (its in-flight limit, or our MQTT 5 Receive Maximum): none lost. */
+static int forwarded, forward_lost;
+static void forward_or_hold(tern_client *c, const tern_publish *m, void *user)
+{
+    (void)user;
+    tern_publish out = {{(const uint8_t *)"fwd", 3}, m->payload, NULL, 0, 1, 0, 0};
+    tern_status st = tern_client_publish(c, &out, NULL);
+    if (st == TERN_OK) forwarded++;
+    else if (tern_client_hold(c) != TERN_OK) forward_lost++;
+}
+
+/* The broker's side of one round: acknowledge our PUBLISHes, release QoS 2 messages, and
+ * count the acks of its own. */
+static int broker_answers(tern_mqtt_version v)
+{
+    const uint8_t *pkt;
+    size_t len;
+    uint8_t t;
+    int acked = 0;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
+        if (t == TERN_PUBLISH) {
+            tern_publish m;
+            memset(&m, 0, sizeof m);
+            assert_int_equal(tern_codec_decode_publish(pkt, len, v, &m), TERN_OK);
+            peer_feed_ack(&fx.peer, v, TERN_PUBACK, m.packet_id);
+        } else if (t == TERN_PUBREC) {
+            uint8_t rel[] = {0x62, 0x02, pkt[2], pkt[3]};
+            peer_feed(&fx.peer, rel, sizeof rel);
+        }
+        acked += t == TERN_PUBACK || t == TERN_PUBREC;
+    }
+    return acked;
+}
+
+static void forwarder_holds_instead_of_losing(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        fx.cfg.cb.on_message = forward_or_hold;
+        forwarded = forward_lost = 0;
+        connect_ok(v, 0);
+        drain_sent();
+        int sent = 0, acked = 0;
+        for (int round = 0; round < 200 && acked < 20; round++) {
+            for (; sent < 20 && sent - acked < 4; sent++)
+                peer_feed_publish(&fx.peer, v, "in", "x", (uint8_t)(1 + sent % 2), (uint16_t)(sent + 1), 0);
+            peer_pump(&fx.peer, &fx.client);
+            acked += broker_answers(v);
+        }
+        assert_int_equal(acked, 20);
+        assert_int_equal(forwarded, 20);
+        assert_int_equal(forward_lost, 0);
+        assert_true(tern_client_is_connected(&fx.client));
+    })
+}
+
+/* Holding outside on_message, or from on_chunk, is refused; the connection goes on. */
+static void hold_only_from_on_message(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    assert_int_equal(tern_client_hold(&fx.client), TERN_ERR_INVALID_ARG);
+    assert_int_equal(tern_client_hold(NULL), TERN_ERR_INVALID_ARG);
+    connect_ok(TERN_MQTT_311, 0);
+    assert_int_equal(tern_client_hold(&fx.client), TERN_ERR_INVALID_ARG);
+    assert_false(tern_client_held(&fx.client));
+}
+
+/* The budget: the receive buffer. Full of held messages, with the next packet not whole in
+ * it, nothing more could arrive -- not the ack that frees the application. Then the hold is
+ * refused (TERN_ERR_HOLD_FULL) and the application takes the message: never a silent drop,
+ * never a deadlock. */
+static void hold_refused_when_the_receive_buffer_is_full_of_held_messages(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        for (int vi = 0; vi < VERSIONS; vi++) {
+            tern_mqtt_version v = vi ? TERN_MQTT_5 : TERN_MQTT_311;
+            setup_holding(mode, v);
+            connect_ok(v, 0);
+            char payload[8];
+            for (int i = 0; i < 12; i++) { /* 12 x (15 or 16) bytes > rx (128) */
+                snprintf(payload, sizeof payload, "m%02d", i);
+                peer_feed_publish(&fx.peer, v, "t/held", payload, 1, (uint16_t)(i + 1), 0);
+            }
+            peer_pump(&fx.peer, &fx.client);
+            assert_true(hold_full_seen >= 1);
+            assert_true(tern_client_is_connected(&fx.client));
+            app_ready = 1;
+            peer_pump(&fx.peer, &fx.client);
+            assert_string_equal(taken, "m00,m01,m02,m03,m04,m05,m06,m07,m08,m09,m10,m11,");
+            assert_int_equal(count_sent(TERN_PUBACK), 12);
+        }
+    }
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -2721,6 +3167,18 @@ int main(void)
         cmocka_unit_test(works_without_callbacks_or_optional_hooks),
         cmocka_unit_test(trace_sees_every_packet),
         cmocka_unit_test(disconnect_from_a_callback),
+        cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
+        cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
+        cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
+        cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
+        cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
+        cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
+        cmocka_unit_test(hold_only_from_on_message),
+        cmocka_unit_test(forwarder_holds_instead_of_losing),
+        cmocka_unit_test(hold_refused_when_the_receive_buffer_is_full_of_held_messages),
+#if TERN_CFG_MQTT5
+        cmocka_unit_test(mqtt5_refused_by_a_311_broker),
+#endif
         cmocka_unit_test(packet_ids_wrap_and_skip_those_in_flight),
         cmocka_unit_test(slots_missing_or_too_small),
         cmocka_unit_test(resends_follow_publish_order),

@@ -27,6 +27,10 @@ extern "C" {
 
 typedef struct tern_client tern_client;
 
+/** How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once: the
+ * engine remembers each one's filter count to check the broker's answer against it. */
+#define TERN_SUBS_IN_FLIGHT 4
+
 /* Where an outgoing QoS 1/2 message is in its flow: each waiting state is numbered as the
  * packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its slot
  * by its own type. */
@@ -157,6 +161,7 @@ typedef struct {
     uint32_t reconnect_min_ms;   /* first backoff (default 500) */
     uint32_t reconnect_max_ms;   /* backoff ceiling (default 30000) */
     uint32_t connect_timeout_ms; /* transport open + CONNACK (default 10000) */
+    uint8_t fallback_311;        /* MQTT 5 refused as unacceptable protocol version: retry in 3.1.1 */
 } tern_connect_options;
 
 /* Engine state; fields are private, the struct is public so it can be allocated statically. */
@@ -175,6 +180,16 @@ struct tern_client {
     uint16_t send_quota;         /* MQTT 5: what the broker showed it takes in flight (0x97) */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
+    uint8_t handling;            /* an inbound packet is being handled (its callbacks run) */
+    uint8_t version;             /* tern_mqtt_version of this connection */
+    uint8_t delivering;          /* on_message runs: tern_client_hold may be called */
+    uint8_t held_now;            /*   and it was */
+    uint8_t hold_retry;          /* offer the held messages again (a poll, a flow completed) */
+    uint8_t hold_refused;        /* nothing else can arrive: the next hold is refused */
+    uint32_t held_len;           /* bytes of held PUBLISHes at the start of rx */
+    uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
+    uint16_t sub_ids[TERN_SUBS_IN_FLIGHT];    /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack (0: free) */
+    uint16_t sub_counts[TERN_SUBS_IN_FLIGHT]; /*   and how many filters each had */
     tern_status last_error;
 };
 
@@ -229,6 +244,10 @@ uint16_t tern_client_inflight(const tern_client *c);
 /* Reason code of the last CONNACK refusal or server DISCONNECT. */
 uint8_t tern_client_last_reason(const tern_client *c);
 tern_status tern_client_last_error(const tern_client *c);
+tern_mqtt_version tern_client_version(const tern_client *c);
+
+tern_status tern_client_hold(tern_client *c);
+int tern_client_held(const tern_client *c);
 
 /* Put a persisted in-flight packet (a PUBLISH or PUBREL from on_store) back into a slot,
  * before connecting; it is re-sent when the broker resumes the session. */

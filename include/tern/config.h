@@ -54,6 +54,13 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
+/** @brief While a message is held (tern_client_hold), how often at least it is offered again
+ *         when nothing else happens: tern_client_next_timeout_ms reports no more than this, and
+ *         the blocking layer waits no longer, in milliseconds. */
+#ifndef TERN_HOLD_RETRY_MS
+#define TERN_HOLD_RETRY_MS 20u
+#endif
+
 /** @brief The core's own loops for copying and comparing bytes instead of the C library's
  *         memcpy, memmove and memcmp: smaller code on Cortex-M4 with newlib (`make size`
  *         measures how much), a few more instructions per byte copied. Default: on in builds

@@ -80,6 +80,10 @@
     X(TERN_ERR_TIMEOUT,             "timed out") \
     X(TERN_ERR_SESSION_LOST,        "broker did not resume the session; in-flight messages dropped") \
     X(TERN_ERR_MESSAGE_REFUSED,     "broker refused the message (see reason code)") \
+    X(TERN_ERR_ACK_COUNT,           "SUBACK or UNSUBACK with another number of reason codes than the request had filters") \
+    X(TERN_ERR_ACK_TYPE,            "acknowledgement of the wrong type for a packet in flight (e.g. PUBACK for QoS 2)") \
+    X(TERN_ERR_NO_MQTT5,            "unacceptable protocol version: the broker does not speak MQTT 5; try -V 311") \
+    X(TERN_ERR_HOLD_FULL,           "receive buffer full of held messages: this one cannot be held, take it now") \
     /* transport */ \
     X(TERN_ERR_CLOSED,              "connection closed by peer") \
     X(TERN_ERR_IO,                  "network I/O error") \
@@ -94,6 +98,8 @@
     X(TERN_ERR_TLS_PSK,             "TLS pre-shared key rejected (identity or key mismatch)") \
     X(TERN_ERR_TLS_VERSION,         "no TLS protocol version in common with the server") \
     X(TERN_ERR_TLS_CONFIG,          "TLS configuration could not be loaded (CA, certificate, key, PSK)") \
+    X(TERN_ERR_TLS_SESSION_AUTH,    "saved TLS session refused: malformed, tampered with, or sealed under another key") \
+    X(TERN_ERR_TLS_SESSION_BINDING, "saved TLS session refused: saved for another server or trust configuration") \
     /* firmware update */ \
     X(TERN_ERR_SIGNATURE,           "signature verification failed") \
     X(TERN_ERR_ROLLBACK,            "firmware version not newer than installed") \
@@ -102,7 +108,19 @@
     X(TERN_ERR_SIZE,                "image size mismatch") \
     X(TERN_ERR_FW_FORMAT,           "not a firmware manifest or chunk of a known format") \
     X(TERN_ERR_FW_CHUNK,            "chunk does not belong to the update being applied, or is out of order") \
-    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed")
+    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed") \
+    /* WebSocket (ws://, wss://) */ \
+    X(TERN_ERR_WS_HANDSHAKE,        "WebSocket upgrade refused (HTTP status other than 101, or not an upgrade)") \
+    X(TERN_ERR_WS_ACCEPT,           "WebSocket upgrade: Sec-WebSocket-Accept missing or wrong") \
+    X(TERN_ERR_WS_SUBPROTOCOL,      "WebSocket upgrade: the server did not agree to the mqtt subprotocol") \
+    X(TERN_ERR_WS_RESERVED,         "WebSocket frame with a reserved bit or opcode") \
+    X(TERN_ERR_WS_FRAME,            "malformed WebSocket frame (length, control frame, fragmentation or close status)") \
+    X(TERN_ERR_WS_MASKED,           "WebSocket frame masked in the wrong direction") \
+    X(TERN_ERR_WS_TEXT,             "WebSocket text frame: MQTT travels in binary frames only") \
+    X(TERN_ERR_WS_TOO_LARGE,        "WebSocket frame larger than the configured maximum") \
+    X(TERN_ERR_WS_CLOSED,           "the server closed the WebSocket (see the close status)") \
+    /* PKCS#11 */ \
+    X(TERN_ERR_PKCS11,              "PKCS#11 module, token, PIN or key unusable (see the message)")
 
 /** @cond internal */
 #define TERN_STATUS_ENUM_ENTRY(name, text) name,

@@ -53,8 +53,12 @@ tern_status tern_chunk_continue(tern_client *c)
     tern_status st = tern_decode_inbound_publish(c, c->cfg->rx, c->chunk_head + (size_t)piece,
                                                  &m, &props, &total);
     if (st != TERN_OK) return st;
-    if (!c->chunk_skip)
+    if (!c->chunk_skip) {
+        c->handling = 1; /* its answer's room is kept from the callback (tern_tx_kept) */
         c->cfg->cb.on_chunk(c, &m, total - c->chunk_left, total, c->cfg->cb.user);
+        c->handling = 0;
+        if (c->chunk_left == 0) return TERN_OK; /* the callback ended the connection */
+    }
     c->chunk_left -= piece;
     uint8_t *after = c->cfg->rx + c->chunk_head;
     tern_copy(after, after + piece, have - piece);

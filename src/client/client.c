@@ -43,6 +43,10 @@ void tern_conn_start_opening(tern_client *c)
     c->timer_ms = tern_now(c);
     c->tx_head = c->tx_len = c->rx_len = c->rx_skip = 0;
     c->ping_outstanding = 0;
+    c->held_len = 0; /* held messages go with the connection; the broker sends QoS 1/2 again */
+    c->held_now = c->hold_retry = c->hold_refused = 0;
+    /* Requests unanswered on the connection that ended are not answered on the next one. */
+    memset(c->sub_ids, 0, sizeof c->sub_ids);
 }
 
 tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts)
@@ -52,6 +56,7 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
     if (opts->version == TERN_MQTT_5 && !TERN_CFG_MQTT5) return TERN_ERR_UNSUPPORTED;
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
     c->opts = opts;
+    c->version = (uint8_t)opts->version;
     c->backoff_ms = 0;
     tern_conn_start_opening(c);
     return TERN_OK;
@@ -91,7 +96,7 @@ tern_status tern_conn_send_connect(tern_client *c)
     const tern_connect_options *o = c->opts;
     tern_connect p;
     memset(&p, 0, sizeof p);
-    p.version = (uint8_t)o->version;
+    p.version = c->version;
     p.client_id = o->client_id;
     p.username = o->username;
     p.password = o->password;
@@ -149,14 +154,16 @@ tern_status tern_conn_lost(tern_client *c, tern_status why)
     tern_chunk_abandon(c);
     if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
     c->last_error = why;
-    int final = why == TERN_OK || (why == TERN_ERR_CONNACK_REFUSED && refusal_is_final(c->last_reason));
+    int refused = why == TERN_ERR_CONNACK_REFUSED || why == TERN_ERR_NO_MQTT5;
+    int final = why == TERN_OK || why == TERN_ERR_NO_MQTT5 ||
+                (why == TERN_ERR_CONNACK_REFUSED && refusal_is_final(c->last_reason));
     if (c->opts && c->opts->auto_reconnect && !final) {
         c->state = TERN_STATE_BACKOFF;
         c->timer_ms = tern_now(c) + next_backoff(c);
     } else {
         c->state = TERN_STATE_IDLE;
     }
-    if (c->cfg->cb.on_disconnect && !(was_connecting && why == TERN_ERR_CONNACK_REFUSED))
+    if (c->cfg->cb.on_disconnect && !(was_connecting && refused))
         c->cfg->cb.on_disconnect(c, why, c->cfg->cb.user);
     return why;
 }
@@ -173,6 +180,26 @@ static void apply_connack_props(tern_client *c, const tern_props *p)
 }
 #endif
 
+/* A 3.1.1 broker's answer to an MQTT 5 CONNECT: a 3.1.1 CONNACK (no property block) with
+ * return code 1, "unacceptable protocol version" [MQTT-3.1.2-2]. Decoded as MQTT 5 it would be
+ * a CONNACK with a reason code MQTT 5 does not have. */
+static int refuses_mqtt5(const tern_client *c, const uint8_t *pkt, size_t len)
+{
+    return tern_is_v5(c) && len == 4 && pkt[1] == 2 && pkt[2] == 0 && pkt[3] == 1;
+}
+
+/* Connect again at once with MQTT 3.1.1, if the options ask for it and nothing in the slots
+ * was encoded for MQTT 5. */
+static int fall_back_to_311(tern_client *c)
+{
+    if (!c->opts->fallback_311 || c->unacked) return 0;
+    c->version = TERN_MQTT_311;
+    tern_report(c, TERN_ERR_NO_MQTT5);
+    if (c->cfg->transport.close) c->cfg->transport.close(c->cfg->transport.ctx);
+    tern_conn_start_opening(c);
+    return 1;
+}
+
 tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     if (c->state != TERN_STATE_WAIT_CONNACK) return TERN_ERR_UNEXPECTED_PACKET;
@@ -182,7 +209,13 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
     tern_props props;
     ack.props = &props;
 #endif
-    tern_status st = tern_codec_decode_connack(pkt, len, c->opts->version, &ack);
+    if (refuses_mqtt5(c, pkt, len)) {
+        c->last_reason = ack.reason_code = 1;
+        if (fall_back_to_311(c)) return TERN_OK;
+        if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, TERN_ERR_NO_MQTT5, &ack, c->cfg->cb.user);
+        return TERN_ERR_NO_MQTT5;
+    }
+    tern_status st = tern_codec_decode_connack(pkt, len, tern_version(c), &ack);
     if (st != TERN_OK) return st;
     c->last_reason = ack.reason_code;
     st = ack.reason_code != 0 ? TERN_ERR_CONNACK_REFUSED : TERN_OK;
@@ -196,6 +229,10 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
         c->state = TERN_STATE_CONNECTED;
         c->backoff_ms = 0;
         tern_slots_after_connack(c, ack.session_present);
+        /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
+         * old one would take a new message for a re-send, and lose it. */
+        if (!ack.session_present && c->cfg->inbound_qos2_count)
+            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
     }
     if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, st, &ack, c->cfg->cb.user);
     return st;
@@ -213,3 +250,4 @@ int tern_client_is_connected(const tern_client *c) { return c->state == TERN_STA
 uint16_t tern_client_inflight(const tern_client *c) { return c->unacked; }
 uint8_t tern_client_last_reason(const tern_client *c) { return c->last_reason; }
 tern_status tern_client_last_error(const tern_client *c) { return c->last_error; }
+tern_mqtt_version tern_client_version(const tern_client *c) { return tern_version(c); }

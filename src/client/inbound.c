@@ -81,7 +81,7 @@ tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size
 #else
     (void)props;
 #endif
-    tern_status st = tern_codec_decode_publish_head(buf, len, c->opts->version, m, total);
+    tern_status st = tern_codec_decode_publish_head(buf, len, tern_version(c), m, total);
 #if TERN_CFG_MQTT5
     if (st == TERN_OK && m->props && (props->present & TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS)))
         st = tern_resolve_topic_alias(c, m, props->topic_alias);
@@ -89,6 +89,14 @@ tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size
     return st;
 }
 
+/* Is the connection whose bytes are in rx still there? A callback may have ended it. */
+static int connection_live(const tern_client *c)
+{
+    return c->state == TERN_STATE_CONNECTED || c->state == TERN_STATE_WAIT_CONNACK;
+}
+
+/* A PUBLISH: deliver it, then answer -- unless on_message held it (tern_client_hold): then
+ * nothing is answered and it is delivered again later. */
 static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_publish m;
@@ -96,27 +104,25 @@ static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
     uint32_t total;
     tern_status st = tern_decode_inbound_publish(c, pkt, len, &m, &props, &total);
     if (st != TERN_OK) return st;
-    if (m.qos == 0) {
-        tern_deliver(c, &m);
-        return TERN_OK;
-    }
-    if (m.qos == 1) {
-        tern_deliver(c, &m);
-        return tern_tx_ack(c, TERN_PUBACK, m.packet_id, 0);
-    }
     /* QoS 2: deliver once; a re-sent PUBLISH of an id awaiting PUBREL is only acknowledged. */
-    if (!tern_qos2_seen(c, m.packet_id, 0)) {
-        if (!tern_qos2_remember(c, m.packet_id)) return TERN_ERR_RECEIVE_MAXIMUM;
-        tern_deliver(c, &m);
-    }
-    return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
+    if (m.qos == 2 && tern_qos2_seen(c, m.packet_id, 0)) return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
+    if (m.qos == 2 && c->cfg->inbound_qos2_count == 0) return TERN_ERR_RECEIVE_MAXIMUM;
+    c->delivering = 1;
+    tern_deliver(c, &m);
+    c->delivering = 0;
+    if (c->held_now) return TERN_OK;
+    /* Delivered: remembered even when on_message ended the connection, as the broker sends it
+     * again (DUP) when the session resumes, and it must not be delivered twice. */
+    if (m.qos == 2) (void)tern_qos2_remember(c, m.packet_id);
+    if (!connection_live(c) || m.qos == 0) return TERN_OK;
+    return tern_tx_ack(c, m.qos == 1 ? TERN_PUBACK : TERN_PUBREC, m.packet_id, 0);
 }
 
 static tern_status on_pubrel(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
     memset(&ack, 0, sizeof ack);
-    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, tern_version(c), &ack);
     if (st != TERN_OK) return st;
     int known = tern_qos2_seen(c, ack.packet_id, 1);
     return tern_tx_ack(c, TERN_PUBCOMP, ack.packet_id,
@@ -131,8 +137,9 @@ static tern_status on_suback(tern_client *c, const uint8_t *pkt, size_t len, uin
     tern_props props;
     if (tern_is_v5(c)) ack.props = &props;
 #endif
-    tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, c->opts->version, &ack)
-                                         : tern_codec_decode_unsuback(pkt, len, c->opts->version, &ack);
+    tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, tern_version(c), &ack)
+                                         : tern_codec_decode_unsuback(pkt, len, tern_version(c), &ack);
+    if (st == TERN_OK) st = tern_sub_acked(c, ack.packet_id, type, ack.count);
     if (st == TERN_OK && c->cfg->cb.on_suback) c->cfg->cb.on_suback(c, type, &ack, c->cfg->cb.user);
     return st;
 }
@@ -142,7 +149,7 @@ static tern_status on_disconnect(tern_client *c, const uint8_t *pkt, size_t len)
     if (!tern_is_v5(c)) return TERN_ERR_UNEXPECTED_PACKET; /* 3.1.1 servers never send it */
     tern_disconnect d;
     memset(&d, 0, sizeof d);
-    tern_status st = tern_codec_decode_disconnect(pkt, len, c->opts->version, &d);
+    tern_status st = tern_codec_decode_disconnect(pkt, len, tern_version(c), &d);
     if (st != TERN_OK) return st;
     c->last_reason = d.reason_code;
     return TERN_ERR_SERVER_DISCONNECT;
@@ -196,10 +203,43 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
     return st;
 }
 
-/* Handle every complete packet in the receive buffer. */
+/* A packet larger than the receive buffer begins at pos, nothing held before it: move it to
+ * the start, then take it in pieces (on_chunk) or skip it once the buffer is full. */
+static tern_status take_oversized(tern_client *c, uint32_t pos, const tern_header *h, size_t total)
+{
+    tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
+    c->rx_len -= pos;
+#if TERN_CFG_CHUNKS
+    if (c->cfg->cb.on_chunk && h->type == TERN_PUBLISH) {
+        tern_status st = tern_chunk_start(c);
+        if (st == TERN_NEED_MORE) return TERN_OK;
+        if (st != TERN_ERR_MESSAGE_TOO_LARGE) return st;
+    }
+#endif
+    if (c->rx_len < c->cfg->rx_cap && c->rx_len < total) return TERN_OK; /* fill first */
+    if (!tern_tx_reserve(c, TERN_ACK_ROOM)) return TERN_OK;
+    return skip_oversized(c, h, total);
+}
+
+/* Handle one complete packet. Its bytes count as consumed whatever comes of it: a packet is
+ * handled once, never again. */
+static tern_status handle_one(tern_client *c, const uint8_t *pkt, size_t total, uint8_t type)
+{
+    if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
+    c->handling = 1;
+    tern_status st = handle_packet(c, pkt, total, type);
+    c->handling = 0;
+    c->hold_refused = 0; /* something was handled: there is room again */
+    c->last_rx_ms = tern_now(c);
+    return st;
+}
+
+/* Handle every complete packet in the receive buffer, and drop from it exactly those handled.
+ * Held messages (tern_client_hold) stay at its start, in order, and so does every PUBLISH after
+ * them; the other packets after them (acks above all, which free the application) are handled.
+ * The first failure stops it: nothing after a protocol violation reaches the application. */
 static tern_status process_buffer(tern_client *c)
 {
-    uint32_t pos = 0;
     tern_status st = TERN_OK;
 #if TERN_CFG_CHUNKS
     if (c->chunk_left) {
@@ -207,40 +247,46 @@ static tern_status process_buffer(tern_client *c)
         if (st != TERN_OK || c->chunk_left) return st;
     }
 #endif
-    while (pos < c->rx_len) {
+    uint32_t done = 0; /* handled bytes at the start (nothing held before them): dropped at the end */
+    uint32_t held = 0; /* held PUBLISHes after them */
+    int holding = c->held_len && !tern_hold_offer(c);
+    for (;;) {
+        uint32_t pos = done + held;
         tern_header h;
+        if (pos >= c->rx_len) break;
         st = tern_codec_decode_header(c->cfg->rx + pos, c->rx_len - pos, &h);
         if (st == TERN_NEED_MORE) { st = TERN_OK; break; }
         if (st != TERN_OK) break;
         size_t total = (size_t)h.header_len + h.remaining;
         if (total > c->cfg->rx_cap) {
-            tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
-            c->rx_len -= pos;
-            pos = 0;
-#if TERN_CFG_CHUNKS
-            if (c->cfg->cb.on_chunk && h.type == TERN_PUBLISH) {
-                st = tern_chunk_start(c);
-                if (st == TERN_NEED_MORE) return TERN_OK;
-                if (st != TERN_ERR_MESSAGE_TOO_LARGE) return st;
-            }
-#endif
-            if (c->rx_len < c->cfg->rx_cap && c->rx_len < total) return TERN_OK; /* fill first */
-            if (!tern_tx_reserve(c, TERN_ACK_ROOM)) return TERN_OK;
-            return skip_oversized(c, &h, total);
+            if (held) break; /* the held messages go first */
+            return take_oversized(c, pos, &h, total);
         }
         if (total > c->rx_len - pos) break;
+        if (holding && h.type == TERN_PUBLISH) { held += (uint32_t)total; continue; } /* in order */
         if (!tern_tx_reserve(c, TERN_ACK_ROOM)) break; /* answer room first; read again later */
-        const uint8_t *pkt = c->cfg->rx + pos;
-        if (c->cfg->cb.on_trace) c->cfg->cb.on_trace(c, 0, pkt, total, c->cfg->cb.user);
-        st = handle_packet(c, pkt, total, h.type);
-        if (st != TERN_OK) return st;
-        c->last_rx_ms = tern_now(c);
-        pos += (uint32_t)total;
+        st = handle_one(c, c->cfg->rx + pos, total, h.type);
+        /* Ended from a callback (tern_client_disconnect): what is left belongs to no one. */
+        if (!connection_live(c)) return TERN_OK;
+        if (c->held_now) {
+            c->held_now = 0;
+            holding = 1;
+            held += (uint32_t)total;
+            continue;
+        }
+        if (held) {
+            tern_copy(c->cfg->rx + pos, c->cfg->rx + pos + total, c->rx_len - pos - total);
+            c->rx_len -= (uint32_t)total;
+        } else {
+            done += (uint32_t)total;
+        }
+        if (st != TERN_OK) break;
     }
-    if (pos > 0) {
-        tern_copy(c->cfg->rx, c->cfg->rx + pos, c->rx_len - pos);
-        c->rx_len -= pos;
+    if (done > 0) {
+        tern_copy(c->cfg->rx, c->cfg->rx + done, c->rx_len - done);
+        c->rx_len -= done;
     }
+    c->held_len = held;
     return st;
 }
 
@@ -248,7 +294,8 @@ tern_status tern_rx_read(tern_client *c)
 {
     for (;;) {
         tern_status st = process_buffer(c);
-        if (st != TERN_OK || c->state == TERN_STATE_IDLE) return st;
+        if (st != TERN_OK || !connection_live(c)) return st;
+        if (c->held_len && c->hold_retry) continue; /* a flow completed: offer them again */
         if (c->rx_len == c->cfg->rx_cap) return TERN_OK; /* waiting for send-queue room */
         int32_t n = c->cfg->transport.recv(c->cfg->transport.ctx, c->cfg->rx + c->rx_len,
                                            c->cfg->rx_cap - c->rx_len);

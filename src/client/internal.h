@@ -14,9 +14,11 @@ enum {
 };
 
 static inline uint32_t tern_now(const tern_client *c) { return c->cfg->now_ms(c->cfg->clock_ctx); }
+/* The protocol version of this connection: the options', or 3.1.1 after a fallback. */
+static inline tern_mqtt_version tern_version(const tern_client *c) { return (tern_mqtt_version)c->version; }
 static inline int tern_is_v5(const tern_client *c)
 {
-    return TERN_CFG_MQTT5 && c->opts->version == TERN_MQTT_5;
+    return TERN_CFG_MQTT5 && c->version == TERN_MQTT_5;
 }
 
 /* How many of our QoS 1/2 PUBLISHes the broker may hold unacknowledged: its Receive Maximum,
@@ -34,7 +36,14 @@ static inline int tern_over_peer_max(const tern_client *c, size_t n)
 }
 
 /* tern_inflight.resend values. */
-enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2 };
+enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2, TERN_RESEND_LOST = 3 };
+
+/* Room the send queue must have before an inbound packet is handled: its answer. */
+#define TERN_ACK_ROOM 8u
+/* Bytes of the send queue the application's calls may not take: while an inbound packet is
+ * handled, the room kept for its answer (found free before its handler ran), so a callback
+ * that publishes cannot crowd out the ack of the message it was given. */
+static inline uint32_t tern_tx_kept(const tern_client *c) { return c->handling ? TERN_ACK_ROOM : 0u; }
 
 /* Send queue (txqueue.c). */
 /* Reserve n bytes at the end of the send queue; NULL when there is no room now. */
@@ -81,6 +90,11 @@ void tern_slots_after_connack(tern_client *c, int session_present);
 tern_status tern_slots_resend(tern_client *c);
 uint16_t tern_next_packet_id(tern_client *c);
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len);
+/* The entry of the SUBSCRIBE/UNSUBSCRIBE of packet_id awaiting its ack (0: a free one), or -1. */
+int tern_sub_pending(const tern_client *c, uint16_t packet_id);
+/* Its SUBACK (type TERN_SUBACK) or UNSUBACK with `codes` reason codes arrived: TERN_OK when
+ * it answers a request of ours with one code per filter (forgotten now), else the violation. */
+tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uint16_t codes);
 /* A slot was filled, changed or freed: tell the persistence hook. */
 static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
 {
@@ -94,8 +108,6 @@ static inline void tern_slot_stored(tern_client *c, const tern_inflight *s)
 
 /* Inbound (inbound.c). */
 tern_status tern_rx_read(tern_client *c);
-/* Room the send queue must have before an inbound packet is handled: its answer. */
-#define TERN_ACK_ROOM 8u
 void tern_deliver(tern_client *c, const tern_publish *m);
 /* Inbound QoS 2 ids awaiting PUBREL: is id there (and forget it when remove is set)? */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove);
@@ -120,6 +132,11 @@ void tern_chunk_abandon(tern_client *c);
 #else
 static inline void tern_chunk_abandon(tern_client *c) { (void)c; }
 #endif
+
+/* Back-pressure (hold.c). Start of a pass over the receive buffer with held messages: offer
+ * them again (1) or keep them held (0)? Offered when a poll or a completed flow asked for it
+ * (hold_retry), or when nothing else can progress -- and then a new hold is refused. */
+int tern_hold_offer(tern_client *c);
 
 /* Timers (timers.c). */
 tern_status tern_timers_run(tern_client *c);

@@ -36,14 +36,15 @@ static tern_status settle(tern_client *c, tern_status st)
 #if TERN_CFG_MQTT5
     /* Tell a v5 broker why, when the fault is theirs (best effort). */
     if (tern_is_v5(c) && st != TERN_ERR_CLOSED && st != TERN_ERR_IO && st != TERN_ERR_SERVER_DISCONNECT &&
-        st != TERN_ERR_CONNACK_REFUSED && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
+        st != TERN_ERR_CONNACK_REFUSED && st != TERN_ERR_NO_MQTT5 && c->state != TERN_STATE_OPENING && c->state != TERN_STATE_BACKOFF) {
         uint8_t reason = st == TERN_ERR_KEEPALIVE_TIMEOUT    ? TERN_RC_KEEP_ALIVE_TIMEOUT
                          : st == TERN_ERR_TOPIC_ALIAS       ? TERN_RC_TOPIC_ALIAS_INVALID
                          : st == TERN_ERR_RECEIVE_MAXIMUM   ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
                          : st == TERN_ERR_PROP_DUPLICATE    ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
                          : st < TERN_ERR_BUSY               ? TERN_RC_MALFORMED_PACKET
                                                             : TERN_RC_PROTOCOL_ERROR;
-        c->tx_head = c->tx_len = 0; /* it goes first: the rest is lost with the connection */
+        /* Behind what is queued: the packet at the head may be partly sent already, and
+         * anything written in its place would corrupt it (or precede the CONNECT). */
         if (tern_tx_disconnect(c, reason) == TERN_OK) (void)tern_tx_flush(c);
     }
 #endif
@@ -53,12 +54,17 @@ static tern_status settle(tern_client *c, tern_status st)
 static tern_status step(tern_client *c, int read, int write)
 {
     tern_status st = TERN_OK;
+    c->hold_retry = 1; /* every poll offers held messages again */
     if (c->state == TERN_STATE_BACKOFF) st = tern_timers_run(c);
     if (st == TERN_OK && c->state == TERN_STATE_OPENING) st = try_open(c);
     if (st != TERN_OK || (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED))
         return st;
     if (read) st = tern_rx_read(c);
-    if (st == TERN_OK && write) st = write_side(c);
+    /* A callback may have ended the connection (tern_client_disconnect): nothing more to do
+     * on it, and nothing may be written to its closed transport. */
+    if (st != TERN_OK || (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED))
+        return st;
+    if (write) st = write_side(c);
     if (st == TERN_OK) st = tern_timers_run(c);
     if (st == TERN_OK && write) st = tern_tx_flush(c);
     return st;
@@ -89,7 +95,7 @@ int tern_client_wants_write(const tern_client *c)
 static void wait_a_while(tern_client *c, uint32_t ms)
 {
     const tern_transport *t = &c->cfg->transport;
-    uint32_t timer = tern_client_next_timeout_ms(c);
+    uint32_t timer = tern_client_next_timeout_ms(c); /* short while a message is held */
     if (timer < ms) ms = timer;
     if (t->wait) (void)t->wait(t->ctx, tern_client_wants_write(c), ms);
 }

@@ -16,7 +16,7 @@ uint16_t tern_next_packet_id(tern_client *c)
             c->ids_wrapped = 1;
         }
         if (!c->ids_wrapped) return id;
-        int used = 0;
+        int used = tern_sub_pending(c, id) >= 0;
         for (uint16_t i = 0; i < c->cfg->inflight_count && !used; i++)
             used = c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].packet_id == id;
         if (!used) return id;
@@ -57,6 +57,7 @@ void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint
     slot->len = 0;
     slot->resend = 0;
     c->unacked--;
+    c->hold_retry = 1; /* room for what a held message wants to send */
     tern_slot_stored(c, slot);
     if (c->cfg->cb.on_publish_done) c->cfg->cb.on_publish_done(c, id, st, reason, c->cfg->cb.user);
 }
@@ -111,7 +112,7 @@ static tern_status publish_qos0(tern_client *c, const tern_publish *msg)
     tern_status st;
     do {
         uint8_t *buf = tern_tx_room(c, &cap);
-        st = tern_codec_encode_publish(&m, c->opts->version, buf, cap, &n);
+        st = tern_codec_encode_publish(&m, tern_version(c), buf, cap, &n);
         if (st == TERN_OK && tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
         st = tern_tx_encoded(c, st, n);
     } while (st == TERN_NEED_MORE);
@@ -144,10 +145,10 @@ static tern_status publish_qos12(tern_client *c, const tern_publish *m, uint16_t
     copy.dup = 0;
     /* Encoded straight into the slot (validated once); the slot is taken only on success. */
     size_t n = 0;
-    tern_status st = tern_codec_encode_publish(&copy, c->opts->version, s->packet, s->cap, &n);
+    tern_status st = tern_codec_encode_publish(&copy, tern_version(c), s->packet, s->cap, &n);
     if (st != TERN_OK) return st;
     if (tern_over_peer_max(c, n)) return TERN_ERR_PACKET_TOO_LARGE;
-    if (can_send_now(c) && !tern_tx_reserve(c, n)) return TERN_WOULD_BLOCK;
+    if (can_send_now(c) && !tern_tx_reserve(c, n + tern_tx_kept(c))) return TERN_WOULD_BLOCK;
     s->len = (uint32_t)n;
     s->packet_id = copy.packet_id;
     s->seq = c->next_seq++;
@@ -170,22 +171,53 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
     return msg->qos == 0 ? publish_qos0(c, msg) : publish_qos12(c, msg, packet_id);
 }
 
+int tern_sub_pending(const tern_client *c, uint16_t packet_id)
+{
+    for (int i = 0; i < TERN_SUBS_IN_FLIGHT; i++)
+        if (c->sub_ids[i] == packet_id) return i;
+    return -1;
+}
+
+tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uint16_t codes)
+{
+    int i = packet_id ? tern_sub_pending(c, packet_id) : -1;
+    if (i < 0) return TERN_ERR_UNKNOWN_PACKET_ID;
+    int unsubscribe = (c->subs_unsub >> i) & 1u;
+    c->sub_ids[i] = 0;
+    if (unsubscribe != (type == TERN_UNSUBACK)) return TERN_ERR_ACK_TYPE;
+    /* A 3.1.1 UNSUBACK carries no codes. */
+    if (unsubscribe && !tern_is_v5(c)) return TERN_OK;
+    return codes == c->sub_counts[i] ? TERN_OK : TERN_ERR_ACK_COUNT;
+}
+
+/* Remember a request sent, to check its ack (slot i from tern_sub_pending(c, 0)). */
+static void sub_sent(tern_client *c, int i, int unsubscribe, uint16_t packet_id, uint16_t count)
+{
+    c->sub_ids[i] = packet_id;
+    c->sub_counts[i] = count;
+    c->subs_unsub = (uint8_t)((c->subs_unsub & ~(1u << i)) | ((unsigned)unsubscribe << i));
+}
+
 static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscription *subs,
                              uint16_t count, tern_props *props, uint16_t *packet_id)
 {
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
+    int slot = tern_sub_pending(c, 0);
+    if (slot < 0) return TERN_ERR_BUSY;
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
     size_t n = 0, cap = 0;
     tern_status st;
     do {
         uint8_t *buf = tern_tx_room(c, &cap);
-        st = unsubscribe ? tern_codec_encode_unsubscribe(&p, c->opts->version, buf, cap, &n)
-                         : tern_codec_encode_subscribe(&p, c->opts->version, buf, cap, &n);
+        st = unsubscribe ? tern_codec_encode_unsubscribe(&p, tern_version(c), buf, cap, &n)
+                         : tern_codec_encode_subscribe(&p, tern_version(c), buf, cap, &n);
         st = tern_tx_encoded(c, st, n);
     } while (st == TERN_NEED_MORE);
-    if (st == TERN_OK && packet_id) *packet_id = p.packet_id;
-    return st;
+    if (st != TERN_OK) return st;
+    sub_sent(c, slot, unsubscribe, p.packet_id, count);
+    if (packet_id) *packet_id = p.packet_id;
+    return TERN_OK;
 }
 
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,

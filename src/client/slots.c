@@ -20,9 +20,10 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
         if (s->resend != TERN_RESEND_NEVER_SENT) {
-            /* The broker may have seen it: without the session it is gone, so say so. */
+            /* The broker may have seen it: without the session it is gone, so say so -- once
+             * every slot is marked, as on_publish_done may publish into a slot not seen yet. */
             if (!session_present) {
-                tern_slot_release(c, s, TERN_ERR_SESSION_LOST, 0);
+                s->resend = TERN_RESEND_LOST;
                 continue;
             }
             /* A PUBLISH sent before goes again marked DUP; a PUBREL never is. */
@@ -31,6 +32,9 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         }
         c->resend_pending = 1;
     }
+    for (uint16_t i = 0; i < c->cfg->inflight_count && !session_present; i++)
+        if (c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].resend == TERN_RESEND_LOST)
+            tern_slot_release(c, &c->cfg->inflight[i], TERN_ERR_SESSION_LOST, 0);
 }
 
 /* What one pass over the slots finds. */
@@ -96,15 +100,29 @@ static int kept_for_quota(tern_client *c, tern_inflight *s, uint8_t reason)
     return 1;
 }
 
+/* An ack that no flow of its id can take: a PUBACK for a QoS 2 message (RabbitMQ 3.10 sends
+ * one), a PUBREC for QoS 1, a PUBCOMP before the PUBREC. Ignoring it would hold the slot until
+ * the next connection. A PUBREC after ours was answered is a duplicate, not this. */
+static int wrong_ack_type(const tern_client *c, const tern_ack *ack)
+{
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++) {
+        const tern_inflight *s = &c->cfg->inflight[i];
+        if (s->state != TERN_SLOT_FREE && s->packet_id == ack->packet_id)
+            return !(ack->type == TERN_PUBREC && s->state == TERN_SLOT_WAIT_PUBCOMP);
+    }
+    return 0;
+}
+
 /* PUBACK, PUBREC or PUBCOMP. A PUBREC means the QoS 2 message is with the broker: the slot
  * then holds the PUBREL. A reason >= 0x80 (MQTT 5) ends the flow, refused. */
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
     memset(&ack, 0, sizeof ack);
-    tern_status st = tern_codec_decode_ack(pkt, len, c->opts->version, &ack);
+    tern_status st = tern_codec_decode_ack(pkt, len, tern_version(c), &ack);
     if (st != TERN_OK) return st;
     tern_inflight *s = tern_slot_find(c, ack.packet_id, ack.type); /* tern_slot_state */
+    if (!s && wrong_ack_type(c, &ack)) return TERN_ERR_ACK_TYPE;
     if (!s) {
         /* Not ours (a duplicate after a re-send): a PUBREC is answered so the broker can
          * finish; another ack is ignored, as the broker may ack twice after a re-send. */

@@ -21,6 +21,21 @@ static uint32_t until_dead(const tern_client *c, uint32_t now, uint32_t ka)
     return until(now, c->last_rx_ms + ka + ka / 2);
 }
 
+/* Milliseconds until the keep-alive needs something: a ping, or the verdict. */
+static uint32_t until_keepalive(const tern_client *c, uint32_t now)
+{
+    uint32_t ka = (uint32_t)c->keep_alive * 1000u;
+    if (ka == 0) return UINT32_MAX;
+    uint32_t t = until_dead(c, now, ka);
+    /* Ping when we have been quiet, and also when the broker has: a publisher that only
+     * sends QoS 0 would otherwise never learn that the broker is gone. */
+    if (!c->ping_outstanding) {
+        uint32_t p = until(now, earlier(c->last_tx_ms, c->last_rx_ms) + ka);
+        if (p < t) t = p;
+    }
+    return t;
+}
+
 uint32_t tern_client_next_timeout_ms(const tern_client *c)
 {
     uint32_t now = tern_now(c);
@@ -29,16 +44,8 @@ uint32_t tern_client_next_timeout_ms(const tern_client *c)
     case TERN_STATE_OPENING:
     case TERN_STATE_WAIT_CONNACK: return until(now, c->timer_ms + connect_timeout(c));
     case TERN_STATE_CONNECTED: {
-        uint32_t ka = (uint32_t)c->keep_alive * 1000u;
-        if (ka == 0) return UINT32_MAX;
-        uint32_t t = until_dead(c, now, ka);
-        /* Ping when we have been quiet, and also when the broker has: a publisher that only
-         * sends QoS 0 would otherwise never learn that the broker is gone. */
-        if (!c->ping_outstanding) {
-            uint32_t p = until(now, earlier(c->last_tx_ms, c->last_rx_ms) + ka);
-            if (p < t) t = p;
-        }
-        return t;
+        uint32_t t = until_keepalive(c, now);
+        return c->held_len && t > TERN_HOLD_RETRY_MS ? TERN_HOLD_RETRY_MS : t;
     }
     default: return UINT32_MAX;
     }
@@ -58,10 +65,11 @@ static tern_status keepalive_due(tern_client *c)
 /* Whatever is due now, by the same deadlines tern_client_next_timeout_ms reports. */
 tern_status tern_timers_run(tern_client *c)
 {
+    if (c->state == TERN_STATE_CONNECTED) /* not next_timeout: it may stand for a held message */
+        return until_keepalive(c, tern_now(c)) > 0 ? TERN_OK : keepalive_due(c);
     if (tern_client_next_timeout_ms(c) > 0) return TERN_OK;
     switch (c->state) {
     case TERN_STATE_BACKOFF: tern_conn_start_opening(c); return TERN_OK;
-    case TERN_STATE_CONNECTED: return keepalive_due(c);
     default: return TERN_ERR_TIMEOUT; /* opening, or waiting for the CONNACK */
     }
 }

@@ -20,6 +20,9 @@ uint8_t *tern_tx_room(tern_client *c, size_t *cap)
 
 tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n)
 {
+    /* It fits, but only in the room kept for the answer to the packet being handled. */
+    int takes_kept = st == TERN_OK && c->tx_len + n + tern_tx_kept(c) > c->cfg->tx_cap;
+    if (takes_kept) st = TERN_ERR_BUFFER_TOO_SMALL;
     if (st == TERN_OK) tern_tx_commit(c, (uint32_t)n);
     if (st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_head > 0) {
         /* Slid only now that the room at the end was too small: sliding before every encode
@@ -27,7 +30,7 @@ tern_status tern_tx_encoded(tern_client *c, tern_status st, size_t n)
         (void)tern_tx_reserve(c, c->cfg->tx_cap - (c->tx_len - c->tx_head));
         return TERN_NEED_MORE;
     }
-    return st == TERN_ERR_BUFFER_TOO_SMALL && c->tx_len > c->tx_head ? TERN_WOULD_BLOCK : st;
+    return st == TERN_ERR_BUFFER_TOO_SMALL && (c->tx_len > c->tx_head || takes_kept) ? TERN_WOULD_BLOCK : st;
 }
 
 void tern_tx_commit(tern_client *c, uint32_t n)

@@ -78,7 +78,10 @@ typedef struct {
     int allow_control_chars;      /* pub --allow-control-chars: topics with C0/C1 characters */
     int has_connect_props, has_publish_props, has_subscribe_props, has_will_props;
     tool_props connect_props, publish_props, subscribe_props, will_props; /* -D */
-    char url[512];                /* -L: the URL, cut into host, user, password and topic */
+    /* MQTT over WebSocket: -L ws:// or wss://, or --ws-path */
+    int websocket;
+    const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
+    char url[512];                /* -L: the URL, cut into host, user, password, topic or path */
 } tool_options;
 
 /* Parse argv (argv[0] is the subcommand's name). On error, writes a one-line message to err
@@ -97,17 +100,14 @@ int tool_options_finish(tool_options *o, char *err, size_t err_cap);
 /* Print the usage text of a mode, every flag with its help line. */
 void tool_print_usage(tool_mode mode, FILE *f);
 
-/* Secrets that do not go through argv (secrets.c): the first line of a file that only its
- * owner can read, for --pw-file and --psk-file. */
-int tool_read_secret_file(const char *path, char *out, size_t cap, char *err, size_t err_cap);
-
 /* -D (options_props.c): add the property NAME VALUE [VALUE2] to the packet CMD. */
 int tool_add_property(tool_options *o, const char *cmd, const char *name, const char *value,
                       const char *value2, char *err, size_t cap);
 /* Does -D property NAME take two values (user-property)? */
 int tool_property_takes_two(const char *name);
 
-/* -L mqtt(s)://[user[:password]@]host[:port]/topic (options_url.c). */
+/* -L mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://...[/path] (options_url.c).
+ * 0, or -1 with a message in err. */
 int tool_parse_url(tool_options *o, const char *url, char *err, size_t cap);
 
 #endif
