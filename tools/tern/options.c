@@ -167,6 +167,7 @@ static int repeat_delay(void *opts, const tool_arg *arg, const char *v, tool_arg
     return 0;
 }
 
+/* -L: mqtt(s):// and ws(s):// (options_url.c). */
 static int url(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
     (void)arg, (void)rest;
@@ -181,6 +182,13 @@ static int ws_path(void *opts, const tool_arg *arg, const char *v, tool_args_res
     o->ws_path = v;
     o->websocket = 1;
     return 0;
+}
+
+/* A TLS flag that relaxes one certificate rule: it turns TLS on too. */
+static int tls_relax(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    ((tool_options *)opts)->tls = 1;
+    return tool_arg_true(opts, arg, v, rest, err, cap);
 }
 
 /* -D CMD NAME VALUE (user-property: -D CMD user-property KEY VALUE). */
@@ -199,7 +207,7 @@ static const tool_arg table[] = {
     {'h', "host", "HOST", ALL, tool_arg_string, AT(host), 0, 0, "broker host (default localhost)"},
     {'p', "port", "PORT", ALL, set_port, 0, 0, 0, "broker port (default 1883, 8883 with TLS)"},
     {'L', "url", "URL", P | S, url, 0, 0, 0, "mqtt(s)://[user[:password]@]host[:port]/topic, or ws(s)://...[/path] for MQTT over WebSocket (a password here is visible to other users)"},
-    {0, "ws-path", "PATH", ALL, ws_path, 0, 0, 0, "MQTT over WebSocket at this HTTP path (default /mqtt)"},
+    {0, "ws-path", "PATH", P | S, ws_path, 0, 0, 0, "MQTT over WebSocket with this HTTP path (default /mqtt)"},
     {'t', "topic", "TOPIC", P | S, add_topic, 0, 0, 0, "topic to publish to; sub: filter to subscribe to (repeatable)"},
     {'T', "filter-out", "FILTER", S, add_filter_out, 0, 0, 0, "do not print messages whose topic matches FILTER (repeatable)"},
     {'U', "unsubscribe", "FILTER", S, add_unsubscribe, 0, 0, 0, "unsubscribe from FILTER first (a persistent session's; repeatable)"},
@@ -240,7 +248,7 @@ static const tool_arg table[] = {
     {0, "capath", "DIR", ALL, tls_string, AT(capath), 0, 0, "TLS: a directory of trusted CA certificates"},
     {0, "tls-use-os-certs", NULL, ALL, tls_flag, 0, 0, 0, "TLS with the system's CA store"},
     {0, "cert", "FILE", P | S, tls_string, AT(cert), 0, 0, "TLS: client certificate (with --key)"},
-    {0, "key", "FILE", P | S, tls_string, AT(key), 0, 0, "TLS: client private key, or pkcs11:URI for a key in a token"},
+    {0, "key", "FILE", P | S, tls_string, AT(key), 0, 0, "TLS: client private key (a file, or a pkcs11: URI for a key in a token)"},
     {0, "psk", "HEX", ALL, tls_string, AT(psk), 0, 0, "TLS-PSK key in hex (visible to other users: prefer --psk-file)"},
     {0, "psk-file", "FILE", ALL, secret_file, 0, 0, 0, "read the PSK (hex) from the first line of FILE (mode 0600 or stricter)"},
     {0, "psk-identity", "ID", ALL, tls_string, AT(psk_identity), 0, 0, "TLS-PSK identity"},
@@ -249,6 +257,9 @@ static const tool_arg table[] = {
     {0, "ciphers", "LIST", ALL, tls_string, AT(ciphers), 0, 0, "TLS cipher suites, colon-separated"},
     {0, "insecure", NULL, ALL, tls_flag, 1, 0, 0, "TLS without checking the broker's host name (warns)"},
     {0, "tls-session", "FILE", ALL, tls_string, AT(tls_session), 0, 0, "resume the TLS session saved in FILE, and save it there"},
+    {0, "tls-allow-weak-keys", NULL, ALL, tls_relax, AT(allow_weak_keys), 0, 0, "legacy brokers only: accept RSA keys from 1024 bits and ECC from 224 (warns)"},
+    {0, "tls-allow-sha1", NULL, ALL, tls_relax, AT(allow_sha1), 0, 0, "legacy brokers only: accept certificates signed with SHA-1 (warns)"},
+    {0, "tls-ignore-key-usage", NULL, ALL, tls_relax, AT(ignore_key_usage), 0, 0, "legacy brokers only: ignore the certificates' keyUsage (warns)"},
 };
 #define TABLE_SIZE (sizeof table / sizeof table[0])
 

@@ -64,6 +64,9 @@ typedef struct {
     const char *tls_session;      /* file to resume from and save the TLS session to */
     uint8_t tls_version;          /* --tls-version: exactly this version (0: 1.2 or 1.3) */
     int insecure;                 /* --insecure: do not check the host name */
+    int allow_weak_keys;          /* --tls-allow-weak-keys: RSA from 1024 bits, ECC from 224 */
+    int allow_sha1;               /* --tls-allow-sha1: certificates signed with SHA-1 */
+    int ignore_key_usage;         /* --tls-ignore-key-usage */
     /* mosquitto parity */
     const char *format;           /* sub -F */
     int no_retained;              /* sub -R: skip retained (stale) messages */

@@ -97,6 +97,27 @@ static int is_loopback(const char *host)
     return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
 }
 
+/* The legacy-broker flags: each loosens one certificate rule, loudly. */
+static void relax_cert_policy(tern_tls_config *tc, const tool_options *o)
+{
+    if (o->allow_weak_keys) {
+        tc->min_rsa_bits = 1024;
+        tc->min_ecc_bits = 224;
+        fprintf(stderr, "tern: warning: --tls-allow-weak-keys: RSA keys from 1024 bits and ECC keys "
+                        "from 224 bits are accepted; such keys can be broken\n");
+    }
+    if (o->allow_sha1) {
+        tc->allow_sha1_signatures = 1;
+        fprintf(stderr, "tern: warning: --tls-allow-sha1: certificates signed with SHA-1 are accepted; "
+                        "such signatures can be forged\n");
+    }
+    if (o->ignore_key_usage) {
+        tc->ignore_key_usage = 1;
+        fprintf(stderr, "tern: warning: --tls-ignore-key-usage: certificates are used for what their "
+                        "keyUsage does not allow\n");
+    }
+}
+
 /* The transport: TCP, or TLS over it with the options' trust and identity. */
 static int set_transport(tool_session *s, const tool_options *o)
 {
@@ -123,6 +144,7 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.ciphers = o->ciphers;
     tc.min_version = tc.max_version = o->tls_version;
     tc.insecure_skip_hostname_check = (uint8_t)o->insecure;
+    relax_cert_policy(&tc, o);
     tern_status st = tern_tls_init(&s->tls, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS, &tc);
     if (st != TERN_OK) {
         fprintf(stderr, "tern: TLS: %s\n", tern_tls_error(&s->tls));
