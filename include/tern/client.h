@@ -239,6 +239,7 @@ typedef struct {
 /** @brief Engine state. The fields are private; the struct is public so that it can be
  * allocated statically. */
 struct tern_client {
+    /** @cond internal (the engine's own fields: not part of the API) */
     const tern_client_config *cfg;
     const tern_connect_options *opts;
     uint32_t tx_head, tx_len, rx_len, rx_skip;
@@ -264,6 +265,7 @@ struct tern_client {
     uint8_t hold_refused;        /* nothing else can arrive: the next hold is refused */
     uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
     tern_status last_error;
+    /** @endcond */
 };
 
 /** @brief Prepare a client; nothing happens on the network.

@@ -54,16 +54,19 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
-/* Defaults of tern_connect_options when its field is 0, in milliseconds: the first reconnect
- * backoff (doubled after each failed attempt, with jitter), its ceiling, and the time allowed
- * for the transport to open and the CONNACK to arrive. */
+/* Defaults of tern_connect_options when its field is 0, in milliseconds. */
 #ifndef TERN_RECONNECT_MIN_MS
+/** @brief The first reconnect backoff (tern_connect_options.reconnect_min_ms = 0), doubled
+ *         after each failed attempt, with jitter. Default 500 ms. */
 #define TERN_RECONNECT_MIN_MS 500u
 #endif
 #ifndef TERN_RECONNECT_MAX_MS
+/** @brief The backoff's ceiling (tern_connect_options.reconnect_max_ms = 0). Default 30 s. */
 #define TERN_RECONNECT_MAX_MS 30000u
 #endif
 #ifndef TERN_CONNECT_TIMEOUT_MS
+/** @brief The time allowed for the transport to open and the CONNACK to arrive
+ *         (tern_connect_options.connect_timeout_ms = 0). Default 10 s. */
 #define TERN_CONNECT_TIMEOUT_MS 10000u
 #endif
 
