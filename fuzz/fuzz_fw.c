@@ -1,5 +1,7 @@
 /* The firmware receiver fed hostile bytes: first byte 0 = the bytes are a manifest, offered to
- * a device that trusts one key; otherwise a genuine manifest is accepted first and the bytes
+ * a device that trusts one key; 2 = the next 16 bytes are image size, chunk size and chunk
+ * count of a manifest that is then signed with the trusted key (so the geometry checks are
+ * reached: sizes that overflow must be refused); otherwise a genuine manifest is accepted first and the bytes
  * are a sequence of chunk payloads (each preceded by one length byte), with genuine chunks
  * mixed in when the input says so. Nothing may crash or read out of bounds, and nothing but
  * the genuine image may ever be installed. */
@@ -14,6 +16,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static fw_build b;
 static int ready;
 
+static uint64_t get(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v = v << 8 | p[i];
+    return v;
+}
+
+/* A signed manifest of the given geometry: accepted only when its chunks cover the image. */
+static void geometry(const uint8_t *data, size_t size)
+{
+    static tern_fw_receiver rx;
+    if (size < 16) return;
+    fw_build g = b;
+    g.m.image_size = get(data, 8);
+    g.m.chunk_size = (uint32_t)get(data + 8, 4);
+    g.m.chunk_count = (uint32_t)get(data + 12, 4);
+    if (fwb_sign(&g) != 0) abort();
+    if (tern_fw_offer_manifest(&rx, g.manifest, g.manifest_len, &g.trusted, 1, "sensor", 0) != TERN_OK) return;
+    uint64_t n = g.m.chunk_count, cs = g.m.chunk_size;
+    /* chunk_size <= 2^24 and n < 2^32: the products cannot overflow. */
+    if (n == 0 || cs == 0 || cs > (1u << 24) || (n - 1) * cs >= g.m.image_size || g.m.image_size - (n - 1) * cs > cs)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ready) {
@@ -26,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fwb_storage(&store, &storage);
     memset(&rx, 0, sizeof rx);
     if (size == 0) return 0;
+    if (data[0] == 2) {
+        geometry(data + 1, size - 1);
+        return 0;
+    }
     if (data[0] == 0) {
         tern_status st = tern_fw_offer_manifest(&rx, data + 1, size - 1, &b.trusted, 1, "sensor", 0);
         /* Accepting anything but the genuine manifest would be a forgery. */

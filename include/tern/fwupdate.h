@@ -61,18 +61,41 @@ typedef struct {
     uint8_t id[TERN_FW_HASH_LEN];             /* SHA-256 of key[0..len) */
 } tern_fw_key;
 
-/* Where a device keeps an image being received. All return TERN_OK or an error status. */
+/**
+ * @brief Where a device keeps an image being received, and where it installs it.
+ *
+ * The application implements it for its flash or files; the receiver and the agent call it
+ * from the application's own thread (inside tern_client_poll's callbacks or
+ * tern_fw_agent_poll). Every function returns TERN_OK or an error status (TERN_ERR_FW_STORAGE
+ * unless a more specific one fits); none may call back into the agent. `ctx` is passed to
+ * each. Functions marked "agent" are used by tern_fw_agent and may be NULL for a bare
+ * tern_fw_receiver.
+ */
 typedef struct {
-    void *ctx;
-    /* Start (offset 0) or continue staging; bytes arrive in order. */
+    void *ctx; /**< The application's storage state, passed to every function. */
+    /** Stage `len` bytes at `offset`. Bytes arrive in order from offset 0 (or from the point a
+     *  resume left off); a flash storage erases each block as the writes reach it. */
     tern_status (*write)(void *ctx, uint64_t offset, const uint8_t *data, size_t len);
-    /* Progress a restart can resume from: the manifest, chunks accepted, next chain hash. */
+    /** Record progress a restart can resume from: the raw manifest, chunks accepted, and the
+     *  hash the next chunk must have. The staged bytes it counts must be durable first. */
     tern_status (*save_progress)(void *ctx, const uint8_t *manifest, size_t manifest_len,
                                  uint32_t chunks_done, const uint8_t next_hash[TERN_FW_HASH_LEN]);
-    /* Read back staged bytes (to rebuild the image hash when resuming). */
+    /** Read staged bytes back (to rebuild the image hash when resuming). */
     tern_status (*read)(void *ctx, uint64_t offset, uint8_t *data, size_t len);
-    /* Every byte is in and verified: make it the installed image, atomically. */
+    /** Every byte is in and verified (exactly m->image_size bytes staged): make the staged
+     *  image the installed one, atomically, and record m->version and m->update_id as what is
+     *  installed. On failure nothing of the attempt may remain that blocks a later install. */
     tern_status (*install)(void *ctx, const tern_fw_manifest *m);
+    /** Make the staging area hold exactly its first `keep` bytes (the verified ones), dropping
+     *  whatever lies beyond; keep == 0 also forgets saved progress. Called on resume (so bytes
+     *  of another attempt never end up in the image) and when an update starts or is given up.
+     *  NULL: the storage guarantees that itself. */
+    tern_status (*erase)(void *ctx, uint64_t keep);
+    /** (agent) Progress saved by save_progress: TERN_OK with the manifest (at most `cap`
+     *  bytes) in `manifest`, its length in *len, the chunks done and the next hash; any error
+     *  when there is none. */
+    tern_status (*load_progress)(void *ctx, uint8_t *manifest, size_t cap, size_t *len,
+                                 uint32_t *chunks_done, uint8_t next_hash[TERN_FW_HASH_LEN]);
 } tern_fw_storage;
 
 /* The receiving side of one update. Opaque state; allocate it anywhere. */
@@ -101,6 +124,18 @@ tern_status tern_fw_manifest_encode(const tern_fw_manifest *m, uint8_t *buf, siz
 /* Is m signed by one of keys? TERN_ERR_SIGNATURE (no signature, unknown key, bad signature). */
 tern_status tern_fw_manifest_verify(const tern_fw_manifest *m, const tern_fw_key *keys, size_t count,
                                     char *why, size_t why_cap);
+
+/**
+ * @brief Put an ECDSA P-256 signature in the one form devices accept: strict DER with the
+ *        low S value (s <= n/2; s is replaced by n - s otherwise). Publishers call it after
+ *        signing, since (r, s) and (r, n - s) both verify and a device accepts only one.
+ * @param sig  the DER signature, rewritten in place.
+ * @param len  its length in bytes, updated.
+ * @param cap  bytes available at sig (TERN_FW_SIG_MAX is enough).
+ * @return TERN_OK; TERN_ERR_SIGNATURE when sig is not a P-256 DER signature;
+ *         TERN_ERR_BUFFER_TOO_SMALL when cap is too small. No allocation, any thread.
+ */
+tern_status tern_fw_ecdsa_normalize(uint8_t *sig, uint16_t *len, size_t cap);
 
 /* Chunk payload layout, for publishers: header fields of chunk `index`. */
 void tern_fw_chunk_header(uint8_t out[TERN_FW_CHUNK_HEADER], const uint8_t update_id[TERN_FW_UPDATE_ID_LEN],

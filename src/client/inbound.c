@@ -110,9 +110,11 @@ static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
     c->delivering = 1;
     tern_deliver(c, &m);
     c->delivering = 0;
-    if (c->held_now || !connection_live(c)) return TERN_OK;
-    if (m.qos == 0) return TERN_OK;
+    if (c->held_now) return TERN_OK;
+    /* Delivered: remembered even when on_message ended the connection, as the broker sends it
+     * again (DUP) when the session resumes, and it must not be delivered twice. */
     if (m.qos == 2) (void)tern_qos2_remember(c, m.packet_id);
+    if (!connection_live(c) || m.qos == 0) return TERN_OK;
     return tern_tx_ack(c, m.qos == 1 ? TERN_PUBACK : TERN_PUBREC, m.packet_id, 0);
 }
 

@@ -43,7 +43,8 @@ static tern_status settle(tern_client *c, tern_status st)
                          : st == TERN_ERR_PROP_DUPLICATE    ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
                          : st < TERN_ERR_BUSY               ? TERN_RC_MALFORMED_PACKET
                                                             : TERN_RC_PROTOCOL_ERROR;
-        c->tx_head = c->tx_len = 0; /* it goes first: the rest is lost with the connection */
+        /* Behind what is queued: the packet at the head may be partly sent already, and
+         * anything written in its place would corrupt it (or precede the CONNECT). */
         if (tern_tx_disconnect(c, reason) == TERN_OK) (void)tern_tx_flush(c);
     }
 #endif
@@ -59,7 +60,11 @@ static tern_status step(tern_client *c, int read, int write)
     if (st != TERN_OK || (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED))
         return st;
     if (read) st = tern_rx_read(c);
-    if (st == TERN_OK && write) st = write_side(c);
+    /* A callback may have ended the connection (tern_client_disconnect): nothing more to do
+     * on it, and nothing may be written to its closed transport. */
+    if (st != TERN_OK || (c->state != TERN_STATE_WAIT_CONNACK && c->state != TERN_STATE_CONNECTED))
+        return st;
+    if (write) st = write_side(c);
     if (st == TERN_OK) st = tern_timers_run(c);
     if (st == TERN_OK && write) st = tern_tx_flush(c);
     return st;

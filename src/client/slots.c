@@ -20,8 +20,8 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
         if (s->resend != TERN_RESEND_NEVER_SENT) {
-            /* The broker may have seen it: without the session it is gone, so say so -- after
-             * this pass, so that what on_publish_done publishes is not taken for lost. */
+            /* The broker may have seen it: without the session it is gone, so say so -- once
+             * every slot is marked, as on_publish_done may publish into a slot not seen yet. */
             if (!session_present) {
                 s->resend = TERN_RESEND_LOST;
                 continue;
@@ -33,7 +33,7 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         c->resend_pending = 1;
     }
     for (uint16_t i = 0; i < c->cfg->inflight_count && !session_present; i++)
-        if (c->cfg->inflight[i].resend == TERN_RESEND_LOST)
+        if (c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].resend == TERN_RESEND_LOST)
             tern_slot_release(c, &c->cfg->inflight[i], TERN_ERR_SESSION_LOST, 0);
 }
 

@@ -1,5 +1,6 @@
 /* The wolfSSL context behind a tern_tls: versions, what to trust, what to present, PSK,
  * cipher suites and key-share groups. Built once; every reconnect reuses it. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,6 +89,18 @@ static tern_status fail(tern_tls *t, const char *what, const char *file)
     return TERN_ERR_TLS_CONFIG;
 }
 
+/* PEM text starts (after any blank space) with "-----BEGIN"; anything else is taken for DER. */
+static int buffer_format(const uint8_t *buf, size_t len)
+{
+    static const char begin[] = "-----BEGIN";
+    size_t i = 0;
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n')) i++;
+    int pem = len - i >= sizeof begin - 1 && memcmp(buf + i, begin, sizeof begin - 1) == 0;
+    return pem ? WOLFSSL_FILETYPE_PEM : WOLFSSL_FILETYPE_ASN1;
+}
+
+static long buffer_size(size_t len) { return len > (size_t)LONG_MAX ? LONG_MAX : (long)len; }
+
 static tern_status load_versions(tern_tls *t, const tern_tls_config *cfg)
 {
     int min = cfg->min_version ? cfg->min_version : TERN_TLS_V1_2;
@@ -104,35 +117,90 @@ static tern_status load_versions(tern_tls *t, const tern_tls_config *cfg)
     return TERN_OK;
 }
 
-static tern_status load_trust(tern_tls *t, const tern_tls_config *cfg)
+#ifndef NO_FILESYSTEM
+static tern_status load_trust_files(tern_tls *t, const tern_tls_config *cfg)
 {
-    if (cfg->insecure_skip_verify) return TERN_OK;
     if (cfg->ca_file && wolfSSL_CTX_load_verify_locations(t->ctx, cfg->ca_file, NULL) != WOLFSSL_SUCCESS)
         return fail(t, "CA file", cfg->ca_file);
     if (cfg->ca_path && wolfSSL_CTX_load_verify_locations_ex(t->ctx, NULL, cfg->ca_path,
                                                              WOLFSSL_LOAD_FLAG_IGNORE_ERR) != WOLFSSL_SUCCESS)
         return fail(t, "CA directory", cfg->ca_path);
-    if (!cfg->ca_file && !cfg->ca_path && wolfSSL_CTX_load_system_CA_certs(t->ctx) != WOLFSSL_SUCCESS)
+    if (!cfg->ca_file && !cfg->ca_path && !cfg->ca_buf &&
+        wolfSSL_CTX_load_system_CA_certs(t->ctx) != WOLFSSL_SUCCESS)
         return fail(t, "the system CA store", "/etc/ssl/certs");
     return TERN_OK;
 }
+#else
+static tern_status load_trust_files(tern_tls *t, const tern_tls_config *cfg)
+{
+    if (cfg->ca_file || cfg->ca_path) {
+        tern_tls_set_error(t, "this build has no file system (NO_FILESYSTEM): give the CA as ca_buf");
+        return TERN_ERR_UNSUPPORTED;
+    }
+    if (!cfg->ca_buf && !cfg->psk_hex) {
+        tern_tls_set_error(t, "no CA to verify the server with (ca_buf), and no system store in this build");
+        return TERN_ERR_TLS_CONFIG;
+    }
+    return TERN_OK;
+}
+#endif
 
+static tern_status load_trust(tern_tls *t, const tern_tls_config *cfg)
+{
+    if (cfg->insecure_skip_verify) return TERN_OK;
+    if (cfg->ca_buf && wolfSSL_CTX_load_verify_buffer(t->ctx, cfg->ca_buf, buffer_size(cfg->ca_len),
+                                                      buffer_format(cfg->ca_buf, cfg->ca_len)) != WOLFSSL_SUCCESS)
+        return fail(t, "CA certificates from", "ca_buf");
+    return load_trust_files(t, cfg);
+}
+
+#ifndef NO_FILESYSTEM
 /* PEM first, then DER. */
-static tern_status load_identity(tern_tls *t, const tern_tls_config *cfg)
+static tern_status load_identity_files(tern_tls *t, const tern_tls_config *cfg)
+{
+    if (cfg->cert_file && wolfSSL_CTX_use_certificate_chain_file(t->ctx, cfg->cert_file) != WOLFSSL_SUCCESS &&
+        wolfSSL_CTX_use_certificate_file(t->ctx, cfg->cert_file, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
+        return fail(t, "client certificate", cfg->cert_file);
+    if (cfg->key_file && wolfSSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS &&
+        wolfSSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
+        return fail(t, "client key", cfg->key_file);
+    return TERN_OK;
+}
+#else
+static tern_status load_identity_files(tern_tls *t, const tern_tls_config *cfg)
 {
     if (!cfg->cert_file && !cfg->key_file) return TERN_OK;
-    if (!cfg->cert_file || !cfg->key_file) {
+    tern_tls_set_error(t, "this build has no file system (NO_FILESYSTEM): give the client certificate and key as cert_buf and key_buf");
+    return TERN_ERR_UNSUPPORTED;
+}
+#endif
+
+static tern_status load_identity_buffers(tern_tls *t, const tern_tls_config *cfg)
+{
+    if (cfg->cert_buf && wolfSSL_CTX_use_certificate_chain_buffer_format(
+                             t->ctx, cfg->cert_buf, buffer_size(cfg->cert_len),
+                             buffer_format(cfg->cert_buf, cfg->cert_len)) != WOLFSSL_SUCCESS)
+        return fail(t, "client certificate from", "cert_buf");
+    if (cfg->key_buf && wolfSSL_CTX_use_PrivateKey_buffer(t->ctx, cfg->key_buf, buffer_size(cfg->key_len),
+                                                          buffer_format(cfg->key_buf, cfg->key_len)) != WOLFSSL_SUCCESS)
+        return fail(t, "client key from", "key_buf");
+    return TERN_OK;
+}
+
+static tern_status load_identity(tern_tls *t, const tern_tls_config *cfg)
+{
+    int has_cert = cfg->cert_file || cfg->cert_buf, has_key = cfg->key_file || cfg->key_buf;
+    if (!has_cert && !has_key) return TERN_OK;
+    if (!has_cert || !has_key) {
         tern_tls_set_error(t, "a client certificate needs its key, and a key its certificate (--cert and --key)");
         return TERN_ERR_INVALID_ARG;
     }
-    if (wolfSSL_CTX_use_certificate_chain_file(t->ctx, cfg->cert_file) != WOLFSSL_SUCCESS &&
-        wolfSSL_CTX_use_certificate_file(t->ctx, cfg->cert_file, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
-        return fail(t, "client certificate", cfg->cert_file);
-    if (wolfSSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS &&
-        wolfSSL_CTX_use_PrivateKey_file(t->ctx, cfg->key_file, WOLFSSL_FILETYPE_ASN1) != WOLFSSL_SUCCESS)
-        return fail(t, "client key", cfg->key_file);
+    tern_status st = load_identity_buffers(t, cfg);
+    if (st == TERN_OK) st = load_identity_files(t, cfg);
+    if (st != TERN_OK) return st;
     if (wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS) {
-        tern_tls_set_error(t, "client key \"%s\" does not match certificate \"%s\"", cfg->key_file, cfg->cert_file);
+        tern_tls_set_error(t, "client key \"%s\" does not match certificate \"%s\"",
+                           cfg->key_file ? cfg->key_file : "key_buf", cfg->cert_file ? cfg->cert_file : "cert_buf");
         return TERN_ERR_TLS_CONFIG;
     }
     t->cert_loaded = 1;
@@ -170,7 +238,7 @@ tern_status tern_tls_load_config(tern_tls *t, const tern_tls_config *cfg)
         return TERN_ERR_TLS_CONFIG;
     }
     t->verify = !cfg->insecure_skip_verify;
-    t->check_name = t->verify && !cfg->insecure_skip_hostname_check;
+    t->check_name = t->verify && !cfg->insecure_skip_hostname_check && t->server_name[0];
     wolfSSL_CTX_set_verify(t->ctx, t->verify ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_NONE,
                            t->verify ? tern_tls_verify_cb : NULL);
     if (t->psk_len) {

@@ -105,6 +105,14 @@ static int alert_is_psk(int code)
            code == 47 /* illegal_parameter */;
 }
 
+/* The peer ended the connection: close_notify (wolfSSL_get_error says ZERO_RETURN) or the
+ * transport underneath closed. */
+static int is_peer_close(int err)
+{
+    return err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN || err == SOCKET_PEER_CLOSED_E ||
+           err == SOCKET_ERROR_E;
+}
+
 tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
 {
     if (t->verify_status != TERN_OK) return t->verify_status; /* the reason is written */
@@ -126,12 +134,13 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
         tern_tls_set_error(t, "no TLS version in common with the server");
         return TERN_ERR_TLS_VERSION;
     }
-    if (err == SOCKET_PEER_CLOSED_E || err == ZERO_RETURN || err == SOCKET_ERROR_E) {
+    if (is_peer_close(err)) {
         tern_tls_set_error(t, "connection closed by the server%s", handshaking ? " during the TLS handshake" : "");
         return handshaking ? TERN_ERR_TLS : TERN_ERR_CLOSED;
     }
     char why[80];
     wolfSSL_ERR_error_string_n((unsigned long)err, why, sizeof why);
+    if (strstr(why, "unknown error")) snprintf(why, sizeof why, "wolfSSL error %d", err);
     if (alert > 0) tern_tls_set_error(t, "TLS failed: server sent alert \"%s\" (%s)",
                                       wolfSSL_alert_desc_string_long(alert), why);
     else tern_tls_set_error(t, "TLS failed: %s", why);

@@ -1,12 +1,12 @@
-/* TLS transport: wolfSSL over the TCP transport, non-blocking from end to end. wolfSSL reads
- * and writes through tcp_io (so bytes are counted and "would block" passes straight through);
- * its WANT_READ / WANT_WRITE become the transport's 0 = would block. */
-#define _POSIX_C_SOURCE 200809L
-#include <arpa/inet.h>
+/* TLS transport: wolfSSL over any tern_transport, non-blocking from end to end. wolfSSL reads
+ * and writes through its custom I/O callbacks over t->lower (so bytes are counted and "would
+ * block" passes straight through as WANT_READ / WANT_WRITE); wolfSSL's WANT_READ / WANT_WRITE
+ * become the transport's 0 = would block. */
 #include <limits.h>
 #include <string.h>
 
 #include "tls_internal.h"
+#include "tls_session_internal.h"
 
 #include <wolfssl/error-ssl.h>
 
@@ -14,7 +14,7 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
     tern_tls *t = ctx;
-    int32_t n = t->tcp_io.recv(t->tcp_io.ctx, (uint8_t *)buf, (size_t)sz);
+    int32_t n = t->lower.recv(t->lower.ctx, (uint8_t *)buf, (size_t)sz);
     if (n > 0) t->bytes_received += (uint64_t)n;
     if (n > 0) return n;
     if (n == 0) return WOLFSSL_CBIO_ERR_WANT_READ;
@@ -25,17 +25,11 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
     tern_tls *t = ctx;
-    int32_t n = t->tcp_io.send(t->tcp_io.ctx, (const uint8_t *)buf, (size_t)sz);
+    int32_t n = t->lower.send(t->lower.ctx, (const uint8_t *)buf, (size_t)sz);
     if (n > 0) t->bytes_sent += (uint64_t)n;
     if (n > 0) return n;
     if (n == 0) return WOLFSSL_CBIO_ERR_WANT_WRITE;
     return n == -(int32_t)TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
-}
-
-static int is_ip_literal(const char *name)
-{
-    uint8_t addr[16];
-    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
 }
 
 /* Keep the session of the open connection (with its TLS 1.3 ticket once it has arrived). */
@@ -59,7 +53,7 @@ static void tls_close(void *ctx)
         wolfSSL_free(t->ssl);
         t->ssl = NULL;
     }
-    t->tcp_io.close(t->tcp_io.ctx);
+    t->lower.close(t->lower.ctx);
     t->state = TLS_CLOSED;
     t->want_write = 0;
 }
@@ -87,7 +81,7 @@ static tern_status new_connection(tern_tls *t)
     wolfSSL_SetIOWriteCtx(t->ssl, t);
     int ok = 1;
     size_t name_len = strlen(t->server_name);
-    if (!t->is_ip) ok &= wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name, (word16)name_len) == WOLFSSL_SUCCESS;
+    if (!t->is_ip && name_len) ok &= wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name, (word16)name_len) == WOLFSSL_SUCCESS;
     if (t->check_name && t->is_ip)
         ok &= wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(t->ssl), t->server_name) == WOLFSSL_SUCCESS;
     else if (t->check_name)
@@ -106,24 +100,31 @@ static tern_status new_connection(tern_tls *t)
 
 /* The IP address a server was reached by must be among its certificate's IP addresses. This
  * wolfSSL build (no WOLFSSL_IP_ALT_NAME) skips that check in the handshake: do it here,
- * before a single byte of MQTT goes out. */
-static int peer_matches_ip(tern_tls *t)
+ * before a single byte of MQTT goes out. A server without a certificate proved itself with
+ * the pre-shared key, or resumed a session whose own handshake was checked: nothing to do. */
+static tern_status check_peer_ip(tern_tls *t)
 {
     WOLFSSL_X509 *cert = wolfSSL_get_peer_certificate(t->ssl);
-    if (!cert) return 0;
+    if (!cert) {
+        if (t->psk_len || wolfSSL_session_reused(t->ssl) == 1) return TERN_OK;
+        tern_tls_set_error(t, "server presented no certificate to check against %s", t->server_name);
+        return TERN_ERR_TLS_VERIFY;
+    }
     int ok = wolfSSL_X509_check_ip_asc(cert, t->server_name, 0) == WOLFSSL_SUCCESS;
     if (!ok) tern_tls_note_refusal(t, IPADDR_MISMATCH, cert);
     wolfSSL_X509_free(cert);
-    return ok;
+    return ok ? TERN_OK : t->verify_status;
 }
 
 static tern_status handshake(tern_tls *t)
 {
     int rc = wolfSSL_connect(t->ssl);
-    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name && !peer_matches_ip(t)) {
-        tern_status st = t->verify_status;
-        tls_close(t);
-        return st;
+    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name) {
+        tern_status st = check_peer_ip(t);
+        if (st != TERN_OK) {
+            tls_close(t);
+            return st;
+        }
     }
     if (rc == WOLFSSL_SUCCESS) {
         t->state = TLS_OPEN;
@@ -148,10 +149,10 @@ static tern_status tls_open(void *ctx)
         t->error[0] = 0;
         t->verify_status = TERN_OK;
         t->resumed = t->cert_requested = 0;
-        t->state = TLS_TCP_CONNECTING;
+        t->state = TLS_LOWER_OPENING;
     }
-    if (t->state == TLS_TCP_CONNECTING) {
-        tern_status st = t->tcp_io.open(t->tcp_io.ctx);
+    if (t->state == TLS_LOWER_OPENING) {
+        tern_status st = t->lower.open(t->lower.ctx);
         if (st == TERN_WOULD_BLOCK) return st;
         if (st == TERN_OK) st = new_connection(t);
         if (st != TERN_OK) {
@@ -198,20 +199,22 @@ static int32_t tls_recv(void *ctx, uint8_t *buf, size_t len)
 static int tls_socket(void *ctx)
 {
     tern_tls *t = ctx;
-    return t->tcp_io.socket(t->tcp_io.ctx);
+    return t->lower.socket ? t->lower.socket(t->lower.ctx) : -1;
 }
 
 static int tls_wants_write(void *ctx)
 {
     tern_tls *t = ctx;
-    return t->state == TLS_TCP_CONNECTING ? t->tcp_io.wants_write(t->tcp_io.ctx) : t->want_write;
+    if (t->state != TLS_LOWER_OPENING) return t->want_write;
+    return t->lower.wants_write ? t->lower.wants_write(t->lower.ctx) : 0;
 }
 
+/* Set only when the lower transport has a wait of its own. */
 static tern_status tls_wait(void *ctx, int want_write, uint32_t timeout_ms)
 {
     tern_tls *t = ctx;
     if (t->ssl && wolfSSL_pending(t->ssl) > 0) return TERN_OK; /* decrypted bytes wait */
-    return t->tcp_io.wait(t->tcp_io.ctx, want_write || tls_wants_write(t), timeout_ms);
+    return t->lower.wait(t->lower.ctx, want_write || tls_wants_write(t), timeout_ms);
 }
 
 void tern_tls_transport(tern_tls *t, tern_transport *out)
@@ -223,28 +226,34 @@ void tern_tls_transport(tern_tls *t, tern_transport *out)
     out->close = tls_close;
     out->socket = tls_socket;
     out->wants_write = tls_wants_write;
-    out->wait = tls_wait;
+    out->wait = t->lower.wait ? tls_wait : NULL;
 }
 
 void tern_tls_config_init(tern_tls_config *cfg) { memset(cfg, 0, sizeof *cfg); }
 
-tern_status tern_tls_init(tern_tls *t, const char *host, uint16_t port, uint32_t connect_timeout_ms,
-                          const tern_tls_config *cfg)
+tern_status tern_tls_setup(tern_tls *t, const tern_transport *lower, const char *server_name,
+                           const tern_tls_config *cfg)
 {
-    memset(t, 0, sizeof *t);
-    tern_tcp_init(&t->tcp, host, port, connect_timeout_ms);
-    tern_tcp_transport(&t->tcp, &t->tcp_io);
-    if (!host || !cfg) {
-        tern_tls_set_error(t, "no host or no TLS configuration");
+    if (!lower || !lower->open || !lower->send || !lower->recv || !lower->close || !cfg) {
+        tern_tls_set_error(t, "no lower transport (open, send, recv, close) or no TLS configuration");
         return TERN_ERR_INVALID_ARG;
     }
-    t->server_name = cfg->server_name ? cfg->server_name : host;
-    t->is_ip = (uint8_t)is_ip_literal(t->server_name);
+    t->lower = *lower;
+    t->server_name = cfg->server_name ? cfg->server_name : server_name;
+    int checks_name = !cfg->insecure_skip_verify && !cfg->insecure_skip_hostname_check && !cfg->psk_hex;
+    if (!t->server_name && checks_name) {
+        tern_tls_set_error(t, "no server name to check the certificate against");
+        return TERN_ERR_INVALID_ARG;
+    }
+    if (!t->server_name) t->server_name = ""; /* PSK or unverified: nothing to check, no SNI */
+    uint8_t addr[16];
+    t->is_ip = (uint8_t)(tern_tls_parse_ip(t->server_name, addr) != 0);
     if (wolfSSL_Init() != WOLFSSL_SUCCESS) {
         tern_tls_set_error(t, "wolfSSL failed to initialise");
         return TERN_ERR_TLS;
     }
     tern_status st = tern_tls_load_config(t, cfg);
+    if (st == TERN_OK) st = tern_tls_session_bind(t, cfg);
     if (st != TERN_OK) {
         char why[TERN_TLS_ERROR_MAX];
         memcpy(why, t->error, sizeof why);
@@ -252,6 +261,13 @@ tern_status tern_tls_init(tern_tls *t, const char *host, uint16_t port, uint32_t
         memcpy(t->error, why, sizeof why);
     }
     return st;
+}
+
+tern_status tern_tls_init_over(tern_tls *t, const tern_transport *lower, const char *server_name,
+                               const tern_tls_config *cfg)
+{
+    memset(t, 0, sizeof *t);
+    return tern_tls_setup(t, lower, server_name, cfg);
 }
 
 void tern_tls_deinit(tern_tls *t)

@@ -107,6 +107,15 @@ class TlsTest(unittest.TestCase):
                 r = self.pub("psk", "--psk", PSK_HEX, "--psk-identity", PSK_ID, "--tls-version", v)
                 self.assert_secured(r, name)
 
+    def test_psk_to_an_ip_address(self):
+        """No certificate, so no address to check it against: the key authenticates the server
+        (issue 13 item 4: this failed with "not connected")."""
+        for v, name in (("tlsv1.3", "TLSv1.3"), ("tlsv1.2", "TLSv1.2")):
+            with self.subTest(tls=v):
+                r = self.pub("psk", "--psk", PSK_HEX, "--psk-identity", PSK_ID, "--tls-version", v,
+                             host="127.0.0.1")
+                self.assert_secured(r, name)
+
     def test_subscriber_receives_over_tls(self):
         port = str(TLS.ports["ec"])
         sub = subprocess.Popen([TERN, "sub", "-h", "localhost", "-p", port, *self.ca(), "-t", "tls/s",
@@ -274,6 +283,147 @@ class TlsTest(unittest.TestCase):
         r = tern("pub", "-h", "127.0.0.1", "-p", str(TLS.ports["ec"]), "-t", "t", "-m", "x", timeout=30)
         self.assertNotEqual(r.returncode, 0)
         self.assertLess(r.returncode, 128)
+
+
+def relay(read_fd, write_fd, sock):
+    """Carry bytes between a child's pipes and a TCP socket until both sides end.
+    Returns the two pump threads (already started)."""
+    def child_to_broker():
+        while True:
+            data = os.read(read_fd, 65536)
+            if not data:
+                break
+            sock.sendall(data)
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def broker_to_child():
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                os.write(write_fd, data)
+        except OSError:
+            pass  # the child is gone: its pipe broke
+        os.close(write_fd)
+
+    pumps = [threading.Thread(target=f, daemon=True) for f in (child_to_broker, broker_to_child)]
+    for t in pumps:
+        t.start()
+    return pumps
+
+
+class TlsOverPipes(unittest.TestCase):
+    """The TLS transport over a transport that is no socket: tests/port/tls_over_fds speaks
+    TLS over two pipes, relayed here to the broker's TLS listener."""
+
+    def run_over_pipes(self, case, *extra):
+        program = os.environ.get("TLS_OVER_FDS")
+        self.assertTrue(program, "TLS_OVER_FDS must name the tls_over_fds program")
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        sock = socket.create_connection(("127.0.0.1", TLS.ports[case]), timeout=60)
+        sock.settimeout(None)
+        proc = subprocess.Popen([program, str(to_child_r), str(from_child_w), CERTS.path("ca.crt"),
+                                 "localhost", "tls/pipe", *extra],
+                                pass_fds=(to_child_r, from_child_w),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        pumps = relay(from_child_r, to_child_w, sock)
+        try:
+            out, err = proc.communicate(timeout=90)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            for t in pumps:
+                t.join(30)
+            sock.close()
+            os.close(from_child_r)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("connected TLSv1.3", out)
+        self.assertIn("received tls/pipe hello over a pipe", out)
+
+    def test_publish_and_receive_through_mosquitto(self):
+        self.run_over_pipes("ec")
+
+    def test_client_certificate_from_memory_der_and_pem(self):
+        for cert, key in (("client.der", "client-key.der"), ("client.crt", "client.key")):
+            with self.subTest(cert=cert):
+                self.run_over_pipes("mtls", CERTS.path(cert), CERTS.path(key))
+
+class ServerCloses(unittest.TestCase):
+    """A server that ends the connection cleanly, with close_notify or a TCP close, is
+    "connection closed by the server" (TERN_ERR_CLOSED), as over plain TCP (issue 13 item 5:
+    it was a TLS failure, "unknown error number")."""
+
+    def close_check(self, port):
+        program = os.environ.get("TLS_CLOSE_CHECK")
+        self.assertTrue(program, "TLS_CLOSE_CHECK must name the tls_close_check program")
+        return subprocess.Popen([program, "localhost", str(port), CERTS.path("ca.crt")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def assert_closed_cleanly(self, proc):
+        out, err = proc.communicate(timeout=90)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("connected", out)
+        self.assertIn("disconnected TERN_ERR_CLOSED: connection closed by the server", out)
+
+    def test_mosquitto_stopped(self):
+        port = free_port()
+        broker = Broker(extra=f"listener {port} 127.0.0.1\ncafile {CERTS.path('ca.crt')}\n"
+                              f"certfile {CERTS.path('server-ec.crt')}\n"
+                              f"keyfile {CERTS.path('server-ec.key')}\n",
+                        extra_ports=[port]).start()
+        try:
+            proc = self.close_check(port)
+            self.assertEqual(proc.stdout.readline().strip(), "connected")
+            broker.stop()  # SIGTERM: mosquitto closes its connections and exits
+            self.assert_closed_cleanly(proc)
+        finally:
+            broker.cleanup()
+
+    def serve_once(self, end):
+        """A TLS server that answers CONNECT with CONNACK, waits for the client's first
+        PUBLISH and then calls end(tls)."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(CERTS.path("server-ec.crt"), CERTS.path("server-ec.key"))
+        listener = socket.create_server(("127.0.0.1", 0))
+
+        def serve():
+            conn, _ = listener.accept()
+            conn.settimeout(60)
+            tls = ctx.wrap_socket(conn, server_side=True)
+            tls.recv(1024)                      # CONNECT
+            tls.sendall(bytes([0x20, 2, 0, 0]))  # CONNACK accepted
+            try:
+                tls.recv(1024)                  # PUBLISH "ready"
+                end(tls)
+            except (OSError, ssl.SSLError):
+                pass  # the client may close first
+            tls.close()
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        return listener, thread
+
+    def check_server_end(self, end):
+        listener, thread = self.serve_once(end)
+        try:
+            self.assert_closed_cleanly(self.close_check(listener.getsockname()[1]))
+        finally:
+            thread.join(30)
+            listener.close()
+
+    def test_close_notify(self):
+        self.check_server_end(lambda tls: tls.unwrap())
+
+    def test_tcp_close_without_close_notify(self):
+        self.check_server_end(lambda tls: None)  # tls.close() sends no close_notify
 
 
 if __name__ == "__main__":

@@ -7,22 +7,24 @@
 #include <string.h>
 
 #define TLS_USAGE \
-    "  TLS:          [--cafile f] [--capath dir] [--cert f --key f] [--tls-version tlsv1.2|tlsv1.3]\n" \
+    "  TLS:          [--cafile f] [--capath dir] [--cert f --key f|pkcs11:URI] [--tls-version tlsv1.2|tlsv1.3]\n" \
     "                [--psk hex --psk-identity id] [--alpn list] [--ciphers list] [--insecure]\n" \
     "                [--tls-session file]   (port 8883 unless -p)\n"
+#define WS_USAGE \
+    "  WebSocket:    [-L ws://[user[:pass]@]host[:port][/path] | -L wss://...] [--ws-path /path]\n"
 
 static const char pub_usage[] =
     "usage: tern pub [-h host] [-p port] -t topic (-m msg | -f file | -s | -l | -n)\n"
     "                [-q qos] [-r] [-i id] [-u user] [-P pass] [-k keepalive] [-c] [-x expiry]\n"
     "                [-V mqttv311|mqttv5|311|5] [-d] [--quiet]\n"
     "                [--will-topic t --will-payload p --will-qos q --will-retain]\n"
-    TLS_USAGE;
+    TLS_USAGE WS_USAGE;
 static const char sub_usage[] =
     "usage: tern sub [-h host] [-p port] -t filter [-t filter ...] [-q qos] [-C count] [-W secs]\n"
     "                [-v] [-N] [-i id] [-u user] [-P pass] [-k keepalive] [-c] [-x expiry]\n"
     "                [-V mqttv311|mqttv5|311|5] [-d] [--quiet]\n"
     "                [--will-topic t --will-payload p --will-qos q --will-retain]\n"
-    TLS_USAGE;
+    TLS_USAGE WS_USAGE;
 
 const char *tool_usage(tool_mode mode) { return mode == TOOL_PUB ? pub_usage : sub_usage; }
 
@@ -144,6 +146,14 @@ static int parse_valued(tool_options *o, const char *a, const char *v, char *err
     } else if (!strcmp(a, "-x")) {
         if (parse_long(v, 0, 4294967295L, &n)) goto bad;
         o->session_expiry = n;
+    } else if (!strcmp(a, "-L") || !strcmp(a, "--url")) {
+        int r = tool_parse_ws_url(o, v, err, cap);
+        if (r == 0) snprintf(err, cap, "-L: only ws:// and wss:// URLs are understood: %s", v);
+        if (r <= 0) return -1;
+    } else if (!strcmp(a, "--ws-path")) {
+        if (v[0] != '/') goto bad;
+        o->ws_path = v;
+        o->websocket = 1;
     } else if (parse_tls(o, a, v)) {
         if (!strcmp(a, "--tls-version") && parse_tls_version(v, &o->tls_version)) goto bad;
         o->tls = 1;

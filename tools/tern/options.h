@@ -53,6 +53,10 @@ typedef struct {
     const char *tls_session;      /* file to resume from and save the TLS session to */
     uint8_t tls_version;          /* --tls-version: exactly this version (0: 1.2 or 1.3) */
     int insecure;                 /* --insecure: do not check the host name */
+    /* MQTT over WebSocket: -L ws://, wss:// (url_ws.c) or --ws-path */
+    int websocket;
+    const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
+    char ws_url[512];             /* -L's host, user and path, cut apart */
 } tool_options;
 
 /* Parse argv (after the subcommand). On error, writes a one-line message to err and returns -1;
@@ -66,6 +70,11 @@ int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, si
 /* Defaults for mode, and the checks that apply once every option is in. */
 void tool_options_defaults(tool_options *o, tool_mode mode);
 int tool_options_finish(tool_options *o, char *err, size_t err_cap);
+
+/* -L with a ws:// or wss:// URL ([user[:pass]@]host[:port][/path]; the path is the HTTP path,
+ * default port 80 or 443): 1 when parsed into o, 0 when the URL is of another scheme, -1 on
+ * a bad URL (message in err). */
+int tool_parse_ws_url(tool_options *o, const char *url, char *err, size_t err_cap);
 
 /* The usage text of a mode. */
 const char *tool_usage(tool_mode mode);

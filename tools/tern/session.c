@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "session.h"
 
+#include "pkcs11_uri.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,8 +128,9 @@ static int set_transport(tool_session *s, const tool_options *o)
     tern_tls_config_init(&tc);
     tc.ca_file = o->cafile;
     tc.ca_path = o->capath;
-    tc.cert_file = o->cert;
-    tc.key_file = o->key;
+    int token_key = tool_is_pkcs11_uri(o->key); /* the certificate goes with it, below */
+    tc.cert_file = token_key ? NULL : o->cert;
+    tc.key_file = token_key ? NULL : o->key;
     tc.psk_hex = o->psk;
     tc.psk_identity = o->psk_identity;
     tc.alpn = o->alpn;
@@ -140,6 +143,7 @@ static int set_transport(tool_session *s, const tool_options *o)
         return -1;
     }
     s->use_tls = 1;
+    if (token_key && tool_pkcs11_attach(s) != 0) return -1;
     tern_tls_transport(&s->tls, &s->cfg.transport);
     tool_tls_session_load(s);
     return 0;
@@ -152,6 +156,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->o = o;
     set_connect_options(s, o);
     if (set_transport(s, o) != 0) return -1;
+    if (o->websocket && tool_ws_wrap(s) != 0) return -1;
     s->cfg.now_ms = tool_now_ms;
     s->cfg.tx_cap = tx_cap;
     s->cfg.rx_cap = rx_cap;
@@ -180,10 +185,12 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
 
 void tool_session_free(tool_session *s)
 {
+    tool_ws_free(s);
     if (s->use_tls) {
         tool_tls_session_save(s);
         tern_tls_deinit(&s->tls);
     }
+    tool_pkcs11_free(s);
     for (uint16_t i = 0; s->cfg.inflight && i < s->cfg.inflight_count; i++) free(s->cfg.inflight[i].packet);
     free(s->cfg.inflight);
     free(s->cfg.inbound_qos2);
@@ -204,6 +211,8 @@ void tool_fail(tool_session *s, const char *what, tern_status st)
                tool_tcp(s)->last_errno) {
         fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,
                 tern_status_str(st), strerror(tool_tcp(s)->last_errno));
+    } else if (tool_ws_error(s)[0]) {
+        fprintf(stderr, "tern: %s: WebSocket: %s\n", what, tool_ws_error(s));
     } else if (s->use_tls && tern_tls_error(&s->tls)[0] && st != TERN_ERR_DNS) {
         fprintf(stderr, "tern: %s: TLS: %s\n", what, tern_tls_error(&s->tls));
     } else if (st == TERN_ERR_DNS) {

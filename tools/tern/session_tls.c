@@ -2,33 +2,46 @@
  * -d line that says how the connection was secured. */
 #include <stdio.h>
 
+#include "secure_file.h"
 #include "session.h"
+#include "session_key.h"
 
 tern_tcp *tool_tcp(tool_session *s) { return s->use_tls ? &s->tls.tcp : &s->tcp; }
 
+/* Big enough for any session tern exports (a TLS 1.3 ticket and the server's chain). */
+#define SESSION_FILE_MAX 16384
+
 void tool_tls_session_load(tool_session *s)
 {
-    if (!s->o->tls_session) return;
-    FILE *f = fopen(s->o->tls_session, "rb");
-    if (!f) return; /* first run: nothing saved yet */
-    uint8_t buf[4096];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    if (n > 0 && tern_tls_session_import(&s->tls, buf, n) != TERN_OK)
-        fprintf(stderr, "tern: warning: TLS session in %s is unusable; making a full handshake\n",
-                s->o->tls_session);
+    const char *path = s->o->tls_session;
+    if (!path) return;
+    static uint8_t buf[SESSION_FILE_MAX];
+    uint8_t key[TERN_TLS_SESSION_KEY_SIZE];
+    long n = secure_file_read(path, "TLS session file", buf, sizeof buf);
+    /* Absent (first run) or refused (said so): a full handshake. */
+    if (n <= 0) return;
+    if (session_key_get(key) == 0) {
+        if (tern_tls_session_import(&s->tls, key, buf, (size_t)n) != TERN_OK)
+            fprintf(stderr, "tern: warning: %s: %s; making a full handshake\n", path, tern_tls_error(&s->tls));
+        secure_wipe(key, sizeof key);
+    }
+    secure_wipe(buf, (size_t)n);
 }
 
 void tool_tls_session_save(tool_session *s)
 {
-    if (!s->o->tls_session) return;
-    uint8_t buf[4096];
+    const char *path = s->o->tls_session;
+    if (!path) return;
+    static uint8_t buf[SESSION_FILE_MAX];
+    uint8_t key[TERN_TLS_SESSION_KEY_SIZE];
     size_t n = 0;
-    if (tern_tls_session_export(&s->tls, buf, sizeof buf, &n) != TERN_OK) return;
-    FILE *f = fopen(s->o->tls_session, "wb");
-    if (!f || fwrite(buf, 1, n, f) != n)
-        fprintf(stderr, "tern: warning: cannot save the TLS session to %s\n", s->o->tls_session);
-    if (f) fclose(f);
+    if (session_key_get(key) != 0) return;
+    tern_status st = tern_tls_session_export(&s->tls, key, buf, sizeof buf, &n);
+    secure_wipe(key, sizeof key);
+    if (st == TERN_OK) (void)secure_file_write(path, "the TLS session to", buf, n, 1);
+    else if (st != TERN_ERR_NOT_CONNECTED)
+        fprintf(stderr, "tern: warning: cannot save the TLS session to %s: %s\n", path, tern_status_str(st));
+    secure_wipe(buf, sizeof buf);
 }
 
 void tool_tls_describe(tool_session *s)

@@ -4,7 +4,7 @@
  * count can race: TLS 1.3 session tickets may arrive before the client has written its
  * CONNECT, which then counts one more. Through the delaying proxy the order is fixed (the
  * CONNECT is always out before anything comes back), so tls-cost takes the count from there
- * when it has a delayed run. The library is unchanged: tern_tls.tcp_io is replaced after
+ * when it has a delayed run. The library is unchanged: tern_tls.lower is replaced after
  * tern_tls_init. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -125,7 +125,7 @@ static int setup_tls(conn *k, const tc_options *o, const tc_mode *m, uint16_t po
         return -1;
     }
     k->use_tls = 1;
-    wrap(&k->count, &k->tls.tcp_io, &k->tls.tcp_io);
+    wrap(&k->count, &k->tls.lower, &k->tls.lower);
     tern_tls_transport(&k->tls, &k->cfg.transport);
     return 0;
 }
