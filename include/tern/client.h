@@ -234,6 +234,7 @@ typedef struct {
 /** @brief Engine state. The fields are private; the struct is public so that it can be
  * allocated statically. */
 struct tern_client {
+    /** @cond TERN_PRIVATE */
     const tern_client_config *cfg;
     const tern_connect_options *opts;
     uint32_t tx_head, tx_len, rx_len, rx_skip;
@@ -259,6 +260,7 @@ struct tern_client {
     uint8_t hold_refused;        /* nothing else can arrive: the next hold is refused */
     uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
     tern_status last_error;
+    /** @endcond */
 };
 
 /** @brief Prepare a client; nothing happens on the network.

@@ -54,15 +54,18 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
-/** @brief Defaults of tern_connect_options when its field is 0, in milliseconds: the first
- *         reconnect backoff (doubled after each failed attempt, with jitter), its ceiling, and
- *         the time allowed for the transport to open and the CONNACK to arrive. */
+/** @brief The first reconnect backoff when tern_connect_options.reconnect_min_ms is 0, in
+ *         milliseconds; doubled after each failed attempt (with jitter). Default 500. */
 #ifndef TERN_RECONNECT_MIN_MS
 #define TERN_RECONNECT_MIN_MS 500u
 #endif
+/** @brief The reconnect backoff's ceiling when tern_connect_options.reconnect_max_ms is 0, in
+ *         milliseconds. Default 30,000. */
 #ifndef TERN_RECONNECT_MAX_MS
 #define TERN_RECONNECT_MAX_MS 30000u
 #endif
+/** @brief The time allowed for the transport to open and the CONNACK to arrive when
+ *         tern_connect_options.connect_timeout_ms is 0, in milliseconds. Default 10,000. */
 #ifndef TERN_CONNECT_TIMEOUT_MS
 #define TERN_CONNECT_TIMEOUT_MS 10000u
 #endif
