@@ -2431,6 +2431,33 @@ static void nothing_delivered_after_a_protocol_violation(void **state)
     }
 }
 
+/* More requests in flight than the engine checks (TERN_SUBS_IN_FLIGHT): all are sent, the
+ * answers to all are taken, the first ones still checked. */
+static void subscriptions_beyond_the_checked_ones(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+        uint16_t ids[TERN_SUBS_IN_FLIGHT + 3];
+        for (int i = 0; i < TERN_SUBS_IN_FLIGHT + 3; i++)
+            assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &ids[i]), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = TERN_SUBS_IN_FLIGHT + 2; i >= 0; i--) feed_suback(v, TERN_SUBACK, ids[i], 1);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.subacks, TERN_SUBS_IN_FLIGHT + 3);
+        feed_suback(v, TERN_SUBACK, ids[0], 1); /* all answered: one more is for no request */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UNKNOWN_PACKET_ID);
+        setup(mode, v);
+        connect_ok(v, 0);
+        for (int i = 0; i < TERN_SUBS_IN_FLIGHT + 3; i++)
+            assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &ids[i]), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        feed_suback(v, TERN_SUBACK, ids[1], 2); /* a checked one, with a code too many */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_ACK_COUNT);
+    })
+}
+
 /* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
  * QoS 2 PUBLISH with a PUBACK) ends the connection at once with TERN_ERR_ACK_TYPE, and what
  * follows it is not handled. A duplicate PUBREC is not wrong: it gets its PUBREL again. */
@@ -3272,6 +3299,7 @@ int main(void)
         cmocka_unit_test(subscriptions_made_again_in_a_new_session),
         cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
+        cmocka_unit_test(subscriptions_beyond_the_checked_ones),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
         cmocka_unit_test(hold_only_from_on_message),
