@@ -21,7 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import size_report  # noqa: E402
 
-PARTS = {"tern": "tern", "tern-minimal": "tern (minimal profile)", "terntls": "tern TLS glue", "wolfssl": "wolfSSL (device profile)",
+PARTS = {"tern": "tern", "tern-minimal": "tern (minimal profile)",
+         "wolfssl-lean": "wolfSSL (lean: without what tern's TLS transport adds)", "terntls": "tern TLS glue", "wolfssl": "wolfSSL (device profile)",
          "port": "port (ports/mps2-an386)", "c_nano": "C library", "gcc": "C library",
          "m": "C library", "nosys": "C library", "c": "C library"}
 FLASH_SECTIONS = (".text", ".ARM.exidx")   # .rodata is inside .text (the linker script)
@@ -83,6 +84,9 @@ def report(build):
          "make_size_linked_text": make_size_linked(),
          "run_tls": load(build, "tls"), "run_mqtt": load(build, "mqtt"),
          "run_mqtt_minimal": load(build, "mqtt-minimal")}
+    lean = os.path.join(build, "wolfssl-lean-probe.map")  # make -C ports/mps2-an386 wolfssl-lean
+    if os.path.exists(lean):
+        r["wolfssl_lean_flash"] = map_sizes(lean)[PARTS["wolfssl-lean"]]["flash"]
     img, run = r["tls_image"], r["run_tls"]
     stack_parts = ["tern", "tern TLS glue", "wolfSSL (device profile)", "port (ports/mps2-an386)"]
     r["stack_flash"] = sum(img[p]["flash"] for p in stack_parts)
@@ -100,6 +104,9 @@ def print_table(r):
         print(f"{part:<28} {s['flash']:>20,} {s['ram']:>22,}")
     print(f"{'TLS client stack (no libc)':<28} {r['stack_flash']:>20,}   target 65,536: "
           f"{'met' if r['stack_flash'] <= 65536 else 'not met'}")
+    if "wolfssl_lean_flash" in r:
+        print(f"wolfSSL without what tern's TLS transport adds (OpenSSL-compatible layer, ALPN, "
+              f"verify callback): {r['wolfssl_lean_flash']:,}")
     fw_min = r["mqtt_minimal_image"]["tern (minimal profile)"]["flash"]
     print(f"tern in the firmware: minimal {fw_min:,}, full {img['tern']['flash']:,}; make size "
           f"(linked probe): minimal {ms['minimal']:,}, full {ms['full']:,} "
@@ -107,10 +114,12 @@ def print_table(r):
     print(f"RAM: static {r['static_ram']:,} + peak stack {run['stack_peak_bytes']:,} + heap arena "
           f"{run['heap_arena_bytes']:,} (wolfSSL peak {run['heap_peak_bytes_max']:,} requested) = "
           f"{r['ram_total']:,}   target 32,768: {'met' if r['ram_total'] <= 32768 else 'not met'}")
-    print(f"{'handshake':<16} {'instructions':>13} {'bytes sent':>11} {'bytes received':>15}")
+    print(f"{'handshake':<16} {'instructions':>13} {'bytes sent':>11} {'bytes received':>15} "
+          f"{'wolfSSL heap peak':>18}")
     for label, key in (("TLS 1.3 full", "first"), ("resumed", "again"), ("PSK (ECDHE)", "psk")):
-        print(f"{label:<16} {run[f'handshake_{key}_instructions']:>13,} "
-              f"{run[f'handshake_{key}_bytes_sent']:>11,} {run[f'handshake_{key}_bytes_received']:>15,}")
+        h = lambda what: run[f"handshake_{key}_{what}"]  # noqa: E731
+        print(f"{label:<16} {h('instructions'):>13,} {h('bytes_sent'):>11,} "
+              f"{h('bytes_received'):>15,} {h('heap_peak_bytes'):>18,}")
     print(f"resumed / full = {r['resumed_over_full']:.2f}   target <= 0.33: "
           f"{'met' if r['resumed_over_full'] <= 1 / 3 else 'not met'}")
 

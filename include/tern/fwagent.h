@@ -25,7 +25,10 @@
  * Wiring: tern_fw_agent_init(); put the routes of tern_fw_agent_routes() into the client's
  * tern_client_config.routes (the agent never takes on_message); call tern_fw_agent_poll()
  * after every tern_client_poll() / tern_client_run() slice. All calls come from the thread
- * that drives the client.
+ * that drives the client. The agent notices a new connection when a poll finds the client
+ * connected after one that found it disconnected, so poll more often than the client's
+ * reconnect backoff (reconnect_min_ms); as a backstop it asks for the manifest again every
+ * 10 minutes while idle (an unchanged manifest costs one SHA-256, no signature check).
  */
 #ifndef TERN_FWAGENT_H
 #define TERN_FWAGENT_H
@@ -40,11 +43,19 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define TERN_FW_PREFIX_MAX 48     /**< longest topic prefix, bytes */
 #define TERN_FW_DEVICE_ID_MAX 64  /**< longest device id in the status topic, bytes */
 /** Longest topic the agent builds (the status topic with the longest prefix and id). */
 #define TERN_FW_TOPIC_MAX (TERN_FW_PREFIX_MAX + TERN_FW_CLASS_MAX + TERN_FW_DEVICE_ID_MAX + 16)
 #define TERN_FW_STATUS_MAX 200    /**< longest status line, bytes */
+/** Chunk topics per SUBSCRIBE or UNSUBSCRIBE: the engine keeps at most TERN_SUBS_IN_FLIGHT of
+ *  those unacknowledged, so the window moves in batches. */
+#define TERN_FW_BATCH 4
 
 /** What the agent tells the application through tern_fw_agent_config.on_event. */
 typedef enum {
@@ -55,7 +66,8 @@ typedef enum {
     TERN_FW_EVENT_STALLED,      /**< the next chunk keeps arriving in a form that does not verify;
                                      still asking for it (the staged part is kept) */
     TERN_FW_EVENT_FAILED,       /**< the download was given up (storage, whole-image hash): staged bytes erased */
-    TERN_FW_EVENT_INSTALLED     /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_INSTALLED,    /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_UP_TO_DATE    /**< the verified manifest is that of the update installed: nothing to do */
 } tern_fw_event_kind;
 
 /** One event. Everything in it is valid during the callback only. */
@@ -102,11 +114,12 @@ typedef struct {
 
 /** The agent's state. The application allocates it (statically is fine); fields are private. */
 struct tern_fw_agent {
+    /** @cond internal */
     tern_fw_agent_config cfg;
     tern_fw_receiver rx;
     char manifest_topic[TERN_FW_TOPIC_MAX];
     char chunk_filter[TERN_FW_TOPIC_MAX];          /* PREFIX/CLASS/UPDATEID/+ (route) */
-    char topic[TERN_FW_TOPIC_MAX];                 /* scratch: a chunk or the status topic */
+    char topic[TERN_FW_BATCH][TERN_FW_TOPIC_MAX];  /* scratch: the chunk topics of one request, or the status topic */
     char status[TERN_FW_STATUS_MAX];               /* the line to publish */
     uint8_t refused_hash[TERN_FW_HASH_LEN];        /* SHA-256 of the last manifest refused */
     uint8_t installed_update[TERN_FW_UPDATE_ID_LEN];
@@ -114,11 +127,12 @@ struct tern_fw_agent {
     char bad_reason[160];                          /* why the last unverifiable chunk was refused */
     uint64_t installed_version;
     uint32_t sub_lo, sub_hi;                       /* chunk topics subscribed: [sub_lo, sub_hi) */
-    uint32_t last_progress_ms, checks_window_ms, manifest_again_ms;
+    uint32_t last_progress_ms, checks_window_ms, manifest_again_ms, manifest_asked_ms;
     uint32_t unverified_checks;                    /* signature checks of unverified manifests, ever */
     uint16_t checks_in_window;
     uint8_t connected, manifest_subscribed, status_pending, has_refused, manifest_again;
     uint8_t bad_chunk_seen, bad_rounds, stalled_reported, has_installed;
+    /** @endcond */
 };
 
 /**
@@ -164,6 +178,10 @@ int tern_fw_agent_busy(const tern_fw_agent *agent);
  * @return the version.
  */
 uint64_t tern_fw_agent_installed_version(const tern_fw_agent *agent);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

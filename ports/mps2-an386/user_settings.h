@@ -38,16 +38,19 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 #define WOLFSSL_NO_TLS12         /* TLS 1.2 does not fit in the flash target (docs/device.md) */
 #define NO_SESSION_CACHE_REF
 #define NO_ERROR_STRINGS
-#define HAVE_ALPN
-/* What tern's TLS transport reads to check certificates and explain refusals: wolfSSL's
+/* What tern's TLS transport uses to check certificates and explain refusals: wolfSSL's
  * OpenSSL-compatible accessors (peer certificate, alternative names, versions, alert
- * history), the verify callback on every certificate of the chain. */
+ * history), the verify callback on every certificate of the chain, ALPN. The "lean" build
+ * (size/wolfssl_device_probe.c, docs/device.md) leaves them out to show what they cost. */
+#ifndef TERN_DEVICE_WOLFSSL_LEAN
+#define HAVE_ALPN
 #define OPENSSL_EXTRA
 #define WOLFSSL_ALT_NAMES
 #define KEEP_PEER_CERT
 #define HAVE_EX_DATA
 #define WOLFSSL_ALWAYS_VERIFY_CB
 #define WOLFSSL_VERIFY_CB_ALL_CERTS
+#endif
 
 /* ---- algorithms: the ones above, nothing else */
 #define HAVE_ECC
