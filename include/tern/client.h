@@ -73,11 +73,6 @@ extern "C" {
 /** @brief A client: see struct tern_client. */
 typedef struct tern_client tern_client;
 
-/** How many SUBSCRIBE and UNSUBSCRIBE requests awaiting their acknowledgement the engine
- * remembers, with their filter counts, to check the broker's answers against them (a wrong
- * count, the wrong kind of ack, an ack for no request: a protocol violation). Requests beyond
- * these are sent all the same; their answers are counted, not checked. */
-#define TERN_SUBS_IN_FLIGHT 4
 
 /** @brief Where an outgoing QoS 1/2 message is in its flow. Each waiting state is numbered as
  * the packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its
@@ -257,7 +252,6 @@ struct tern_client {
     uint16_t send_quota;         /* MQTT 5: what the broker showed it takes in flight (0x97) */
     uint16_t sub_ids[TERN_SUBS_IN_FLIGHT];    /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack (0: free) */
     uint16_t sub_counts[TERN_SUBS_IN_FLIGHT]; /*   and how many filters each had */
-    uint16_t subs_untracked;     /* requests sent while the table was full, not yet answered */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;
     uint8_t ids_wrapped;         /* packet ids went round (or were restored): check for clashes */
     uint8_t handling;            /* an inbound packet is being handled (its callbacks run) */
@@ -310,7 +304,9 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
  * @param count how many (at least 1)
  * @param props MQTT 5 SUBSCRIBE properties, or NULL; read, not kept
  * @param packet_id gets the packet id (may be NULL)
- * @return TERN_OK; TERN_ERR_NOT_CONNECTED; TERN_WOULD_BLOCK (no room in the send buffer now);
+ * @return TERN_OK; TERN_ERR_NOT_CONNECTED; TERN_ERR_BUSY when TERN_SUBS_IN_FLIGHT requests
+ *         await their ack (retry once one is answered); TERN_WOULD_BLOCK (no room in the send
+ *         buffer now);
  *         TERN_ERR_BUFFER_TOO_SMALL; a codec status for an invalid filter or property.
  * Allowed from every callback but on_trace and on_store. */
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,

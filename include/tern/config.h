@@ -70,6 +70,14 @@
 #define TERN_CONNECT_TIMEOUT_MS 10000u
 #endif
 
+/** @brief How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once
+ *         (4 bytes of tern_client each). The engine remembers each one's filter count to check
+ *         the broker's answer (a wrong count, the wrong kind of ack, an ack for no request: a
+ *         protocol violation); one more returns TERN_ERR_BUSY. Default 8. */
+#ifndef TERN_SUBS_IN_FLIGHT
+#define TERN_SUBS_IN_FLIGHT 8
+#endif
+
 /** @brief While a message is held (tern_client_hold), how often at least it is offered again
  *         when nothing else happens: tern_client_next_timeout_ms reports no more than this, and
  *         the blocking layer waits no longer, in milliseconds. */

@@ -47,7 +47,6 @@ void tern_conn_start_opening(tern_client *c)
     c->held_now = c->hold_retry = c->hold_refused = 0;
     /* Requests unanswered on the connection that ended are not answered on the next one. */
     memset(c->sub_ids, 0, sizeof c->sub_ids);
-    c->subs_untracked = 0;
 }
 
 tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts)

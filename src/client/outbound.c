@@ -181,10 +181,6 @@ int tern_sub_pending(const tern_client *c, uint16_t packet_id)
 tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uint16_t codes)
 {
     int i = packet_id ? tern_sub_pending(c, packet_id) : -1;
-    if (i < 0 && c->subs_untracked) { /* the answer to one sent while the table was full */
-        c->subs_untracked--;
-        return TERN_OK;
-    }
     if (i < 0) return TERN_ERR_UNKNOWN_PACKET_ID;
     int unsubscribe = (c->subs_unsub >> i) & 1;
     c->sub_ids[i] = 0;
@@ -206,7 +202,8 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
                              uint16_t count, tern_props *props, uint16_t *packet_id)
 {
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
-    int slot = tern_sub_pending(c, 0); /* -1: the table is full, this one goes unchecked */
+    int slot = tern_sub_pending(c, 0);
+    if (slot < 0) return TERN_ERR_BUSY; /* its answer could not be checked */
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
     size_t n = 0, cap = 0;
@@ -218,8 +215,7 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
         st = tern_tx_encoded(c, st, n);
     } while (st == TERN_NEED_MORE);
     if (st != TERN_OK) return st;
-    if (slot >= 0) sub_sent(c, slot, unsubscribe, p.packet_id, count);
-    else c->subs_untracked++;
+    sub_sent(c, slot, unsubscribe, p.packet_id, count);
     if (packet_id) *packet_id = p.packet_id;
     return TERN_OK;
 }
