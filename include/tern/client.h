@@ -73,9 +73,6 @@ extern "C" {
 /** @brief A client: see struct tern_client. */
 typedef struct tern_client tern_client;
 
-/** How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once: the
- * engine remembers each one's filter count to check the broker's answer against it. */
-#define TERN_SUBS_IN_FLIGHT 4
 
 /** @brief Where an outgoing QoS 1/2 message is in its flow. Each waiting state is numbered as
  * the packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its
@@ -239,7 +236,7 @@ typedef struct {
 /** @brief Engine state. The fields are private; the struct is public so that it can be
  * allocated statically. */
 struct tern_client {
-    /** @cond internal (the engine's own fields: not part of the API) */
+    /** @cond TERN_PRIVATE */
     const tern_client_config *cfg;
     const tern_connect_options *opts;
     uint32_t tx_head, tx_len, rx_len, rx_skip;
@@ -308,7 +305,8 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
  * @param props MQTT 5 SUBSCRIBE properties, or NULL; read, not kept
  * @param packet_id gets the packet id (may be NULL)
  * @return TERN_OK; TERN_ERR_NOT_CONNECTED; TERN_ERR_BUSY when TERN_SUBS_IN_FLIGHT requests
- *         await their ack; TERN_WOULD_BLOCK (no room in the send buffer now);
+ *         await their ack (retry once one is answered); TERN_WOULD_BLOCK (no room in the send
+ *         buffer now);
  *         TERN_ERR_BUFFER_TOO_SMALL; a codec status for an invalid filter or property.
  * Allowed from every callback but on_trace and on_store. */
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,
