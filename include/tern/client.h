@@ -198,7 +198,9 @@ struct tern_client {
 tern_status tern_client_init(tern_client *c, const tern_client_config *cfg);
 
 /* Start connecting (non-blocking): the transport is opened and CONNECT sent as tern_client_poll
- * runs. opts must outlive the connection. */
+ * runs. opts must outlive the connection. With another MQTT version than the last connection
+ * (also after a fallback to 3.1.1), the messages in flight, encoded for that one, are dropped,
+ * each reported to on_publish_done with TERN_ERR_SESSION_LOST. */
 tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts);
 
 /* Publish. QoS 0 is queued for sending; QoS 1/2 take an in-flight slot (TERN_ERR_BUSY when
