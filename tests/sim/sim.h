@@ -72,6 +72,8 @@ typedef struct {
     uint32_t max_payload;
     uint16_t broker_receive_max, broker_alias_max;
     uint8_t drive;               /* 0 poll, 1 event loop calls, 2 both and the blocking layer */
+    uint8_t broker_311_only;     /* answers an MQTT 5 CONNECT with a 3.1.1 refusal (code 1) */
+    uint8_t fallback_311;        /* the client's opt-in fallback to 3.1.1 */
 } sim_knobs;
 
 /* One packet the broker wrote on this connection, in order. */
@@ -166,6 +168,8 @@ typedef struct {
     uint16_t sub_filters[65536]; /* filters of the app's SUBSCRIBE/UNSUBSCRIBE by id */
     uint32_t in_flight;
     int connected, idle, disconnecting, in_callback;
+    int use_311;                 /* told the broker does not speak MQTT 5: connect with 3.1.1 */
+    int version_change;          /* a connect with another version drops what is in flight */
     uint8_t qos2_forgotten;      /* the engine said it forgot an inbound QoS 2 id */
     uint64_t notes;              /* findings that break no invariant of the issue */
     tern_status last_disconnect;
