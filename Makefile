@@ -9,6 +9,9 @@
 #   make coverage  line and branch coverage of src/codec and src/client (coverage/latest.json)
 #   make memcheck  unit tests and CLI integration tests under valgrind
 #   make tls-cost  what each TLS mode costs (bench/results/tls-cost.json and .svg; TLS_COST_FLAGS)
+#   make docs    API reference (Doxygen) in build-docs/html; fails on any undocumented public symbol
+#   make device  tern on an emulated Cortex-M4 (QEMU mps2-an386) against a local broker (docs/device.md)
+#   make ws-cost   bytes and instructions per message over ws:// and wss:// vs plain (docs/websocket.md)
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 300
 FUZZ_SMOKE_SECONDS ?= 10
@@ -16,7 +19,8 @@ CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 TLS_COST_FLAGS ?= --delay-ms 25
 
-.PHONY: all deps build test faults sanitize switches fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean
+.PHONY: all deps build test faults sanitize switches fuzz-build fuzz-smoke fuzz size size-check coverage memcheck check demo bench tls-cost clean device
+.PHONY: ws-cost
 
 all: build
 
@@ -83,10 +87,15 @@ size-check: deps
 bench: build
 	python3 scripts/bench.py build $(BENCH_FLAGS)
 
-# tern tls-cost against a mosquitto it starts itself (generated certificates, every listener).
+# bench/tls-cost against a mosquitto that run.py starts (generated certificates, every listener).
 tls-cost: build
 	mkdir -p bench/results
-	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+	PYTHONPATH=tests/integration python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
+	  --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+
+ws-cost: build
+	mkdir -p bench/results
+	python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps
@@ -101,15 +110,37 @@ coverage: deps
 memcheck: build
 	scripts/memcheck.sh build
 
-check: test sanitize switches fuzz-smoke size-check memcheck
+check: test sanitize switches fuzz-smoke size-check memcheck device
 	@echo "make check: all passed"
 
-demo: build
-	scripts/demo.sh build
+# The firmware of ports/mps2-an386, built with arm-none-eabi-gcc and run in QEMU against a
+# mosquitto on a free port (tests/integration/test_device.py).
+device: deps
+	$(MAKE) -C ports/mps2-an386 -j $(JOBS) WOLFSSL_DIR=$$(scripts/wolfssl-device.sh $(CURDIR)/build-device/src)
+	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
+	python3 scripts/device_report.py build-device
+
+# Builds only the tern command (configuring build/ first if needed), quietly, then the demo.
+demo: deps
+	@start=$$(date +%s); printf 'demo: building the tern command in build/ ... '; \
+	  { [ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS); } >build-demo.log 2>&1 && \
+	  cmake --build build -j $(JOBS) --target tern_cli >>build-demo.log 2>&1 || \
+	  { echo failed; tail -30 build-demo.log; exit 1; }; \
+	  echo "done ($$(( $$(date +%s) - start )) s)"; rm -f build-demo.log
+	@scripts/demo.sh build
 
 clean:
 	rm -rf build build-san build-fuzz build-cov coverage
 
+# The API reference. Doxygen checks the members of a header only when the header has a
+# @file block, so a header without one fails here too.
+docs: deps
+	@missing=$$(grep -L '@file' include/tern/*.h); \
+	  if [ -n "$$missing" ]; then echo "make docs: no @file block in: $$missing"; exit 1; fi
+	@rm -rf build-docs
+	doxygen Doxyfile
+	@echo "make docs: build-docs/html/index.html"
+.PHONY: docs
 # The deterministic simulator (tests/sim, docs/testing-sim.md) for SIM_SECONDS, seeds from
 # SIM_FIRST on; a failing seed prints how to replay it (build/tests/sim/tern_sim --seed N).
 SIM_SECONDS ?= 60

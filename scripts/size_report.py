@@ -17,6 +17,11 @@ no status, packet or reason-code names), as a device build would be:
             into size/codec_probe.c: what a packet library such as Paho's embedded MQTTPacket
             is measured as, for an application that runs its own session.
 tls_glue = the TLS transport alone.
+fw_agent = the firmware update agent and receiver (src/fwupdate), objects only: wolfCrypt
+            (SHA-256, Ed25519, ECDSA P-256) is the device's own build and is not counted. On
+            Cortex-M4 the wolfSSL headers are read with a device configuration
+            (size/wolfssl_m4/wolfssl/options.h: no threads, no file system). Its RAM is
+            sizeof(tern_fw_agent) plus the client's buffers (docs/firmware-update.md).
 """
 import glob
 import json
@@ -29,6 +34,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CODEC = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")))
 CORE = CODEC + sorted(glob.glob(os.path.join(ROOT, "src/client/*.c")))
 TLS_GLUE = sorted(glob.glob(os.path.join(ROOT, "src/transport/tls_*.c")))
+FW_AGENT = sorted(glob.glob(os.path.join(ROOT, "src/fwupdate/*.c")))
+FW_HEADERS = {"cortex_m4": ["-I" + os.path.join(ROOT, "size/wolfssl_m4"), "-idirafter", "/usr/include"],
+              "x86_64": []}
 MINIMAL = ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0", "-DTERN_CFG_CHUNKS=0",
            "-DTERN_CFG_PERSISTENCE=0", "-DTERN_CFG_SERVER_SIDE=0"]
 SESSION_PROBE = os.path.join(ROOT, "size/size_probe.c")
@@ -79,22 +87,22 @@ def linked(t, defs, sources, probe, tmp):
     return {k: out["probe"][k] - out["base"][k] for k in out["probe"]}
 
 
-def struct_size(t, tmp):
+def struct_size(t, tmp, header="tern/client.h", type_name="tern_client", extra=()):
     src = os.path.join(tmp, "sz.c")
     with open(src, "w") as f:
-        f.write('#include "tern/client.h"\nchar tern_client_size[sizeof(tern_client)];\n')
+        f.write(f'#include "{header}"\nchar probe_size[sizeof({type_name})];\n')
     obj = os.path.join(tmp, "sz.o")
-    run([t["cc"], *t["flags"], *COMMON, "-c", src, "-o", obj])
+    run([t["cc"], *t["flags"], *COMMON, *extra, "-c", src, "-o", obj])
     nm = t["size"].replace("size", "nm")
     for line in run([nm, "-S", obj]).splitlines():
         parts = line.split()
-        if parts[-1] == "tern_client_size":
+        if parts[-1] == "probe_size":
             return int(parts[1], 16)
-    raise RuntimeError("tern_client_size not found")
+    raise RuntimeError(f"sizeof({type_name}) not found")
 
 
 def measure():
-    result = {"client_struct_bytes": {}}
+    result = {"client_struct_bytes": {}, "fw_agent_struct_bytes": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for tname, t in TARGETS.items():
             result[tname] = {}
@@ -109,6 +117,10 @@ def measure():
             else:
                 result[tname]["tls_glue"] = None
             result["client_struct_bytes"][tname] = struct_size(t, tmp)
+            if FW_AGENT:
+                result[tname]["fw_agent"] = objects(t, FW_HEADERS[tname], FW_AGENT, tmp)[1]
+                result["fw_agent_struct_bytes"][tname] = struct_size(t, tmp, "tern/fwagent.h", "tern_fw_agent",
+                                                                     FW_HEADERS[tname])
     return result
 
 
@@ -120,7 +132,12 @@ def print_table(r):
             print(f"{tname:<10} {pname:<13} {p['text']:>7} {p['data']:>5} {p['bss']:>5} {p['linked']['text']:>12}")
         glue = r[tname]["tls_glue"]
         print(f"{tname:<10} {'tls_glue':<13} {glue['text'] if glue else '-':>7}")
+        fw = r[tname].get("fw_agent")
+        if fw:
+            print(f"{tname:<10} {'fw_agent':<13} {fw['text']:>7} {fw['data']:>5} {fw['bss']:>5} {'-':>12}")
     print("sizeof(tern_client):", ", ".join(f"{k} {v} bytes" for k, v in r["client_struct_bytes"].items()))
+    if r["fw_agent_struct_bytes"]:
+        print("sizeof(tern_fw_agent):", ", ".join(f"{k} {v} bytes" for k, v in r["fw_agent_struct_bytes"].items()))
 
 
 def check(r, budget_path):
@@ -128,10 +145,10 @@ def check(r, budget_path):
         budget = json.load(f)
     over = []
     for tname, profiles in budget.items():
-        if tname == "client_struct_bytes":
+        if tname in ("client_struct_bytes", "fw_agent_struct_bytes"):
             for t, limit in profiles.items():
                 if r[tname][t] > limit:
-                    over.append(f"sizeof(tern_client) on {t}: {r[tname][t]} > {limit}")
+                    over.append(f"{tname} on {t}: {r[tname][t]} > {limit}")
             continue
         for pname, limits in profiles.items():
             for key, limit in limits.items():

@@ -8,6 +8,8 @@
 
 #include "fw_build.h"
 
+#include <wolfssl/wolfcrypt/ecc.h>
+
 static fw_build b;
 static fwb_store store;
 static tern_fw_storage storage;
@@ -160,6 +162,112 @@ static void resume_rebuilds_the_hash_from_staged_bytes(void **state)
     assert_int_equal(store.installs, 0);
 }
 
+
+/* Finding 8: image_size = 2^64 - 1 with chunk_count = 0 wrapped the chunk count to 0. */
+static void sizes_that_overflow_are_not_a_geometry(void **state)
+{
+    (void)state;
+    fresh(300, 5);
+    struct { uint64_t size; uint32_t chunk, count; } bad[] = {
+        {UINT64_MAX, 64, 0}, {UINT64_MAX, 1u << 24, 0}, {UINT64_MAX - 62, 64, 0}, {UINT64_MAX, 64, UINT32_MAX},
+        {(uint64_t)UINT32_MAX * 64 + 1, 64, 0}, {64, 64, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        b.m.image_size = bad[i].size;
+        b.m.chunk_size = bad[i].chunk;
+        b.m.chunk_count = bad[i].count;
+        assert_int_equal(fwb_sign(&b), 0);
+        assert_int_equal(offer(0), TERN_ERR_FW_FORMAT);
+    }
+    /* The largest geometry that does add up is still a manifest. */
+    b.m.image_size = (uint64_t)UINT32_MAX * 64;
+    b.m.chunk_size = 64;
+    b.m.chunk_count = UINT32_MAX;
+    assert_int_equal(fwb_sign(&b), 0);
+    assert_int_equal(offer(0), TERN_OK);
+}
+
+/* Finding 7: (r, n - s) verified as well as (r, s). */
+static void ecdsa_accepts_only_the_low_s_signature(void **state)
+{
+    (void)state;
+    static const uint8_t n[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
+                                  0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17,
+                                  0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
+    fresh(300, 5);
+    WC_RNG rng;
+    ecc_key key;
+    uint8_t pub[65], msg[TERN_FW_SIGNED_LEN], hash[32];
+    word32 pub_len = sizeof pub;
+    assert_int_equal(wc_InitRng(&rng), 0);
+    assert_int_equal(wc_ecc_init(&key), 0);
+    assert_int_equal(wc_ecc_make_key(&rng, 32, &key), 0);
+    assert_int_equal(wc_ecc_export_x963(&key, pub, &pub_len), 0);
+    tern_fw_key trusted;
+    assert_int_equal(tern_fw_key_init(&trusted, TERN_FW_SIG_ECDSA_P256, pub, pub_len), TERN_OK);
+    b.m.sig_alg = TERN_FW_SIG_ECDSA_P256;
+    memcpy(b.m.key_id, trusted.id, 32);
+    tern_fw_manifest_encode_signed(&b.m, msg);
+    assert_int_equal(wc_Sha256Hash(msg, sizeof msg, hash), 0);
+    /* Several signatures: wolfCrypt's own come out with high and low S alike. */
+    for (int round = 0; round < 8; round++) {
+        word32 len = sizeof b.m.sig;
+        assert_int_equal(wc_ecc_sign_hash(hash, sizeof hash, b.m.sig, &len, &rng, &key), 0);
+        b.m.sig_len = (uint16_t)len;
+        assert_int_equal(tern_fw_ecdsa_normalize(b.m.sig, &b.m.sig_len, sizeof b.m.sig), TERN_OK);
+        uint8_t r[33], s[33], low_s[32], high_s[32];
+        word32 rl = sizeof r, sl = sizeof s;
+        assert_int_equal(wc_ecc_sig_to_rs(b.m.sig, b.m.sig_len, r, &rl, s, &sl), 0);
+        memset(low_s, 0, 32);
+        memcpy(low_s + 32 - sl, s, sl);
+        assert_true(low_s[0] < 0x80); /* normalised: s <= n/2 */
+        unsigned borrow = 0;          /* high_s = n - low_s */
+        for (size_t i = 32; i-- > 0;) {
+            unsigned d = (unsigned)n[i] - low_s[i] - borrow;
+            high_s[i] = (uint8_t)d;
+            borrow = (d >> 8) & 1u;
+        }
+        assert_int_equal(tern_fw_manifest_encode(&b.m, b.manifest, sizeof b.manifest, &b.manifest_len), TERN_OK);
+        assert_int_equal(tern_fw_offer_manifest(&rx, b.manifest, b.manifest_len, &trusted, 1, "sensor", 0), TERN_OK);
+        /* The same signature with n - s: valid ECDSA, refused. */
+        word32 hl = sizeof b.m.sig;
+        assert_int_equal(wc_ecc_rs_raw_to_sig(r, rl, high_s, 32, b.m.sig, &hl), 0);
+        b.m.sig_len = (uint16_t)hl;
+        int res = 0;
+        assert_int_equal(wc_ecc_verify_hash(b.m.sig, hl, hash, sizeof hash, &res, &key), 0);
+        assert_int_equal(res, 1);
+        assert_int_equal(tern_fw_manifest_encode(&b.m, b.manifest, sizeof b.manifest, &b.manifest_len), TERN_OK);
+        assert_int_equal(tern_fw_offer_manifest(&rx, b.manifest, b.manifest_len, &trusted, 1, "sensor", 0),
+                         TERN_ERR_SIGNATURE);
+        assert_non_null(strstr(rx.reason, "low S"));
+    }
+    wc_ecc_free(&key);
+    wc_FreeRng(&rng);
+}
+
+/* Finding 3: resuming kept staged bytes beyond the verified ones, so another attempt's tail
+ * ended up in the installed image. */
+static void resume_drops_staged_bytes_beyond_the_verified_ones(void **state)
+{
+    (void)state;
+    fresh(6 * FWB_CHUNK + 10, 2); /* 7 chunks */
+    assert_int_equal(offer(1), TERN_OK);
+    for (uint32_t k = 0; k < 3; k++)
+        assert_int_equal(tern_fw_offer_chunk(&rx, &storage, b.chunk[k], b.chunk_len[k]), TERN_OK);
+    /* Another attempt left a longer staged file behind the saved progress. */
+    uint8_t junk[FWB_MAX_CHUNKS * FWB_CHUNK];
+    memset(junk, 0xA5, sizeof junk);
+    assert_int_equal(fwb_write(&store, 3 * FWB_CHUNK, junk, sizeof junk - 3 * FWB_CHUNK), TERN_OK);
+    memset(&rx, 0, sizeof rx);
+    assert_int_equal(offer(1), TERN_OK);
+    assert_int_equal(tern_fw_resume(&rx, &storage, store.saved_chunks, store.saved_next), TERN_OK);
+    assert_int_equal(store.length, 3 * FWB_CHUNK);
+    for (uint32_t k = 3; k < b.count; k++)
+        assert_int_equal(tern_fw_offer_chunk(&rx, &storage, b.chunk[k], b.chunk_len[k]), TERN_OK);
+    assert_true(tern_fw_complete(&rx));
+    assert_int_equal(store.installed_len, b.image_len);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +277,9 @@ int main(void)
         cmocka_unit_test(chunk_refusals_store_nothing),
         cmocka_unit_test(chunks_of_another_update_are_not_taken),
         cmocka_unit_test(resume_rebuilds_the_hash_from_staged_bytes),
+        cmocka_unit_test(sizes_that_overflow_are_not_a_geometry),
+        cmocka_unit_test(ecdsa_accepts_only_the_low_s_signature),
+        cmocka_unit_test(resume_drops_staged_bytes_beyond_the_verified_ones),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

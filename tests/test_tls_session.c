@@ -188,6 +188,42 @@ static void another_configuration_is_refused(void **state)
     tern_tls_deinit(&a);
 }
 
+/* A lower transport that is never opened: tern_tls_init_over only needs its functions. */
+static tern_status lower_open(void *ctx) { (void)ctx; return TERN_ERR_IO; }
+static int32_t lower_send(void *ctx, const uint8_t *buf, size_t len) { (void)ctx, (void)buf; return (int32_t)len; }
+static int32_t lower_recv(void *ctx, uint8_t *buf, size_t len) { (void)ctx, (void)buf, (void)len; return 0; }
+static void lower_close(void *ctx) { (void)ctx; }
+
+static void init_over(tern_tls *t, const char *server_name)
+{
+    tern_transport lower = {.open = lower_open, .send = lower_send, .recv = lower_recv, .close = lower_close};
+    tern_tls_config cfg;
+    tern_tls_config_init(&cfg);
+    cfg.insecure_skip_verify = 1;
+    assert_int_equal(tern_tls_init_over(t, &lower, server_name, &cfg), TERN_OK);
+}
+
+/* Over the application's own transport the server name says which server a session is for. */
+static void server_name_binds_over_any_transport(void **state)
+{
+    (void)state;
+    tern_tls a, b;
+    uint8_t buf[4096];
+    init_over(&a, "broker.example");
+    size_t len = export_one(&a, buf, sizeof buf);
+    init_over(&b, "rogue.example");
+    assert_int_equal(tern_tls_session_import(&b, KEY, buf, len), TERN_ERR_TLS_SESSION_BINDING);
+    tern_tls_deinit(&b);
+    init_over(&b, "broker.example");
+    assert_int_equal(tern_tls_session_import(&b, KEY, buf, len), TERN_OK);
+    tern_tls_deinit(&b);
+    /* Over TCP to the same name is another configuration too (host and port are bound). */
+    init_tls(&b, "broker.example", 8883, NULL);
+    assert_int_equal(tern_tls_session_import(&b, KEY, buf, len), TERN_ERR_TLS_SESSION_BINDING);
+    tern_tls_deinit(&b);
+    tern_tls_deinit(&a);
+}
+
 static void nothing_to_export_without_a_session(void **state)
 {
     (void)state;
@@ -208,6 +244,7 @@ int main(void)
         cmocka_unit_test(any_change_is_refused_unparsed),
         cmocka_unit_test(another_key_is_refused),
         cmocka_unit_test(another_configuration_is_refused),
+        cmocka_unit_test(server_name_binds_over_any_transport),
         cmocka_unit_test(nothing_to_export_without_a_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,27 @@
-/* The one status enum of tern, with a string for every value.
- * The list below produces both the enum and the strings, so they cannot drift apart.
- * Add new values at the end of their group; values are not part of the ABI yet. */
+/**
+ * @file status.h
+ * @brief The one status enum of tern, with a string for every value.
+ *
+ * Every function of the library that can fail returns a tern_status; tern_status_str() gives
+ * its one-line description and tern_status_name() its constant's name. Transports return
+ * failures as negated statuses (see transport.h).
+ *
+ * The list TERN_STATUS_LIST produces both the enum and the strings, so they cannot drift
+ * apart. Add new values at the end of their group; values are not part of the ABI yet.
+ */
 #ifndef TERN_STATUS_H
 #define TERN_STATUS_H
 
 #include "tern/config.h"
 
+/**
+ * @brief Every status with its description, in enum order: TERN_OK, TERN_NEED_MORE,
+ *        TERN_WOULD_BLOCK, then the errors (TERN_ERR_...) grouped by where they arise.
+ *
+ * An X-macro: X(name, text) is applied to each entry, which makes the enum tern_status
+ * and the strings of tern_status_str().
+ * @param X a macro taking (name, text)
+ */
 #define TERN_STATUS_LIST(X) \
     X(TERN_OK,                      "ok") \
     X(TERN_NEED_MORE,               "need more bytes") \
@@ -92,9 +108,28 @@
     X(TERN_ERR_SIZE,                "image size mismatch") \
     X(TERN_ERR_FW_FORMAT,           "not a firmware manifest or chunk of a known format") \
     X(TERN_ERR_FW_CHUNK,            "chunk does not belong to the update being applied, or is out of order") \
-    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed")
+    X(TERN_ERR_FW_STORAGE,          "firmware staging or install storage failed") \
+    /* WebSocket (ws://, wss://) */ \
+    X(TERN_ERR_WS_HANDSHAKE,        "WebSocket upgrade refused (HTTP status other than 101, or not an upgrade)") \
+    X(TERN_ERR_WS_ACCEPT,           "WebSocket upgrade: Sec-WebSocket-Accept missing or wrong") \
+    X(TERN_ERR_WS_SUBPROTOCOL,      "WebSocket upgrade: the server did not agree to the mqtt subprotocol") \
+    X(TERN_ERR_WS_RESERVED,         "WebSocket frame with a reserved bit or opcode") \
+    X(TERN_ERR_WS_FRAME,            "malformed WebSocket frame (length, control frame, fragmentation or close status)") \
+    X(TERN_ERR_WS_MASKED,           "WebSocket frame masked in the wrong direction") \
+    X(TERN_ERR_WS_TEXT,             "WebSocket text frame: MQTT travels in binary frames only") \
+    X(TERN_ERR_WS_TOO_LARGE,        "WebSocket frame larger than the configured maximum") \
+    X(TERN_ERR_WS_CLOSED,           "the server closed the WebSocket (see the close status)") \
+    /* PKCS#11 */ \
+    X(TERN_ERR_PKCS11,              "PKCS#11 module, token, PIN or key unusable (see the message)")
 
+/** @cond internal */
 #define TERN_STATUS_ENUM_ENTRY(name, text) name,
+/** @endcond */
+/**
+ * @brief A status: TERN_OK (0) for success, TERN_NEED_MORE and TERN_WOULD_BLOCK for "not yet",
+ *        anything else an error. The values and their descriptions are in TERN_STATUS_LIST;
+ *        TERN_STATUS_COUNT is the number of values.
+ */
 typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern_status;
 #undef TERN_STATUS_ENUM_ENTRY
 
@@ -102,10 +137,20 @@ typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern
 extern "C" {
 #endif
 
-/* A short human-readable description of a status; never NULL. */
+/**
+ * @brief A short human-readable description of a status ("timed out").
+ * @param status any value, also out of range ("unknown status")
+ * @return A static string, never NULL; "" when built with TERN_CFG_STATUS_STRINGS=0.
+ *         Callable from any thread and from callbacks.
+ */
 const char *tern_status_str(tern_status status);
 
-/* The enum constant's name ("TERN_ERR_BUSY"); never NULL. */
+/**
+ * @brief The enum constant's name ("TERN_ERR_BUSY").
+ * @param status any value, also out of range ("TERN_STATUS_UNKNOWN")
+ * @return A static string, never NULL; "" when built with TERN_CFG_STATUS_STRINGS=0.
+ *         Callable from any thread and from callbacks.
+ */
 const char *tern_status_name(tern_status status);
 
 #ifdef __cplusplus

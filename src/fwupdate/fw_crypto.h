@@ -37,6 +37,15 @@ static inline size_t tern_fw_bounded_len(const char *s, size_t max)
 /* Does payload look like a chunk (magic, room for the header)? */
 int tern_fw_chunk_is(const uint8_t *payload, size_t len);
 
+/* Is sig an ECDSA P-256 signature in strict DER with s <= n/2 (the only form accepted)? */
+int tern_fw_ecdsa_is_canonical(const uint8_t *sig, size_t len);
+
+/* Receiver steps the agent uses apart (receiver.c). A verified manifest m: is it for this
+ * device and newer (reason in r->reason)? Start applying it (buf/len: its raw bytes). */
+tern_status tern_fw_check_verified(tern_fw_receiver *r, const tern_fw_manifest *m, const char *device_class,
+                                   uint64_t installed_version);
+tern_status tern_fw_start(tern_fw_receiver *r, const uint8_t *buf, size_t len, const tern_fw_manifest *m);
+
 /* SHA-256 of one buffer. */
 tern_status tern_fw_sha256(const uint8_t *data, size_t len, uint8_t out[TERN_FW_HASH_LEN]);
 

@@ -55,11 +55,12 @@ tern_status tern_fw_manifest_encode(const tern_fw_manifest *m, uint8_t *buf, siz
     return TERN_OK;
 }
 
-/* Sizes that make sense together: chunks cover the image exactly. */
+/* Sizes that make sense together: chunks cover the image exactly. The count is rounded up
+ * without adding to image_size, which may be as large as 2^64 - 1. */
 static int geometry_ok(const tern_fw_manifest *m)
 {
-    if (m->chunk_size == 0 || m->chunk_size > (1u << 24) || m->image_size == 0) return 0;
-    uint64_t count = (m->image_size + m->chunk_size - 1) / m->chunk_size;
+    if (m->chunk_size == 0 || m->chunk_size > (1u << 24) || m->image_size == 0 || m->chunk_count == 0) return 0;
+    uint64_t count = m->image_size / m->chunk_size + (m->image_size % m->chunk_size != 0);
     return count == m->chunk_count;
 }
 
@@ -129,6 +130,10 @@ tern_status tern_fw_manifest_verify(const tern_fw_manifest *m, const tern_fw_key
     }
     uint8_t signed_part[TERN_FW_SIGNED_LEN];
     tern_fw_manifest_encode_signed(m, signed_part);
+    if (m->sig_alg == TERN_FW_SIG_ECDSA_P256 && !tern_fw_ecdsa_is_canonical(m->sig, m->sig_len)) {
+        snprintf(why, why_cap, "manifest signature is not in the one accepted form (strict DER, low S)");
+        return TERN_ERR_SIGNATURE;
+    }
     int ok = m->sig_alg == TERN_FW_SIG_ED25519 ? verify_ed25519(k, signed_part, sizeof signed_part, m->sig, m->sig_len)
                                                : verify_p256(k, signed_part, sizeof signed_part, m->sig, m->sig_len);
     if (!ok) {

@@ -25,6 +25,33 @@ static tern_status refuse(tern_fw_receiver *r, tern_status st, const char *fmt, 
     return st;
 }
 
+tern_status tern_fw_check_verified(tern_fw_receiver *r, const tern_fw_manifest *m, const char *device_class,
+                                   uint64_t installed_version)
+{
+    if (strcmp(m->device_class, device_class) != 0) {
+        snprintf(r->reason, sizeof r->reason, "update is for device class \"%s\", this device is \"%s\"",
+                 m->device_class, device_class);
+        return TERN_ERR_DEVICE_CLASS;
+    }
+    if (m->version <= installed_version)
+        return refuse(r, TERN_ERR_ROLLBACK, "version %llu is not newer than the installed %llu "
+                                            "(rollback or replayed manifest)", (unsigned long long)m->version,
+                      (unsigned long long)installed_version);
+    return TERN_OK;
+}
+
+tern_status tern_fw_start(tern_fw_receiver *r, const uint8_t *buf, size_t len, const tern_fw_manifest *m)
+{
+    memset(r, 0, sizeof *r);
+    r->m = *m;
+    memcpy(r->manifest, buf, len);
+    r->manifest_len = (uint16_t)len;
+    memcpy(r->next_hash, m->first_chunk_hash, TERN_FW_HASH_LEN);
+    if (wc_InitSha256(image_sha(r)) != 0) return TERN_ERR_FW_STORAGE;
+    r->active = 1;
+    return TERN_OK;
+}
+
 tern_status tern_fw_offer_manifest(tern_fw_receiver *r, const uint8_t *buf, size_t len,
                                    const tern_fw_key *keys, size_t key_count, const char *device_class,
                                    uint64_t installed_version)
@@ -36,23 +63,8 @@ tern_status tern_fw_offer_manifest(tern_fw_receiver *r, const uint8_t *buf, size
     tern_status st = tern_fw_manifest_verify(&m, keys, key_count, r->reason, sizeof r->reason);
     if (st != TERN_OK) return st;
     /* Only now, signed by a key we trust, do its fields mean anything. */
-    if (strcmp(m.device_class, device_class) != 0) {
-        snprintf(r->reason, sizeof r->reason, "update is for device class \"%s\", this device is \"%s\"",
-                 m.device_class, device_class);
-        return TERN_ERR_DEVICE_CLASS;
-    }
-    if (m.version <= installed_version)
-        return refuse(r, TERN_ERR_ROLLBACK, "version %llu is not newer than the installed %llu "
-                                            "(rollback or replayed manifest)", (unsigned long long)m.version,
-                      (unsigned long long)installed_version);
-    memset(r, 0, sizeof *r);
-    r->m = m;
-    memcpy(r->manifest, buf, len);
-    r->manifest_len = (uint16_t)len;
-    memcpy(r->next_hash, m.first_chunk_hash, TERN_FW_HASH_LEN);
-    if (wc_InitSha256(image_sha(r)) != 0) return TERN_ERR_FW_STORAGE;
-    r->active = 1;
-    return TERN_OK;
+    st = tern_fw_check_verified(r, &m, device_class, installed_version);
+    return st != TERN_OK ? st : tern_fw_start(r, buf, len, &m);
 }
 
 tern_status tern_fw_resume(tern_fw_receiver *r, const tern_fw_storage *s, uint32_t chunks_done,
@@ -68,6 +80,10 @@ tern_status tern_fw_resume(tern_fw_receiver *r, const tern_fw_storage *s, uint32
                           (unsigned long long)at, (unsigned long long)bytes);
         at += n;
     }
+    /* Whatever was staged beyond the verified bytes (a chunk written after the last save, or
+     * another update's bytes) must not survive into the image. */
+    if (s->erase && s->erase(s->ctx, bytes) != TERN_OK)
+        return refuse(r, TERN_ERR_FW_STORAGE, "cannot drop staged bytes beyond %llu", (unsigned long long)bytes);
     r->next_index = chunks_done;
     r->received = bytes;
     memcpy(r->next_hash, next_hash, TERN_FW_HASH_LEN);
@@ -110,6 +126,9 @@ static tern_status finish(tern_fw_receiver *r, const tern_fw_storage *s)
     uint8_t h[TERN_FW_HASH_LEN];
     if (wc_Sha256Final(image_sha(r), h) != 0) return TERN_ERR_FW_STORAGE;
     r->active = 0;
+    if (r->received != r->m.image_size)
+        return refuse(r, TERN_ERR_SIZE, "%llu bytes staged, the signed image has %llu", (unsigned long long)r->received,
+                      (unsigned long long)r->m.image_size);
     if (memcmp(h, r->m.image_hash, TERN_FW_HASH_LEN) != 0)
         return refuse(r, TERN_ERR_HASH, "image of %llu bytes does not hash to the signed SHA-256",
                       (unsigned long long)r->received);

@@ -5,6 +5,7 @@ device without a complete, verified image.
 Each test uses its own device class, so its topics are its own."""
 import hashlib
 import os
+import resource
 import random
 import shutil
 import signal
@@ -17,6 +18,8 @@ from certs import Certs
 from harness import Broker, free_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
+# examples/fw_device: the device-shaped program on emulated NOR flash (set by ctest).
+FW_DEVICE = os.environ.get("FW_DEVICE")
 
 
 def setUpModule():
@@ -91,18 +94,18 @@ class Fw(unittest.TestCase):
             args += ["--trust", os.path.join(WORK, t + ".pub")]
         return args
 
-    def agent(self, expect_ok, timeout=120, **kw):
-        p = subprocess.run(self.agent_args(**kw), capture_output=True, timeout=timeout)
-        err = p.stderr.decode()
+    def agent(self, expect_ok, timeout=120, preexec_fn=None, **kw):
+        p = subprocess.run(self.agent_args(**kw), capture_output=True, timeout=timeout, preexec_fn=preexec_fn)
+        err = self.last_err = p.stderr.decode()
         self.assertEqual(p.returncode == 0, expect_ok, err)
         self.assertLess(p.returncode, 128, "killed by a signal")
         return err.strip().splitlines()[-1]
 
-    def publish_raw(self, topic, payload):
+    def publish_raw(self, topic, payload, retain=True):
         path = os.path.join(self.dir, "raw.bin")
         with open(path, "wb") as f:
             f.write(payload)
-        run("pub", *conn(), "-t", topic, "-f", path, "-q", "1", "-r")
+        run("pub", *conn(), "-t", topic, "-f", path, "-q", "1", *(["-r"] if retain else []))
 
     def chunk_topic(self, manifest, index):
         return f"tern/fw/{self.cls}/{manifest[128:144].hex()}/{index}"
@@ -142,6 +145,11 @@ class Fw(unittest.TestCase):
         p = run("sub", *conn(), "-t", f"tern/fw/{self.cls}/status/#", "-C", "1", "-W", "10", "-v")
         self.assertEqual(p.stdout.decode().strip(), f"tern/fw/{self.cls}/status/dev-{self.cls} installed version 1")
 
+    def test_installed_update_seen_again_is_up_to_date(self):
+        self.push(1, self.image(3000))
+        self.agent(True)
+        self.assertIn("up to date with version 1", self.agent(True, timeout=60))
+
     # --- refused ---------------------------------------------------------------------------
 
     def test_chunks_larger_than_the_device_buffer(self):
@@ -171,15 +179,18 @@ class Fw(unittest.TestCase):
         payload = self.fetch_retained(topic)
         self.assertEqual(payload[:4], b"TFWC")
         self.publish_raw(topic, change(bytearray(payload)))
-        return self.agent(False)
+        self.agent(False)
+        return self.last_err  # the stall is reported; chunks that arrive after it are ignored too
 
     def test_tampered_chunk(self):
         def flip(p):
             p[100] ^= 1
             return bytes(p)
-        self.assertIn("chunk 3 does not match the signed image (tampered)", self.tamper_chunk(3, flip))
+        self.assertIn("stalled version 1: chunk 3: chunk 3 does not match the signed image (tampered)",
+                      self.tamper_chunk(3, flip))
         self.assertEqual(current(self.install), {})
-        self.assertFalse(os.path.exists(os.path.join(self.install, "staging.bin")))
+        # Unverifiable bytes never end a verified download: the verified part stays, to resume.
+        self.assertTrue(os.path.exists(os.path.join(self.install, "staging.bin")))
 
     def test_truncated_image(self):
         self.assertIn("chunk 10 is short by 100 bytes (truncated image)",
@@ -276,6 +287,220 @@ class Fw(unittest.TestCase):
         if current(self.install)["version"] != "2":
             self.assertIn("installed version 2", self.agent(True))
         self.assert_installed(2, v2)
+
+    # --- the security review's findings (issue 15) ---------------------------------------------
+
+    def test_garbage_during_a_genuine_download_is_ignored(self):
+        """Finding 1: 7 bytes on the manifest topic and 1 byte on a chunk topic mid-download."""
+        img = self.image(1024 * 1024)
+        m = self.push(1, img)
+        proc = subprocess.Popen(self.agent_args(), stderr=subprocess.PIPE)
+        try:
+            self.wait_for_progress(proc)
+            self.publish_raw(f"tern/fw/{self.cls}/manifest", b"garbage")
+            self.publish_raw(self.chunk_topic(m, 1000), b"x", retain=False)
+            _, err = proc.communicate(timeout=300)
+            self.assertEqual(proc.returncode, 0, err.decode())
+            self.assertIn("ignored: not a valid manifest (7 bytes)", err.decode())
+            self.assert_installed(1, img)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+    def test_status_never_names_an_unverified_version(self):
+        """Finding 2: a manifest from an untrusted key claims version 999999."""
+        self.push(999999, self.image(1000), key="other")
+        self.assertIn("untrusted key", self.agent(False))
+        p = run("sub", *conn(), "-t", f"tern/fw/{self.cls}/status/#", "-C", "1", "-W", "10")
+        status = p.stdout.decode()
+        self.assertIn("untrusted key", status)
+        self.assertNotIn("999999", status)
+
+    def test_resume_drops_staged_bytes_beyond_the_verified_ones(self):
+        """Finding 3: bytes staged after the saved progress (or by another update) never reach
+        the installed image."""
+        img = self.image(512 * 1024)
+        self.push(1, img)
+        proc = subprocess.Popen(self.agent_args(), stderr=subprocess.DEVNULL)
+        self.wait_for_progress(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with open(os.path.join(self.install, "staging.bin"), "ab") as f:
+            f.write(os.urandom(600 * 1024))  # past the end of the signed image
+        self.assertIn("installed version 1", self.agent(True))
+        self.assert_installed(1, img)
+
+    def test_install_dir_writable_by_others_or_of_another_user_refused(self):
+        """Finding 4: a directory someone else could write to is never used."""
+        self.push(1, self.image(1000))
+        os.mkdir(self.install)
+        os.chmod(self.install, 0o777)
+        self.assertIn("writable by group or others", self.agent(False))
+        os.chmod(self.install, 0o700)
+        if os.geteuid() == 0:  # only root can give a directory away
+            os.chown(self.install, 65534, 65534)
+            self.assertIn("owned by another user", self.agent(False))
+            os.chown(self.install, 0, 0)
+        self.assertIn("installed version 1", self.agent(True))
+
+    def test_planted_links_are_replaced_never_followed(self):
+        """Finding 4: links planted in the install directory point at a file elsewhere."""
+        img = self.image(5000)
+        self.push(1, img)
+        victim = os.path.join(self.dir, "victim")
+        with open(victim, "wb") as f:
+            f.write(b"precious")
+        os.mkdir(self.install, 0o700)
+        for name in ("staging.bin", "staging.state", "current.tmp", "firmware-1.bin", "staging.state.tmp"):
+            os.symlink(victim, os.path.join(self.install, name))
+        self.assertIn("installed version 1", self.agent(True))
+        with open(victim, "rb") as f:
+            self.assertEqual(f.read(), b"precious")
+        self.assertFalse(os.path.islink(os.path.join(self.install, "current")))
+        self.assertFalse(os.path.islink(os.path.join(self.install, "firmware-1.bin")))
+        self.assert_installed(1, img)
+        os.unlink(os.path.join(self.install, "current"))
+        os.symlink(victim, os.path.join(self.install, "current"))
+        self.assertIn("cannot read", self.agent(False))  # a linked `current` is not read through
+
+    def test_storage_full_is_cleaned_up_reported_and_the_next_update_installs(self):
+        """Finding 5: files cannot grow past 20 kB (RLIMIT_FSIZE) while a 100 kB image arrives."""
+        def small_files():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20000, 20000))
+        self.push(1, self.image(100000))
+        line = self.agent(False, preexec_fn=small_files)
+        self.assertIn("failed version 1", line)
+        self.assertIn("File too large", self.last_err)  # the cause, in one line
+        self.assertEqual(sorted(os.listdir(self.install)), ["staging.bin"])  # empty, ready for the next
+        self.assertEqual(os.path.getsize(os.path.join(self.install, "staging.bin")), 0)
+        img = self.image(4096)
+        self.push(2, img)
+        self.assertIn("installed version 2", self.agent(True, preexec_fn=small_files))
+        self.assert_installed(2, img)
+
+    def test_unreadable_installed_record_is_an_error_not_version_0(self):
+        """Finding 6: anti-rollback must not fail open."""
+        self.push(5, self.image(1000))
+        self.agent(True)
+        with open(os.path.join(self.install, "current"), "w") as f:
+            f.write("vers")  # torn or tampered
+        self.push(3, self.image(1000))
+        self.assertIn("not an installed record", self.agent(False))
+        self.assertFalse(os.path.exists(os.path.join(self.install, "firmware-3.bin")))
+
+    def test_private_keys_are_wiped_with_a_call_the_compiler_keeps(self):
+        """Issue 14 item 9: memset of a dead buffer is removed at -O2; explicit_bzero is not."""
+        binary = shutil.which(TERN) or TERN
+        p = subprocess.run(["nm", "-D", binary], capture_output=True, text=True, check=True)
+        self.assertTrue("explicit_bzero" in p.stdout, f"{binary} does not call explicit_bzero")
+
+
+@unittest.skipUnless(FW_DEVICE, "FW_DEVICE names examples/fw_device (ctest sets it when examples are built)")
+class FwDevice(unittest.TestCase):
+    """examples/fw_device: the library's agent on a storage that behaves like NOR flash, with
+    A/B slots and a two-copy boot record. After anything, --check (the boot loader's test)
+    must find a complete image whose hash matches its boot record."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=WORK)
+        self.cls = f"d{random.getrandbits(40):x}"
+        self.flash = os.path.join(self.dir, "flash.bin")
+        self.v1 = self.image(20000, "v1.bin")
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--factory", self.v1], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(self.boots(), 1)
+
+    image = Fw.image
+    push = Fw.push
+    publish_raw = Fw.publish_raw
+    chunk_topic = Fw.chunk_topic
+    fetch_retained = Fw.fetch_retained
+
+    def boots(self):
+        """The version the boot loader would start (fails the test when none would start)."""
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--check"], capture_output=True, timeout=60)
+        out = p.stdout.decode().strip()
+        self.assertEqual(p.returncode, 0, f"no bootable image: {out}")
+        return int(out.split()[2])
+
+    def device_args(self):
+        return [FW_DEVICE, "--flash", self.flash, "--class", self.cls, "--trust", os.path.join(WORK, "signer.pub"),
+                "--port", str(BROKER.port), "--id", f"dev-{self.cls}", "--stall-ms", "300", "--once"]
+
+    def device(self, expect_ok, timeout=120):
+        p = subprocess.run(self.device_args(), capture_output=True, timeout=timeout)
+        out = p.stdout.decode()
+        self.assertEqual(p.returncode == 0, expect_ok, out + p.stderr.decode())
+        return out
+
+    def test_signed_update_installs_into_the_other_slot(self):
+        img = self.image(300 * 1024)
+        self.push(2, img)
+        self.assertIn("event 7 version 2", self.device(True))  # TERN_FW_EVENT_INSTALLED
+        self.assertEqual(self.boots(), 2)
+        img3 = self.image(1000)
+        self.push(3, img3)
+        self.device(True)
+        self.assertEqual(self.boots(), 3)  # back in slot A
+
+    def test_forged_rolled_back_and_truncated_updates_refused(self):
+        self.push(2, self.image(5000), key="other")
+        self.assertIn("untrusted key", self.device(False))
+        self.push(1, self.image(5000))
+        self.assertIn("not newer than the installed 1", self.device(False))
+        m = self.push(3, self.image(10 * 1000 + 500), chunk=1000)
+        topic = self.chunk_topic(m, 10)
+        self.publish_raw(topic, self.fetch_retained(topic)[:-100])
+        self.assertIn("chunk 10 is short by 100 bytes (truncated image)", self.device(False))
+        self.assertEqual(self.boots(), 1)
+
+    def factory_reset(self):
+        p = subprocess.run([FW_DEVICE, "--flash", self.flash, "--factory", self.v1], capture_output=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+
+    def test_power_cut_at_random_points_leaves_a_bootable_image(self):
+        img = self.image(600 * 1024)
+        self.push(2, img)
+        rng = random.Random(int(os.environ.get("TERN_FW_SEED", "11")))
+        kills, budget = 0, 0.4
+        while kills == 0 and budget > 0.001:  # a fast machine may finish before the first cut
+            self.factory_reset()
+            for _ in range(15):
+                proc = subprocess.Popen(self.device_args(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(rng.uniform(0.0, budget))
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGKILL)
+                    kills += 1
+                proc.wait()
+                version = self.boots()  # after every cut: a complete image boots
+                self.assertIn(version, (1, 2))
+                if version == 2:
+                    break
+            budget /= 2
+        self.assertGreater(kills, 0)
+        if self.boots() != 2:
+            self.device(True)
+        self.assertEqual(self.boots(), 2)
+
+    def test_power_cut_at_every_stage_leaves_a_bootable_image(self):
+        """Cuts at chosen flash operations, each one left half done (a torn write or erase):
+        among them the first and last of the download and every operation of the install."""
+        img = self.image(64 * 1024)
+        self.push(2, img)
+        out = self.device(True)
+        total = int(out.strip().splitlines()[-1].split()[-1])
+        rng = random.Random(int(os.environ.get("TERN_FW_SEED", "5")))
+        cuts = sorted({0, 1, 2, total // 2, *range(max(0, total - 8), total), *rng.sample(range(total), 6)})
+        for cut in cuts:
+            with self.subTest(cut=cut, of=total):
+                self.factory_reset()
+                p = subprocess.run(self.device_args() + ["--cut-after", str(cut)], capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, -signal.SIGKILL, p.stdout.decode())
+                self.assertIn(self.boots(), (1, 2))  # the cut left a bootable image
+                self.device(True)  # the update completes after it (or is found installed)
+                self.assertEqual(self.boots(), 2)
 
 
 if __name__ == "__main__":

@@ -90,7 +90,11 @@ static inline int fwb_update(fw_build *b, size_t image_len, const char *cls, uin
 typedef struct {
     uint8_t data[FWB_MAX_CHUNKS * FWB_CHUNK];
     uint64_t written;
+    uint64_t length;          /* as a file: the furthest byte ever written, until erased */
+    uint64_t installed_len;   /* length staged when install was called */
     int installs;
+    int fail_install;         /* install fails with this many calls to go (1: the next) */
+    int erases;
     uint32_t saved_chunks;
     uint8_t saved_next[TERN_FW_HASH_LEN];
 } fwb_store;
@@ -101,6 +105,7 @@ static inline tern_status fwb_write(void *ctx, uint64_t off, const uint8_t *d, s
     if (off + n > sizeof s->data) return TERN_ERR_FW_STORAGE;
     memcpy(s->data + off, d, n);
     s->written = off + n;
+    if (s->written > s->length) s->length = s->written;
     return TERN_OK;
 }
 
@@ -123,8 +128,21 @@ static inline tern_status fwb_save(void *ctx, const uint8_t *m, size_t len, uint
 
 static inline tern_status fwb_install(void *ctx, const tern_fw_manifest *m)
 {
+    fwb_store *s = ctx;
     (void)m;
-    ((fwb_store *)ctx)->installs++;
+    if (s->fail_install && --s->fail_install == 0) return TERN_ERR_FW_STORAGE;
+    s->installs++;
+    s->installed_len = s->length;
+    return TERN_OK;
+}
+
+static inline tern_status fwb_erase(void *ctx, uint64_t keep)
+{
+    fwb_store *s = ctx;
+    if (keep > sizeof s->data) return TERN_ERR_FW_STORAGE;
+    s->length = s->written = keep;
+    if (keep == 0) s->saved_chunks = 0;
+    s->erases++;
     return TERN_OK;
 }
 
@@ -136,6 +154,8 @@ static inline void fwb_storage(fwb_store *s, tern_fw_storage *out)
     out->read = fwb_read;
     out->save_progress = fwb_save;
     out->install = fwb_install;
+    out->erase = fwb_erase;
+    out->load_progress = NULL;
 }
 
 #endif

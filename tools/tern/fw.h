@@ -20,6 +20,7 @@ typedef struct {
     const char *device_class;
     const char *prefix;
     const char *install_dir;
+    const char *device_id;          /* agent: status topic suffix (default: the client id) */
     const char *image;
     const char *out;                /* keygen */
     const char *key_type;           /* keygen: ed25519 (default) or p256 */
@@ -46,13 +47,17 @@ int fw_load_public_key(const char *path, tern_fw_key *k);
 /* Sign the signed part of m with k: fills m->sig_alg (before), key_id, sig. */
 int fw_sign(const fw_signing_key *k, tern_fw_manifest *m);
 
+/* Clear memory that held a secret with a call the compiler may not remove (explicit_bzero):
+ * a memset of a buffer that is never read again is dropped at -O2. */
+void fw_wipe(void *p, size_t n);
+
 int fw_push(const fw_options *o);
 int fw_agent(const fw_options *o);
 
-/* The topics: PREFIX/CLASS/manifest, PREFIX/CLASS/UPDATEID/INDEX, PREFIX/CLASS/status/ID. */
+/* The topics push writes: PREFIX/CLASS/manifest and PREFIX/CLASS/UPDATEID/INDEX (the agent,
+ * in the library, builds its own, PREFIX/CLASS/status/ID included). */
 void fw_topic_manifest(char *out, size_t cap, const fw_options *o);
 void fw_topic_chunk(char *out, size_t cap, const fw_options *o, const uint8_t *update_id, uint32_t index);
-void fw_topic_status(char *out, size_t cap, const fw_options *o, const char *device_id);
 
 /* A progress bar on stderr when it is a terminal. */
 void fw_progress(const char *what, uint64_t done, uint64_t total);

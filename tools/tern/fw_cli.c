@@ -12,18 +12,21 @@ static const char fw_usage[] =
     "       tern fw push  <connection flags> --key NAME --version V --device-class C\n"
     "                     [--topic-prefix P] [--chunk-size N] [--manifest-out FILE] IMAGE\n"
     "       tern fw agent <connection flags> --trust NAME.pub [--trust ...] --device-class C\n"
-    "                     [--topic-prefix P] --install-dir DIR [--once]\n"
+    "                     [--topic-prefix P] --install-dir DIR [--device-id ID] [--once]\n"
+    "                     the status goes to P/C/status/ID, ID being the client id unless given\n"
+    "                     (the default client id names the host: give -i or --device-id to hide it)\n"
     "connection flags: as tern pub/sub (-h -p -i -u -P -k -V, --cafile --capath --psk ...);\n"
-    "                  a TLS client certificate and key are --tls-cert and --tls-key here,\n"
-    "                  as --key names the signing key\n";
+    "                  a TLS client certificate is --cert (or --tls-cert); its key is --key in\n"
+    "                  agent, --tls-key in push (where --key names the signing key)\n";
 
 /* --key names the signing key in tern fw; a TLS client key is given as --tls-key. */
-static int fw_flag(fw_options *f, const char *a, const char *v, int *used)
+static int fw_flag(fw_options *f, const char *a, const char *v, int *used, int agent)
 {
     char *end = NULL;
     *used = 1;
     if (!strcmp(a, "--once")) { f->once = 1; *used = 0; }
     else if (!v) return 0;
+    else if (!strcmp(a, "--key") && agent) f->conn.key = v, f->conn.tls = 1; /* as pub/sub: no signing key here */
     else if (!strcmp(a, "--key")) f->key = v;
     else if (!strcmp(a, "--trust")) {
         if (f->trust_count == FW_MAX_TRUST) return -1;
@@ -31,6 +34,7 @@ static int fw_flag(fw_options *f, const char *a, const char *v, int *used)
     } else if (!strcmp(a, "--device-class")) f->device_class = v;
     else if (!strcmp(a, "--topic-prefix")) f->prefix = v;
     else if (!strcmp(a, "--install-dir")) f->install_dir = v;
+    else if (!strcmp(a, "--device-id")) f->device_id = v;
     else if (!strcmp(a, "--out")) f->out = v;
     else if (!strcmp(a, "--type")) f->key_type = v;
     else if (!strcmp(a, "--manifest-out")) f->manifest_out = v;
@@ -41,13 +45,13 @@ static int fw_flag(fw_options *f, const char *a, const char *v, int *used)
         unsigned long n = strtoul(v, &end, 10);
         if (!*v || *end || n < 16 || n > 65536) return -1;
         f->chunk_size = (uint32_t)n;
-    } else if (!strcmp(a, "--tls-cert")) f->conn.cert = v, f->conn.tls = 1;
+    } else if (!strcmp(a, "--tls-cert") || !strcmp(a, "--cert")) f->conn.cert = v, f->conn.tls = 1;
     else if (!strcmp(a, "--tls-key")) f->conn.key = v, f->conn.tls = 1;
     else return 0;
     return 1;
 }
 
-static int parse(fw_options *f, int argc, char **argv, char *err, size_t cap)
+static int parse(fw_options *f, int agent, int argc, char **argv, char *err, size_t cap)
 {
     memset(f, 0, sizeof *f);
     tool_options_defaults(&f->conn, TOOL_FW);
@@ -55,7 +59,7 @@ static int parse(fw_options *f, int argc, char **argv, char *err, size_t cap)
     f->chunk_size = FW_DEFAULT_CHUNK;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int used = 0, r = fw_flag(f, a, v, &used);
+        int used = 0, r = fw_flag(f, a, v, &used, agent);
         if (r < 0) return snprintf(err, cap, "invalid value '%s' for %s", v ? v : "", a), -1;
         if (r > 0) {
             i += used;
@@ -87,7 +91,7 @@ int tool_fw(int argc, char **argv)
         return argc < 1 ? 2 : 0;
     }
     const char *cmd = argv[0];
-    if (parse(&f, argc - 1, argv + 1, err, sizeof err) != 0) {
+    if (parse(&f, !strcmp(cmd, "agent"), argc - 1, argv + 1, err, sizeof err) != 0) {
         fprintf(stderr, "tern fw %s: %s\n", cmd, err);
         return 2;
     }
@@ -120,11 +124,6 @@ void fw_topic_chunk(char *out, size_t cap, const fw_options *o, const uint8_t *u
     char id[2 * TERN_FW_UPDATE_ID_LEN + 1];
     for (int i = 0; i < TERN_FW_UPDATE_ID_LEN; i++) snprintf(id + 2 * i, 3, "%02x", update_id[i]);
     snprintf(out, cap, "%s/%s/%s/%lu", o->prefix, o->device_class, id, (unsigned long)index);
-}
-
-void fw_topic_status(char *out, size_t cap, const fw_options *o, const char *device_id)
-{
-    snprintf(out, cap, "%s/%s/status/%s", o->prefix, o->device_class, device_id);
 }
 
 void fw_progress(const char *what, uint64_t done, uint64_t total)

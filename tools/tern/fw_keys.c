@@ -2,6 +2,7 @@
  * one line of text each: "tern-fw-key ALG PRIVHEX PUBHEX" / "tern-fw-pub ALG PUBHEX", ALG
  * being ed25519 or p256. The device is provisioned with the .pub files only. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "fw.h"
 
 #include <fcntl.h>
@@ -14,6 +15,8 @@
 #include <wolfssl/wolfcrypt/ed25519.h>
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
+
+void fw_wipe(void *p, size_t n) { explicit_bzero(p, n); }
 
 static void hex(FILE *f, const uint8_t *b, size_t n)
 {
@@ -69,6 +72,8 @@ int fw_keygen(const fw_options *o)
     snprintf(pub_path, sizeof pub_path, "%s.pub", o->out);
     int fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL, 0600); /* never overwrite a key */
     FILE *priv = fd >= 0 ? fdopen(fd, "w") : NULL;
+    char priv_buf[512]; /* our own stdio buffer, so that the key's text can be wiped */
+    if (priv) setvbuf(priv, priv_buf, _IOFBF, sizeof priv_buf);
     FILE *pub = priv ? fopen(pub_path, "w") : NULL;
     int rc = !pub || make_key(alg, &k) != 0;
     if (!rc) {
@@ -82,7 +87,8 @@ int fw_keygen(const fw_options *o)
     else if (fd >= 0) close(fd);
     if (rc) fprintf(stderr, "tern fw keygen: cannot write %s and %s (an existing key is never overwritten)\n", o->out, pub_path);
     else fprintf(stderr, "tern fw keygen: wrote %s (keep it secret) and %s (give it to devices)\n", o->out, pub_path);
-    memset(&k, 0, sizeof k);
+    fw_wipe(&k, sizeof k);
+    fw_wipe(priv_buf, sizeof priv_buf);
     return rc ? 1 : 0;
 }
 
@@ -92,10 +98,12 @@ static int read_key_line(const char *path, const char *magic, char *alg, char *h
     char line[512], m[16];
     FILE *f = fopen(path, "r");
     if (!f) return -1;
+    setvbuf(f, NULL, _IONBF, 0); /* no copy of a private key left in a stdio buffer */
     char *got = fgets(line, sizeof line, f);
     fclose(f);
     h2[0] = 0;
     int n = got ? sscanf(line, "%15s %15s %200s %200s", m, alg, h1, h2) : 0;
+    fw_wipe(line, sizeof line);
     return n >= 3 && !strcmp(m, magic) ? 0 : -1;
 }
 
@@ -108,9 +116,12 @@ int fw_load_signing_key(const char *path, fw_signing_key *k)
 {
     char alg[16], h1[201], h2[201];
     memset(k, 0, sizeof *k);
-    if (read_key_line(path, "tern-fw-key", alg, h1, h2) != 0 || !(k->alg = parse_alg(alg))) return -1;
+    int rc = read_key_line(path, "tern-fw-key", alg, h1, h2) != 0 || !(k->alg = parse_alg(alg)) ? -1 : 0;
     k->pub_len = k->alg == TERN_FW_SIG_ED25519 ? 32 : 65;
-    return unhex(h1, k->priv, 32) || unhex(h2, k->pub, k->pub_len) ? -1 : 0;
+    if (rc == 0 && (unhex(h1, k->priv, 32) || unhex(h2, k->pub, k->pub_len))) rc = -1;
+    fw_wipe(h1, sizeof h1);
+    if (rc != 0) fw_wipe(k, sizeof *k);
+    return rc;
 }
 
 int fw_load_public_key(const char *path, tern_fw_key *k)
@@ -147,5 +158,8 @@ int fw_sign(const fw_signing_key *k, tern_fw_manifest *m)
         wc_FreeRng(&rng);
     }
     m->sig_len = (uint16_t)len;
+    /* Devices accept one form of an ECDSA signature only: strict DER with the low S. */
+    if (ok && k->alg == TERN_FW_SIG_ECDSA_P256)
+        ok = tern_fw_ecdsa_normalize(m->sig, &m->sig_len, sizeof m->sig) == TERN_OK;
     return ok ? 0 : -1;
 }

@@ -103,7 +103,7 @@ static int make_manifest(const fw_options *o, const push_image *img, const uint8
     memcpy(m.first_chunk_hash, first, 32);
     memcpy(m.update_id, uid, TERN_FW_UPDATE_ID_LEN);
     int rc = fw_load_signing_key(o->key, &key) != 0 ? -2 : fw_sign(&key, &m);
-    memset(&key, 0, sizeof key);
+    fw_wipe(&key, sizeof key);
     if (rc == 0) rc = tern_fw_manifest_encode(&m, out, TERN_FW_MANIFEST_MAX, len) == TERN_OK ? 0 : -1;
     return rc;
 }
@@ -135,7 +135,7 @@ int fw_push(const fw_options *o)
         fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->key);
         return 1;
     }
-    memset(&probe, 0, sizeof probe);
+    fw_wipe(&probe, sizeof probe);
     if (open_image(o, &img, hash) != 0 || new_update_id(uid) != 0) {
         fprintf(stderr, "tern fw push: cannot read image %s (or it is empty)\n", o->image);
         if (img.f) fclose(img.f);

@@ -1,6 +1,8 @@
 /* File storage for tern fw agent (layout in fw_store.h). Ordering is what makes it safe
  * against power loss: data is synced before the progress that counts it, and the image is
- * complete and synced before `current` is switched to it by a rename. */
+ * complete, of its signed length and synced before `current` is switched to it by a rename.
+ * Every file is opened relative to the directory's descriptor with O_NOFOLLOW, and files
+ * that are created are first unlinked, so a planted link is replaced, never written through. */
 #define _POSIX_C_SOURCE 200809L
 #include "fw_store.h"
 
@@ -12,95 +14,162 @@
 #include <unistd.h>
 
 #define SAVE_EVERY 8u /* chunks between progress saves (each costs two fsyncs) */
+#define FILE_FLAGS (O_NOFOLLOW | O_CLOEXEC)
 
-static void path(char *out, size_t cap, const fw_store *st, const char *name)
+static tern_status fail(const fw_store *st, const char *what, const char *name)
 {
-    snprintf(out, cap, "%s/%s", st->dir, name);
+    fprintf(stderr, "tern fw agent: %s %s/%s: %s\n", what, st->dir, name, strerror(errno));
+    return TERN_ERR_FW_STORAGE;
 }
 
-static int sync_file(FILE *f) { return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1; }
-
-static void sync_dir(const fw_store *st)
+static int write_all(int fd, const uint8_t *data, size_t len, uint64_t offset)
 {
-    int fd = open(st->dir, O_RDONLY);
-    if (fd >= 0) (void)fsync(fd), close(fd);
+    while (len > 0) {
+        ssize_t n = pwrite(fd, data, len, (off_t)offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        data += n, len -= (size_t)n, offset += (uint64_t)n;
+    }
+    return 0;
 }
 
-/* Write name atomically: a temporary file, synced, renamed over it. */
-static int replace_file(const fw_store *st, const char *name, const uint8_t *data, size_t len)
+/* A new file `name`, whatever was there before (a planted link included) unlinked first. */
+static int create_file(const fw_store *st, const char *name)
 {
-    char tmp[4096], dst[4096], tmp_name[64];
-    snprintf(tmp_name, sizeof tmp_name, "%s.tmp", name);
-    path(dst, sizeof dst, st, name);
-    path(tmp, sizeof tmp, st, tmp_name);
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len && sync_file(f) == 0;
-    if (f) ok &= fclose(f) == 0;
-    ok = ok && rename(tmp, dst) == 0;
-    if (ok) sync_dir(st);
-    return ok ? 0 : -1;
+    if (unlinkat(st->dir_fd, name, 0) != 0 && errno != ENOENT) return -1;
+    return openat(st->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | FILE_FLAGS, 0600);
 }
 
-static void read_installed(fw_store *st)
+/* Write name atomically: a temporary file, synced, renamed over it, the directory synced. */
+static tern_status replace_file(const fw_store *st, const char *name, const uint8_t *data, size_t len)
 {
-    char p[4096], line[256], hex[2 * TERN_FW_UPDATE_ID_LEN + 1] = "";
-    path(p, sizeof p, st, "current");
-    FILE *f = fopen(p, "r");
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", name);
+    int fd = create_file(st, tmp);
+    if (fd < 0) return fail(st, "cannot create", tmp);
+    int ok = write_all(fd, data, len, 0) == 0 && fsync(fd) == 0;
+    int saved = errno;
+    ok &= close(fd) == 0;
+    ok = ok && renameat(st->dir_fd, tmp, st->dir_fd, name) == 0;
+    if (!ok) {
+        errno = saved ? saved : errno;
+        tern_status s = fail(st, "cannot write", tmp);
+        (void)unlinkat(st->dir_fd, tmp, 0);
+        return s;
+    }
+    (void)fsync(st->dir_fd);
+    return TERN_OK;
+}
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+    if (strlen(s) != 2 * n) return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(s + 2 * i, "%2x", &v) != 1) return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+/* `current`: absent = nothing installed (0); unreadable or malformed = -1, never version 0. */
+static int read_installed(fw_store *st)
+{
+    char text[512], hex[2 * TERN_FW_UPDATE_ID_LEN + 1] = "", sha[65] = "";
+    unsigned long long v = 0;
     st->installed_version = 0;
-    if (!f) return;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long v;
-        if (sscanf(line, "version %llu", &v) == 1) st->installed_version = v;
-        else if (sscanf(line, "image %95s", st->installed_image) == 1) continue;
-        else if (sscanf(line, "update %32s", hex) == 1) continue;
+    st->has_installed = 0;
+    st->installed_image[0] = 0;
+    int fd = openat(st->dir_fd, "current", O_RDONLY | FILE_FLAGS);
+    if (fd < 0 && errno == ENOENT) return 0;
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0) close(fd);
+    if (n < 0) return fail(st, "cannot read", "current"), -1;
+    text[n] = 0;
+    if (sscanf(text, "version %llu\nimage %95s\nsha256 %64s\nupdate %32s\n", &v, st->installed_image, sha, hex) != 4 ||
+        v == 0 || unhex(hex, st->installed_update, TERN_FW_UPDATE_ID_LEN) != 0) {
+        fprintf(stderr, "tern fw agent: %s/current is not an installed record: refusing to guess the version\n", st->dir);
+        return -1;
     }
-    fclose(f);
-    for (int i = 0; i < TERN_FW_UPDATE_ID_LEN && strlen(hex) == 32; i++) {
-        unsigned b;
-        if (sscanf(hex + 2 * i, "%2x", &b) == 1) st->installed_update[i] = (uint8_t)b;
+    st->installed_version = v;
+    st->has_installed = 1;
+    return 0;
+}
+
+/* Our own directory: created 0700, or one that this user owns and nobody else can write. */
+static int open_dir(fw_store *st, const char *dir)
+{
+    struct stat sb;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
+    st->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | FILE_FLAGS);
+    if (st->dir_fd < 0 || fstat(st->dir_fd, &sb) != 0) return -1;
+    if (sb.st_uid != geteuid() || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+        fprintf(stderr, "tern fw agent: %s is %s: refusing it as the install directory\n", dir,
+                sb.st_uid != geteuid() ? "owned by another user" : "writable by group or others");
+        errno = EPERM;
+        return -1;
     }
+    return 0;
 }
 
 int fw_store_open(fw_store *st, const char *dir)
 {
     memset(st, 0, sizeof *st);
     st->dir = dir;
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
-    read_installed(st);
+    st->staging_fd = -1;
+    if (open_dir(st, dir) != 0) {
+        if (errno != EPERM) fprintf(stderr, "tern fw agent: cannot use %s: %s\n", dir, strerror(errno));
+        fw_store_close(st);
+        return -1;
+    }
+    if (read_installed(st) != 0) {
+        fw_store_close(st);
+        return -1;
+    }
     return 0;
 }
 
 void fw_store_close(fw_store *st)
 {
-    if (st->staging) fclose(st->staging);
-    st->staging = NULL;
+    if (st->staging_fd >= 0) close(st->staging_fd);
+    if (st->dir_fd > 0) close(st->dir_fd);
+    st->staging_fd = st->dir_fd = -1;
 }
 
-static tern_status staging_open(fw_store *st, int fresh)
+static tern_status staging(fw_store *st)
 {
-    char p[4096];
-    path(p, sizeof p, st, "staging.bin");
-    if (fresh && st->staging) fclose(st->staging), st->staging = NULL;
-    if (!st->staging) st->staging = fopen(p, fresh ? "w+b" : "r+b");
-    return st->staging ? TERN_OK : TERN_ERR_FW_STORAGE;
+    if (st->staging_fd < 0) st->staging_fd = openat(st->dir_fd, "staging.bin", O_RDWR | FILE_FLAGS);
+    return st->staging_fd >= 0 ? TERN_OK : fail(st, "cannot open", "staging.bin");
 }
 
 static tern_status st_write(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
 {
     fw_store *st = ctx;
-    if (staging_open(st, offset == 0) != TERN_OK || fseeko(st->staging, (off_t)offset, SEEK_SET) != 0 ||
-        fwrite(data, 1, len, st->staging) != len)
-        return TERN_ERR_FW_STORAGE;
-    return TERN_OK;
+    if (staging(st) != TERN_OK) return TERN_ERR_FW_STORAGE;
+    return write_all(st->staging_fd, data, len, offset) == 0 ? TERN_OK : fail(st, "cannot write", "staging.bin");
 }
 
 static tern_status st_read(void *ctx, uint64_t offset, uint8_t *data, size_t len)
 {
     fw_store *st = ctx;
-    if (staging_open(st, 0) != TERN_OK || fseeko(st->staging, (off_t)offset, SEEK_SET) != 0 ||
-        fread(data, 1, len, st->staging) != len)
-        return TERN_ERR_FW_STORAGE;
-    return TERN_OK;
+    if (staging(st) != TERN_OK) return TERN_ERR_FW_STORAGE;
+    ssize_t n = pread(st->staging_fd, data, len, (off_t)offset);
+    return n >= 0 && (size_t)n == len ? TERN_OK : TERN_ERR_FW_STORAGE;
+}
+
+/* Staging holds exactly its first `keep` bytes; keep == 0 starts afresh and forgets progress. */
+static tern_status st_erase(void *ctx, uint64_t keep)
+{
+    fw_store *st = ctx;
+    if (keep > 0) {
+        if (staging(st) != TERN_OK) return TERN_ERR_FW_STORAGE;
+        return ftruncate(st->staging_fd, (off_t)keep) == 0 ? TERN_OK : fail(st, "cannot truncate", "staging.bin");
+    }
+    if (st->staging_fd >= 0) close(st->staging_fd);
+    st->staging_fd = -1;
+    if (unlinkat(st->dir_fd, "staging.state", 0) != 0 && errno != ENOENT) return fail(st, "cannot remove", "staging.state");
+    st->staging_fd = create_file(st, "staging.bin");
+    return st->staging_fd >= 0 ? TERN_OK : fail(st, "cannot create", "staging.bin");
 }
 
 static tern_status st_save(void *ctx, const uint8_t *manifest, size_t mlen, uint32_t chunks,
@@ -109,76 +178,91 @@ static tern_status st_save(void *ctx, const uint8_t *manifest, size_t mlen, uint
     fw_store *st = ctx;
     uint8_t rec[2 + TERN_FW_MANIFEST_MAX + 4 + TERN_FW_HASH_LEN];
     if (chunks % SAVE_EVERY) return TERN_OK;
-    if (mlen > TERN_FW_MANIFEST_MAX || !st->staging || sync_file(st->staging) != 0) return TERN_ERR_FW_STORAGE;
+    if (mlen > TERN_FW_MANIFEST_MAX || staging(st) != TERN_OK) return TERN_ERR_FW_STORAGE;
+    if (fsync(st->staging_fd) != 0) return fail(st, "cannot sync", "staging.bin");
     rec[0] = (uint8_t)(mlen >> 8), rec[1] = (uint8_t)mlen;
     memcpy(rec + 2, manifest, mlen);
     for (int i = 0; i < 4; i++) rec[2 + mlen + (size_t)i] = (uint8_t)(chunks >> (24 - 8 * i));
     memcpy(rec + 2 + mlen + 4, next, TERN_FW_HASH_LEN);
-    return replace_file(st, "staging.state", rec, 2 + mlen + 4 + TERN_FW_HASH_LEN) == 0 ? TERN_OK : TERN_ERR_FW_STORAGE;
+    return replace_file(st, "staging.state", rec, 2 + mlen + 4 + TERN_FW_HASH_LEN);
 }
 
-int fw_store_progress(const fw_store *st, uint8_t *manifest, size_t *len, uint32_t *chunks,
-                      uint8_t next[TERN_FW_HASH_LEN])
+static tern_status st_load(void *ctx, uint8_t *manifest, size_t cap, size_t *len, uint32_t *chunks,
+                           uint8_t next[TERN_FW_HASH_LEN])
 {
-    char p[4096];
-    uint8_t rec[2 + TERN_FW_MANIFEST_MAX + 4 + TERN_FW_HASH_LEN];
-    path(p, sizeof p, st, "staging.state");
-    FILE *f = fopen(p, "rb");
-    if (!f) return -1;
-    size_t n = fread(rec, 1, sizeof rec, f);
-    fclose(f);
+    fw_store *st = ctx;
+    uint8_t rec[2 + TERN_FW_MANIFEST_MAX + 4 + TERN_FW_HASH_LEN + 1];
+    int fd = openat(st->dir_fd, "staging.state", O_RDONLY | FILE_FLAGS);
+    if (fd < 0) return TERN_ERR_FW_STORAGE;
+    ssize_t n = read(fd, rec, sizeof rec);
+    close(fd);
     size_t mlen = n >= 2 ? (size_t)(rec[0] << 8 | rec[1]) : 0;
-    if (n < 2 || mlen > TERN_FW_MANIFEST_MAX || n != 2 + mlen + 4 + TERN_FW_HASH_LEN) return -1;
+    if (n < 2 || mlen > cap || (size_t)n != 2 + mlen + 4 + TERN_FW_HASH_LEN) return TERN_ERR_FW_STORAGE;
     memcpy(manifest, rec + 2, mlen);
     *len = mlen;
     const uint8_t *c = rec + 2 + mlen;
     *chunks = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
     memcpy(next, c + 4, TERN_FW_HASH_LEN);
-    return 0;
+    return TERN_OK;
 }
 
-void fw_store_discard(fw_store *st)
+static void hex(char *out, const uint8_t *b, size_t n)
 {
-    char p[4096];
-    fw_store_close(st);
-    path(p, sizeof p, st, "staging.state");
-    (void)unlink(p);
-    path(p, sizeof p, st, "staging.bin");
-    (void)unlink(p);
+    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* Staged bytes: synced, exactly the signed length, closed. */
+static tern_status seal_staging(fw_store *st, const tern_fw_manifest *m)
+{
+    struct stat sb;
+    if (staging(st) != TERN_OK) return TERN_ERR_FW_STORAGE;
+    if (fsync(st->staging_fd) != 0 || fstat(st->staging_fd, &sb) != 0) return fail(st, "cannot sync", "staging.bin");
+    if ((uint64_t)sb.st_size != m->image_size) {
+        fprintf(stderr, "tern fw agent: staging.bin has %lld bytes, the signed image %llu: not installed\n",
+                (long long)sb.st_size, (unsigned long long)m->image_size);
+        return TERN_ERR_SIZE;
+    }
+    close(st->staging_fd);
+    st->staging_fd = -1;
+    return TERN_OK;
+}
+
+/* Rename the staged image into place and switch `current` to it; on any failure remove what
+ * this attempt created, so that nothing of it stands in the way of the next one. */
 static tern_status st_install(void *ctx, const tern_fw_manifest *m)
 {
     fw_store *st = ctx;
-    char image[96], from[4096], to[4096], old[4096], text[512], hex[65], uid[33];
-    if (!st->staging || sync_file(st->staging) != 0) return TERN_ERR_FW_STORAGE;
-    fw_store_close(st);
+    char image[96], text[512], sha[65], uid[33], old[96];
+    tern_status s = seal_staging(st, m);
+    if (s != TERN_OK) return s;
     snprintf(image, sizeof image, "firmware-%llu.bin", (unsigned long long)m->version);
-    path(from, sizeof from, st, "staging.bin");
-    path(to, sizeof to, st, image);
-    if (rename(from, to) != 0) return TERN_ERR_FW_STORAGE;
-    sync_dir(st);
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", m->image_hash[i]);
-    for (int i = 0; i < TERN_FW_UPDATE_ID_LEN; i++) snprintf(uid + 2 * i, 3, "%02x", m->update_id[i]);
-    int n = snprintf(text, sizeof text, "version %llu\nimage %s\nsha256 %s\nupdate %s\n",
-                     (unsigned long long)m->version, image, hex, uid);
+    if (renameat(st->dir_fd, "staging.bin", st->dir_fd, image) != 0) return fail(st, "cannot rename staging.bin to", image);
+    (void)fsync(st->dir_fd);
+    hex(sha, m->image_hash, 32);
+    hex(uid, m->update_id, TERN_FW_UPDATE_ID_LEN);
+    int n = snprintf(text, sizeof text, "version %llu\nimage %s\nsha256 %s\nupdate %s\n", (unsigned long long)m->version,
+                     image, sha, uid);
     /* The switch: until this rename completes, `current` names the old image. */
-    if (replace_file(st, "current", (const uint8_t *)text, (size_t)n) != 0) return TERN_ERR_FW_STORAGE;
-    if (st->installed_image[0] && strcmp(st->installed_image, image) != 0) {
-        path(old, sizeof old, st, st->installed_image);
-        (void)unlink(old);
+    s = replace_file(st, "current", (const uint8_t *)text, (size_t)n);
+    if (s != TERN_OK) {
+        if (strcmp(image, st->installed_image) != 0) (void)unlinkat(st->dir_fd, image, 0);
+        (void)fsync(st->dir_fd);
+        return s;
     }
-    path(from, sizeof from, st, "staging.state");
-    (void)unlink(from);
-    read_installed(st);
-    return TERN_OK;
+    snprintf(old, sizeof old, "%s", st->installed_image);
+    if (old[0] && strcmp(old, image) != 0) (void)unlinkat(st->dir_fd, old, 0);
+    (void)unlinkat(st->dir_fd, "staging.state", 0);
+    return read_installed(st) == 0 ? TERN_OK : TERN_ERR_FW_STORAGE;
 }
 
 void fw_store_storage(fw_store *st, tern_fw_storage *out)
 {
+    memset(out, 0, sizeof *out);
     out->ctx = st;
     out->write = st_write;
     out->read = st_read;
     out->save_progress = st_save;
     out->install = st_install;
+    out->erase = st_erase;
+    out->load_progress = st_load;
 }

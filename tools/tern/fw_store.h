@@ -1,4 +1,5 @@
-/* The agent's files in --install-dir:
+/* The agent's files in --install-dir (a directory of the agent's user that nobody else can
+ * write; every file is opened relative to it, never through a symbolic link):
  *   current         "version V / image firmware-V.bin / sha256 HEX / update UIDHEX": the
  *                   installed image; replaced atomically (write, fsync, rename), it is the
  *                   single switch point of an install
@@ -14,21 +15,20 @@
 
 typedef struct {
     const char *dir;
-    FILE *staging;
+    int dir_fd;
+    int staging_fd;                 /* -1 when closed */
     uint64_t installed_version;
     uint8_t installed_update[TERN_FW_UPDATE_ID_LEN];
+    int has_installed;
     char installed_image[96];
 } fw_store;
 
-/* Create dir if needed and read what is installed (version 0 when nothing). */
+/* Create dir if needed (0700), refuse one that another user owns or others can write, and
+ * read what is installed: 0 on success, -1 with a one-line message on stderr. A missing
+ * `current` means nothing installed; an unreadable or malformed one is an error. */
 int fw_store_open(fw_store *st, const char *dir);
 void fw_store_close(fw_store *st);
-/* The storage interface the receiver writes through. */
+/* The storage interface the agent writes through. */
 void fw_store_storage(fw_store *st, tern_fw_storage *out);
-/* Saved progress of an interrupted update: 0 when there is some. */
-int fw_store_progress(const fw_store *st, uint8_t *manifest, size_t *len, uint32_t *chunks,
-                      uint8_t next[TERN_FW_HASH_LEN]);
-/* Forget a refused or abandoned update. */
-void fw_store_discard(fw_store *st);
 
 #endif

@@ -7,6 +7,8 @@
 #include "tern/client.h"
 #include "tern/tcp.h"
 #include "tern/tls.h"
+#include "tern/ws.h"
+#include "tern/pkcs11.h"
 
 #define TOOL_CONNECT_TIMEOUT_MS 10000u
 
@@ -15,6 +17,11 @@ typedef struct {
     tern_tcp tcp;
     tern_tls tls;             /* used instead of tcp with TLS options */
     int use_tls;
+    tern_ws ws;               /* over tcp or tls with -L ws:// or wss:// */
+    uint8_t *ws_buf;
+    int use_ws;
+    tern_pkcs11 p11;          /* --key pkcs11:... */
+    int use_p11;
     int connects;             /* CONNACKs accepted so far */
     int session_present;      /* of the last one */
     tern_client client;
@@ -24,6 +31,9 @@ typedef struct {
     char client_id[64];
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
+    int unsubacked;           /* an UNSUBACK arrived */
+    tern_props connect_props; /* -D connect, -D will: copies the engine may point to */
+    tern_props will_props;
     long received;            /* messages printed by tern sub */
     void *fw;                 /* tern fw agent's state, for its message callback */
     tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
@@ -44,6 +54,9 @@ void tool_fail(tool_session *s, const char *what, tern_status st);
 
 uint32_t tool_now_ms(void *ctx);
 
+/* -d: the client's on_trace hook (trace.c); user is the tool_session. */
+void tool_trace(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
+
 /* TLS helpers (session_tls.c). */
 /* The TCP connection under the transport in use. */
 tern_tcp *tool_tcp(tool_session *s);
@@ -52,5 +65,18 @@ void tool_tls_session_load(tool_session *s);
 void tool_tls_session_save(tool_session *s);
 /* -d: one line on the TLS connection: version, cipher, resumed or full, ALPN. */
 void tool_tls_describe(tool_session *s);
+
+/* PKCS#11 (session_pkcs11.c): --key pkcs11:URI. After tern_tls_init without a certificate
+ * or key: open the token and present --cert with its key. 0, or -1 with a message printed. */
+int tool_pkcs11_attach(tool_session *s);
+/* After tern_tls_deinit. */
+void tool_pkcs11_free(tool_session *s);
+
+/* WebSocket (session_ws.c). */
+/* Put the transport chosen so far under a WebSocket. 0, or -1 with a message printed. */
+int tool_ws_wrap(tool_session *s);
+void tool_ws_free(tool_session *s);
+/* The WebSocket layer's reason for the last failure, "" if none (or no WebSocket). */
+const char *tool_ws_error(const tool_session *s);
 
 #endif

@@ -19,10 +19,12 @@ void tool_tls_session_load(tool_session *s)
     uint8_t key[TERN_TLS_SESSION_KEY_SIZE];
     long n = secure_file_read(path, "TLS session file", buf, sizeof buf);
     /* Absent (first run) or refused (said so): a full handshake. */
-    if (n <= 0 || session_key_get(key) != 0) return;
-    if (tern_tls_session_import(&s->tls, key, buf, (size_t)n) != TERN_OK)
-        fprintf(stderr, "tern: warning: %s: %s; making a full handshake\n", path, tern_tls_error(&s->tls));
-    secure_wipe(key, sizeof key);
+    if (n <= 0) return;
+    if (session_key_get(key) == 0) {
+        if (tern_tls_session_import(&s->tls, key, buf, (size_t)n) != TERN_OK)
+            fprintf(stderr, "tern: warning: %s: %s; making a full handshake\n", path, tern_tls_error(&s->tls));
+        secure_wipe(key, sizeof key);
+    }
     secure_wipe(buf, (size_t)n);
 }
 
