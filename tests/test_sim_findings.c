@@ -216,6 +216,46 @@ static void connect_with_another_version_reports_messages_encoded_for_the_old_on
 
 #endif
 
+static void disconnect_when_lost(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
+{
+    (void)id, (void)reason, (void)user;
+    if (st == TERN_ERR_SESSION_LOST && fx.lost++ == 0) assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+/* Issue 13's defect 2 through a callback: a CONNACK starts a new session, on_publish_done
+ * (SESSION_LOST) disconnects, and the inbound QoS 2 ids of the old session were still there
+ * (the CONNACK returned before clearing them): the new session's message with such an id was
+ * taken for a re-send, acknowledged and never delivered. */
+static void new_session_forgets_inbound_qos2_ids_even_if_a_callback_disconnects(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.cb.on_publish_done = disconnect_when_lost;
+        fx.cfg.cb.on_message = count_message;
+        connect_ok(TERN_MQTT_311, 0);
+        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"mine", 4}, NULL, 0, 1, 0, 0};
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "first", 2, 5, 0);
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 1);
+        fx.peer.closed = 1; /* lost before the PUBREL and the PUBACK */
+        (void)peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 0;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0); /* a new session: "mine" is lost */
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.lost, 1);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 1, 0); /* the session that CONNECT started */
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "second", 2, 5, 0);
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.messages, 2);
+    }
+}
+
 /* An MQTT 5 connection that fails while a packet is half sent (here the CONNECT, then the
  * connect timeout): the DISCONNECT that tells the broker why must follow whole packets. It was
  * written over the unsent rest, so the broker got a CONNECT cut short and garbage. */
@@ -284,6 +324,7 @@ int main(void)
         cmocka_unit_test(connect_with_another_version_reports_messages_encoded_for_the_old_one),
 #endif
         cmocka_unit_test(message_published_while_a_lost_session_is_reported_survives),
+        cmocka_unit_test(new_session_forgets_inbound_qos2_ids_even_if_a_callback_disconnects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

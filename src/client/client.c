@@ -243,14 +243,15 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 #endif
         c->state = TERN_STATE_CONNECTED;
         c->backoff_ms = 0;
+        /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
+         * old one would take a new message for a re-send, and lose it. Before any callback,
+         * which may end the connection (and this function with it). */
+        if (!ack.session_present && c->cfg->inbound_qos2_count)
+            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
         tern_slots_after_connack(c, ack.session_present);
         /* on_publish_done (session lost) may have ended the connection already. */
         if (c->state != TERN_STATE_CONNECTED) return TERN_OK;
         if (!ack.session_present) subscribe_again(c);
-        /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
-         * old one would take a new message for a re-send, and lose it. */
-        if (!ack.session_present && c->cfg->inbound_qos2_count)
-            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
     }
     if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, st, &ack, c->cfg->cb.user);
     return st;
