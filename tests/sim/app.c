@@ -179,11 +179,14 @@ static void app_subscribe(const char *where, int unsubscribe)
 static void app_disconnect(const char *where)
 {
     A.disconnecting = 1;
+    uint32_t before = A.disconnects;
     tern_status st = tern_client_disconnect(&W.client, 0);
     A.disconnecting = 0;
     sim_event("app disconnect%s -> %s", where, tern_status_name(st));
-    if (st == TERN_OK) A.idle = 1;
-    else if (st != TERN_ERR_NOT_CONNECTED) sim_fail("tern_client_disconnect returned %s", tern_status_name(st));
+    /* On TERN_OK, on_disconnect ran (it marked the app idle, or the app connected again there),
+     * or, waiting to reconnect, the client just stopped. */
+    if (st == TERN_OK && A.disconnects == before) A.idle = 1;
+    if (st != TERN_OK && st != TERN_ERR_NOT_CONNECTED) sim_fail("tern_client_disconnect returned %s", tern_status_name(st));
 }
 
 void app_connect(void)
@@ -286,6 +289,12 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
     A.last_disconnect = why;
     A.disconnects++;
     if (!W.opts.auto_reconnect || why == TERN_OK) A.idle = 1;
+    if (A.in_disconnect || W.draining) return;
+    /* The contract allows publish, subscribe, disconnect and connect here. */
+    A.in_disconnect = 1;
+    react(" from on_disconnect");
+    if (rng_chance(&W.rng, W.k.p_cb_connect)) app_connect();
+    A.in_disconnect = 0;
 }
 
 static void on_publish_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
@@ -336,6 +345,7 @@ static void on_error(tern_client *c, tern_status st, void *user)
     if (st == TERN_ERR_RECEIVE_MAXIMUM) A.qos2_forgotten = 1; /* documented: the oldest id is forgotten */
     else if (st == TERN_ERR_NO_MQTT5 && W.k.broker_311_only && W.k.fallback_311) return; /* falls back */
     else sim_fail("on_error with %s, which nothing here explains", tern_status_name(st));
+    react(" from on_error");
 }
 
 static void on_trace(tern_client *c, int outgoing, const uint8_t *p, size_t n, void *user)

@@ -64,6 +64,7 @@ static void choose_knobs(void)
     k->p_cb_disconnect = rate(5000);
     k->p_app_disconnect = rate(1000000);
     k->p_hold = rate(500000);
+    k->p_cb_connect = rate(500000);
     k->broker_receive_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 20) : 0xFFFF);
     k->broker_alias_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 8) : 0);
     k->drive = (uint8_t)rng_below(&W.rng, 3);
@@ -81,7 +82,7 @@ static const struct {
     {"refuse", &W.k.p_refuse},     {"block-send", &W.k.p_block_send}, {"block-recv", &W.k.p_block_recv},
     {"block-open", &W.k.p_block_open}, {"partial", &W.k.p_partial},   {"cb-publish", &W.k.p_cb_publish},
     {"cb-subscribe", &W.k.p_cb_subscribe}, {"cb-disconnect", &W.k.p_cb_disconnect},
-    {"app-disconnect", &W.k.p_app_disconnect}, {"hold", &W.k.p_hold},
+    {"app-disconnect", &W.k.p_app_disconnect}, {"hold", &W.k.p_hold}, {"cb-connect", &W.k.p_cb_connect},
 };
 #define SWITCHABLE (sizeof switchable / sizeof switchable[0])
 
