@@ -65,6 +65,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** @brief A client: see struct tern_client. */
 typedef struct tern_client tern_client;
 
@@ -447,6 +452,10 @@ int tern_client_held(const tern_client *c);
  *         slot); TERN_ERR_BUFFER_TOO_SMALL (larger than a slot); TERN_ERR_UNSUPPORTED in a
  *         build without persistence. Not from a callback. */
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
