@@ -276,7 +276,10 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg);
 /** @brief Start connecting (non-blocking): the transport is opened and CONNECT sent as
  * tern_client_poll runs.
  * @param c an initialised client, idle
- * @param opts what to connect with; kept by pointer, must outlive the connection
+ * @param opts what to connect with; kept by pointer, must outlive the connection. With another
+ *        MQTT version than the last connection (also after a fallback to 3.1.1), the messages in
+ *        flight, encoded for that one, are dropped, each reported to on_publish_done with
+ *        TERN_ERR_SESSION_LOST.
  * @return TERN_OK; TERN_ERR_INVALID_ARG (NULL, or a version that is neither 3.1.1 nor 5);
  *         TERN_ERR_UNSUPPORTED (MQTT 5 in a 3.1.1-only build); TERN_ERR_CONNECTING when not
  *         idle. From on_disconnect only, among the callbacks. */

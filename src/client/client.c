@@ -55,10 +55,14 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
         return TERN_ERR_INVALID_ARG;
     if (opts->version == TERN_MQTT_5 && !TERN_CFG_MQTT5) return TERN_ERR_UNSUPPORTED;
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
+    uint8_t before = c->version;
     c->opts = opts;
     c->version = (uint8_t)opts->version;
     c->last_error = TERN_OK; /* what ends this connection, or its attempts, is told afresh */
     c->backoff_ms = 0;
+    /* The slots hold messages encoded for the version of the last connection (a PUBLISH of
+     * MQTT 5 has a property block 3.1.1 does not): with the other one they cannot go. */
+    if (before && before != c->version && c->unacked) tern_slots_drop_all(c);
     tern_conn_start_opening(c);
     return TERN_OK;
 }
