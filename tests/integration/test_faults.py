@@ -191,7 +191,9 @@ class BrokerKilledMidStream(unittest.TestCase):
         if qos == 2:
             for msg, pid, prev, released in run.dupinfo:
                 self.assertEqual(released, 1, f"message {msg} delivered twice (ids {prev}, {pid}) "
-                                              "without the broker having released the first")
+                                              "without the broker having released the first\n"
+                                              + "\n".join(f"connect {c}" for c in run.connects)
+                                              + f"\n{context}")
                 self.assertIn(f"Sending PUBREL to {name}-sub (m{prev})", log,
                               f"message {msg}: the broker's log does not show its PUBREL")
                 dups_after_pubrel += 1
