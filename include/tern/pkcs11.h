@@ -85,6 +85,32 @@ tern_status tern_pkcs11_open(tern_pkcs11 *p, const tern_pkcs11_config *cfg);
 tern_status tern_tls_use_pkcs11_key(tern_tls *t, tern_pkcs11 *p, const char *cert_file);
 
 /**
+ * @brief The token key's public key, for a signature's key id: the CKA_EC_POINT of the
+ *        public key object with the same label or id as the private key.
+ * @param p a token opened by tern_pkcs11_open.
+ * @param pub receives the uncompressed EC P-256 point (0x04, X, Y).
+ * @return TERN_OK; TERN_ERR_PKCS11 with the reason in tern_pkcs11_error: the token is not
+ *         open, it has no such public key object, or its point is not an uncompressed P-256
+ *         point.
+ * Not from callbacks; one thread at a time per token.
+ */
+tern_status tern_pkcs11_p256_public_key(tern_pkcs11 *p, uint8_t pub[65]);
+
+/**
+ * @brief Sign a SHA-256 hash with ECDSA P-256 inside the token: the private key never
+ *        leaves it (wolfCrypt's ECDSA through the token's crypto callback device).
+ * @param p a token opened by tern_pkcs11_open, its key an EC P-256 private key.
+ * @param hash the 32-byte SHA-256 of the message.
+ * @param sig receives the DER signature (as the token's r and s give it: not normalised to
+ *        low S; 72 bytes are enough).
+ * @param sig_len in: bytes available at sig; out: the signature's length.
+ * @return TERN_OK; TERN_ERR_PKCS11 with the reason in tern_pkcs11_error when the token is
+ *         not open or does not sign (not an EC key, not allowed to sign, sig too small).
+ * Not from callbacks; one thread at a time per token.
+ */
+tern_status tern_pkcs11_p256_sign(tern_pkcs11 *p, const uint8_t hash[32], uint8_t *sig, size_t *sig_len);
+
+/**
  * @brief Log out, unregister the device, unload the module and wipe the PIN.
  * @param p the token; safe after a failed tern_pkcs11_open and twice. Call it after
  *        tern_tls_deinit of every transport that used it.

@@ -14,7 +14,7 @@
 #include <wolfssl/wolfcrypt/cryptocb.h>
 #include <wolfssl/wolfcrypt/wc_pkcs11.h>
 
-#include "tern/pkcs11.h"
+#include "pkcs11_internal.h"
 
 /* Return values of C_Login that wolfSSL's pkcs11.h does not name (PKCS#11 2.40, 11.1). */
 #define TERN_CKR_PIN_INCORRECT 0xA0UL
@@ -43,7 +43,7 @@ static void describe_token(const tern_pkcs11_config *cfg, char *out, size_t cap)
     else snprintf(out, cap, "the PKCS#11 token in slot %ld", cfg->slot);
 }
 
-static void describe_key(const tern_pkcs11 *p, char *out, size_t cap)
+void tern_pkcs11_describe_key(const tern_pkcs11 *p, char *out, size_t cap)
 {
     if (!p->key_id_len) {
         snprintf(out, cap, "labelled \"%s\"", p->key_label);
@@ -66,22 +66,21 @@ static const char *login_failure(const tern_pkcs11 *p, const Pkcs11Token *tok)
     return "refused the login";
 }
 
-static int key_present(tern_pkcs11 *p, const Pkcs11Token *tok)
+int tern_pkcs11_find_object(const tern_pkcs11 *p, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *found)
 {
-    CK_OBJECT_CLASS private_key = CKO_PRIVATE_KEY;
-    CK_ATTRIBUTE match[2] = {{CKA_CLASS, &private_key, sizeof private_key}, {CKA_LABEL, NULL, 0}};
+    const Pkcs11Token *tok = p->token;
+    CK_ATTRIBUTE match[2] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, NULL, 0}};
     if (p->key_id_len) {
         match[1].type = CKA_ID;
-        match[1].pValue = p->key_id;
+        match[1].pValue = (void *)(uintptr_t)p->key_id;
         match[1].ulValueLen = (CK_ULONG)p->key_id_len;
     } else {
-        match[1].pValue = p->key_label;
+        match[1].pValue = (void *)(uintptr_t)p->key_label;
         match[1].ulValueLen = (CK_ULONG)strlen(p->key_label);
     }
-    CK_OBJECT_HANDLE found = 0;
     CK_ULONG count = 0;
     if (tok->func->C_FindObjectsInit(tok->handle, match, 2) != CKR_OK) return 0;
-    CK_RV rv = tok->func->C_FindObjects(tok->handle, &found, 1, &count);
+    CK_RV rv = tok->func->C_FindObjects(tok->handle, found, 1, &count);
     tok->func->C_FindObjectsFinal(tok->handle);
     return rv == CKR_OK && count > 0;
 }
@@ -158,9 +157,10 @@ static tern_status open_token(tern_pkcs11 *p, const tern_pkcs11_config *cfg)
     }
     p->token = tok;
     if (wc_Pkcs11Token_Open(tok, 0) != 0) return refuse(p, "%s %s", token_name, login_failure(p, tok));
-    if (!key_present(p, tok)) {
+    CK_OBJECT_HANDLE private_key = 0;
+    if (!tern_pkcs11_find_object(p, CKO_PRIVATE_KEY, &private_key)) {
         char key[96];
-        describe_key(p, key, sizeof key);
+        tern_pkcs11_describe_key(p, key, sizeof key);
         return refuse(p, "no private key %s in %s", key, token_name);
     }
     return TERN_OK;
@@ -174,8 +174,13 @@ tern_status tern_pkcs11_open(tern_pkcs11 *p, const tern_pkcs11_config *cfg)
     if (st == TERN_OK) st = open_token(p, cfg);
     if (st != TERN_OK) return st;
     p->dev_id = next_dev_id++;
-    if (wc_CryptoCb_RegisterDevice(p->dev_id, wc_Pkcs11_CryptoDevCb, p->token) != 0)
+    /* wolfCrypt's device table is set up by wolfCrypt_Init (counted; TLS has called it, a
+     * signer outside TLS has not): held while the device is registered. */
+    if (wolfCrypt_Init() != 0) return refuse(p, "cannot initialise wolfCrypt");
+    if (wc_CryptoCb_RegisterDevice(p->dev_id, wc_Pkcs11_CryptoDevCb, p->token) != 0) {
+        wolfCrypt_Cleanup();
         return refuse(p, "cannot register the PKCS#11 token with wolfSSL");
+    }
     p->registered = 1;
     return TERN_OK;
 }
@@ -205,7 +210,6 @@ tern_status tern_tls_use_pkcs11_key(tern_tls *t, tern_pkcs11 *p, const char *cer
 void tern_pkcs11_close(tern_pkcs11 *p)
 {
     if (p->registered) wc_CryptoCb_UnRegisterDevice(p->dev_id);
-    p->registered = 0;
     if (p->token) {
         wc_Pkcs11Token_Final(p->token);
         free(p->token);
@@ -216,6 +220,8 @@ void tern_pkcs11_close(tern_pkcs11 *p)
         free(p->dev);
         p->dev = NULL;
     }
+    if (p->registered) wolfCrypt_Cleanup();
+    p->registered = 0;
     if (p->pin) {
         volatile uint8_t *wipe = p->pin;
         for (size_t i = 0; i < p->pin_len; i++) wipe[i] = 0;

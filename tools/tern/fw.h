@@ -7,6 +7,7 @@
 
 #include "options.h"
 #include "tern/fwupdate.h"
+#include "tern/pkcs11.h"
 
 #define FW_MAX_TRUST 8
 #define FW_DEFAULT_PREFIX "tern/fw"
@@ -46,6 +47,22 @@ int fw_load_signing_key(const char *path, fw_signing_key *k);
 int fw_load_public_key(const char *path, tern_fw_key *k);
 /* Sign the signed part of m with k: fills m->sig_alg (before), key_id, sig. */
 int fw_sign(const fw_signing_key *k, tern_fw_manifest *m);
+/* The steps every signer shares: fill sig_alg, key_id (the hash of pub) and the signed bytes
+ * msg; then, with the signature in m->sig, its length and the one form devices accept. */
+int fw_sign_begin(tern_fw_manifest *m, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                  uint8_t msg[TERN_FW_SIGNED_LEN]);
+int fw_sign_end(tern_fw_manifest *m, size_t sig_len);
+
+/* A signing key in a PKCS#11 token (fw_token.c): --key pkcs11:URI, ECDSA P-256. */
+typedef struct {
+    tern_pkcs11 p11;
+    uint8_t pub[65];                /* read from the token's public key object */
+} fw_token;
+/* Open the token and read the public key. 0, or -1 with one line printed. */
+int fw_token_open(const char *uri, fw_token *t);
+/* Sign m in the token, then check the result as a device would. 0, or -1 with one line. */
+int fw_token_sign(fw_token *t, tern_fw_manifest *m);
+void fw_token_close(fw_token *t);
 
 int fw_push(const fw_options *o);
 int fw_agent(const fw_options *o);

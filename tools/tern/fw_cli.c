@@ -9,8 +9,9 @@
 
 static const char fw_usage[] =
     "usage: tern fw keygen --out NAME [--type ed25519|p256]\n"
-    "       tern fw push  <connection flags> --key NAME --version V --device-class C\n"
+    "       tern fw push  <connection flags> --key NAME|pkcs11:URI --version V --device-class C\n"
     "                     [--topic-prefix P] [--chunk-size N] [--manifest-out FILE] IMAGE\n"
+    "                     (pkcs11:URI: an EC P-256 key in a token, as --key in tern pub)\n"
     "       tern fw agent <connection flags> --trust NAME.pub [--trust ...] --device-class C\n"
     "                     [--topic-prefix P] --install-dir DIR [--device-id ID] [--once]\n"
     "                     the status goes to P/C/status/ID, ID being the client id unless given\n"

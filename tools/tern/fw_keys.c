@@ -146,12 +146,28 @@ int fw_load_public_key(const char *path, tern_fw_key *k)
     return unhex(h1, pub, len) || tern_fw_key_init(k, a, pub, len) != TERN_OK ? -1 : 0;
 }
 
+int fw_sign_begin(tern_fw_manifest *m, uint8_t alg, const uint8_t *pub, size_t pub_len,
+                  uint8_t msg[TERN_FW_SIGNED_LEN])
+{
+    m->sig_alg = alg;
+    if (wc_Sha256Hash(pub, (word32)pub_len, m->key_id) != 0) return -1;
+    tern_fw_manifest_encode_signed(m, msg);
+    return 0;
+}
+
+int fw_sign_end(tern_fw_manifest *m, size_t sig_len)
+{
+    m->sig_len = (uint16_t)sig_len;
+    /* Devices accept one form of an ECDSA signature only: strict DER with the low S. */
+    if (m->sig_alg == TERN_FW_SIG_ECDSA_P256)
+        return tern_fw_ecdsa_normalize(m->sig, &m->sig_len, sizeof m->sig) == TERN_OK ? 0 : -1;
+    return 0;
+}
+
 int fw_sign(const fw_signing_key *k, tern_fw_manifest *m)
 {
     uint8_t msg[TERN_FW_SIGNED_LEN], hash[32];
-    m->sig_alg = k->alg;
-    if (wc_Sha256Hash(k->pub, k->pub_len, m->key_id) != 0) return -1;
-    tern_fw_manifest_encode_signed(m, msg);
+    if (fw_sign_begin(m, k->alg, k->pub, k->pub_len, msg) != 0) return -1;
     word32 len = sizeof m->sig;
     int ok;
     if (k->alg == TERN_FW_SIG_ED25519) {
@@ -169,9 +185,5 @@ int fw_sign(const fw_signing_key *k, tern_fw_manifest *m)
         wc_ecc_free(&key);
         wc_FreeRng(&rng);
     }
-    m->sig_len = (uint16_t)len;
-    /* Devices accept one form of an ECDSA signature only: strict DER with the low S. */
-    if (ok && k->alg == TERN_FW_SIG_ECDSA_P256)
-        ok = tern_fw_ecdsa_normalize(m->sig, &m->sig_len, sizeof m->sig) == TERN_OK;
-    return ok ? 0 : -1;
+    return ok && fw_sign_end(m, len) == 0 ? 0 : -1;
 }

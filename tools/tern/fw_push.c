@@ -12,6 +12,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+#include "pkcs11_uri.h"
 #include "secure_file.h"
 #include "session.h"
 
@@ -89,8 +90,9 @@ static tern_status publish_chunks(tool_session *s, const fw_options *o, push_ima
     return TERN_OK;
 }
 
-static int make_manifest(const fw_options *o, const push_image *img, const uint8_t *hash, const uint8_t *uid,
-                         const uint8_t *first, uint8_t *out, size_t *len)
+/* Signed with the key file o->key, or in the token when there is one. */
+static int make_manifest(const fw_options *o, fw_token *token, const push_image *img, const uint8_t *hash,
+                         const uint8_t *uid, const uint8_t *first, uint8_t *out, size_t *len)
 {
     fw_signing_key key;
     tern_fw_manifest m;
@@ -103,8 +105,14 @@ static int make_manifest(const fw_options *o, const push_image *img, const uint8
     memcpy(m.image_hash, hash, 32);
     memcpy(m.first_chunk_hash, first, 32);
     memcpy(m.update_id, uid, TERN_FW_UPDATE_ID_LEN);
-    int rc = fw_load_signing_key(o->key, &key) != 0 ? -2 : fw_sign(&key, &m);
-    secure_wipe(&key, sizeof key);
+    int rc;
+    if (token) {
+        rc = fw_token_sign(token, &m);
+    } else {
+        rc = fw_load_signing_key(o->key, &key) != 0 ? -2 : fw_sign(&key, &m);
+        secure_wipe(&key, sizeof key);
+        if (rc != 0) fprintf(stderr, "tern fw push: cannot sign the manifest with %s\n", o->key);
+    }
     if (rc == 0) rc = tern_fw_manifest_encode(&m, out, TERN_FW_MANIFEST_MAX, len) == TERN_OK ? 0 : -1;
     return rc;
 }
@@ -126,21 +134,31 @@ static int new_update_id(uint8_t uid[TERN_FW_UPDATE_ID_LEN])
     return rc == 0 ? 0 : -1;
 }
 
+/* The key is checked before anything is published: a key file is read once, a token opened
+ * (and kept open to sign the manifest). 0, or -1 with one line printed. */
+static int open_signer(const fw_options *o, fw_token *token)
+{
+    if (token) return fw_token_open(o->key, token);
+    fw_signing_key probe;
+    int rc = fw_load_signing_key(o->key, &probe);
+    secure_wipe(&probe, sizeof probe);
+    if (rc != 0) fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->key);
+    return rc;
+}
+
 int fw_push(const fw_options *o)
 {
     push_image img;
     uint8_t hash[32], uid[TERN_FW_UPDATE_ID_LEN], first[32], manifest[TERN_FW_MANIFEST_MAX];
     size_t mlen = 0;
-    fw_signing_key probe;
-    if (fw_load_signing_key(o->key, &probe) != 0) {
-        fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->key);
-        return 1;
-    }
-    secure_wipe(&probe, sizeof probe);
+    fw_token token_key;
+    fw_token *token = tool_is_pkcs11_uri(o->key) ? &token_key : NULL;
+    if (open_signer(o, token) != 0) return 1;
     if (open_image(o, &img, hash) != 0 || new_update_id(uid) != 0) {
         fprintf(stderr, "tern fw push: cannot read image %s (or it is empty)\n", o->image);
         if (img.f) fclose(img.f);
         free(img.payload);
+        if (token) fw_token_close(token);
         return 1;
     }
     tool_session s;
@@ -153,8 +171,7 @@ int fw_push(const fw_options *o)
     if (tool_session_init(&s, &conn, room * 2, 4096, 16, room, 0) == 0 && tool_session_connect(&s) == 0) {
         char topic[256];
         tern_status st = publish_chunks(&s, o, &img, uid, first);
-        int mrc = st == TERN_OK ? make_manifest(o, &img, hash, uid, first, manifest, &mlen) : 0;
-        if (mrc != 0) fprintf(stderr, "tern fw push: cannot sign the manifest with %s\n", o->key);
+        int mrc = st == TERN_OK ? make_manifest(o, token, &img, hash, uid, first, manifest, &mlen) : 0;
         fw_topic_manifest(topic, sizeof topic, o);
         if (st == TERN_OK && mrc == 0) st = publish_retained(&s, topic, manifest, mlen);
         if (st == TERN_OK && mrc == 0) st = tern_client_wait_idle(&s.client, 60000u);
@@ -168,6 +185,7 @@ int fw_push(const fw_options *o)
         if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
     }
     tool_session_free(&s);
+    if (token) fw_token_close(token);
     fclose(img.f);
     free(img.payload);
     return rc;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern/pkcs11.h"
+
 typedef struct {
     char token[64];
     char object[64];
@@ -25,5 +27,9 @@ int tool_is_pkcs11_uri(const char *s);
 
 /* Parse uri into u. 0, or -1 with a one-line reason in err. */
 int tool_parse_pkcs11_uri(const char *uri, tool_pkcs11_uri *u, char *err, size_t err_cap);
+
+/* Parse uri, read its PIN and open the token into p (tern_pkcs11_open). 0, or -1 with one
+ * line printed naming the cause. On success the caller closes p with tern_pkcs11_close. */
+int tool_pkcs11_open(const char *uri, tern_pkcs11 *p);
 
 #endif
