@@ -68,12 +68,13 @@ static void set_will(tool_session *s, const tool_options *o)
 
 static void set_connect_options(tool_session *s, const tool_options *o)
 {
-    if (o->client_id) snprintf(s->client_id, sizeof s->client_id, "%s", o->client_id);
+    s->client_id = s->generated_id;
+    if (o->client_id) s->client_id = o->client_id; /* whole: a shortened id is another client */
     else if (o->mode == TOOL_FW) { /* a device's status topic needs a name that lasts */
         char host[48] = "device";
         (void)gethostname(host, sizeof host - 1);
-        snprintf(s->client_id, sizeof s->client_id, "tern-fw-%s", host);
-    } else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
+        snprintf(s->generated_id, sizeof s->generated_id, "tern-fw-%s", host);
+    } else snprintf(s->generated_id, sizeof s->generated_id, "tern-%s-%ld",
                     o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
     s->conn.client_id = tern_str(s->client_id);
