@@ -85,6 +85,12 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     s->conn.clean_start = (uint8_t)o->clean_session;
     s->conn.keep_alive = (uint16_t)o->keepalive;
     s->conn.session_expiry = (uint32_t)o->session_expiry;
+    /* -c in MQTT 5 without -x (or -D connect session-expiry-interval): keep the session, as
+     * mosquitto_sub does; an expiry of 0 would end it with the connection. */
+    int expiry_in_props = o->has_connect_props &&
+                          (o->connect_props.props.present & TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY));
+    if (!o->clean_session && o->version == 5 && !o->session_expiry && !expiry_in_props)
+        s->conn.session_expiry = UINT32_MAX;
     s->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
     if (o->has_connect_props) {
         s->connect_props = o->connect_props.props;
