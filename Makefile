@@ -110,7 +110,7 @@ coverage: deps
 memcheck: build
 	scripts/memcheck.sh build
 
-check: test sanitize switches fuzz-smoke size-check memcheck device
+check: test sanitize switches fuzz-smoke size-check memcheck device docs
 	@echo "make check: all passed"
 
 # The firmware of ports/mps2-an386, built with arm-none-eabi-gcc and run in QEMU against a

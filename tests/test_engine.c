@@ -2352,6 +2352,40 @@ static void feed_suback(tern_mqtt_version v, uint8_t type, uint16_t id, uint8_t 
     peer_feed(&fx.peer, b, 4u + (size_t)v5 + count); /* v5: an empty property block, then codes 0 */
 }
 
+/* Found by tests/sim (seed 599): the new session's CONNACK reports a lost message, and
+ * on_publish_done disconnects. The session is new all the same: its ids awaiting PUBREL from
+ * the old one are forgotten, and the next connection (session kept) delivers id 1. */
+static void disconnect_on_lost(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
+{
+    on_done(c, id, st, reason, user);
+    if (st == TERN_ERR_SESSION_LOST) assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+static void new_session_forgets_qos2_ids_even_if_a_callback_disconnects(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_resumable(v);
+        fx.cfg.cb.on_publish_done = disconnect_on_lost;
+        peer_feed_publish(&fx.peer, v, "t", "first", 2, 1, 0);
+        tern_publish m = message(1, "out");
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 1);
+        drop_then_reconnect(v, 0);
+        assert_int_equal(fx.done, 1);
+        assert_false(tern_client_is_connected(&fx.client)); /* on_publish_done ended it */
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        peer_feed_connack(&fx.peer, v, 1, 0);
+        peer_feed_publish(&fx.peer, v, "t", "second", 2, 1, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.messages, 2);
+        assert_string_equal(fx.last_payload, "second");
+    })
+}
+
 /* Issue 13, defect 3: once the engine finds a protocol violation, nothing more from that
  * connection reaches the application -- not the PUBLISH after it in the same read -- and the
  * connection ends with the violation's own status. */
@@ -2395,6 +2429,32 @@ static void nothing_delivered_after_a_protocol_violation(void **state)
             assert_int_equal(fx.messages, 0);
         })
     }
+}
+
+/* As many requests in flight as the engine checks (TERN_SUBS_IN_FLIGHT), answered in any
+ * order; one more is refused (TERN_ERR_BUSY) until one is answered. */
+static void subscriptions_beyond_the_checked_ones(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+        uint16_t ids[TERN_SUBS_IN_FLIGHT];
+        for (int i = 0; i < TERN_SUBS_IN_FLIGHT; i++)
+            assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &ids[i]), TERN_OK);
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_BUSY);
+        assert_int_equal(tern_client_unsubscribe(&fx.client, &sub, 1, NULL, NULL), TERN_ERR_BUSY);
+        peer_pump(&fx.peer, &fx.client);
+        feed_suback(v, TERN_SUBACK, ids[2], 1);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(tern_client_subscribe(&fx.client, &sub, 1, NULL, &ids[2]), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        for (int i = TERN_SUBS_IN_FLIGHT - 1; i >= 0; i--) feed_suback(v, TERN_SUBACK, ids[i], 1);
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+        assert_int_equal(fx.subacks, TERN_SUBS_IN_FLIGHT + 1);
+        feed_suback(v, TERN_SUBACK, ids[0], 1); /* all answered: one more is for no request */
+        assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_ERR_UNKNOWN_PACKET_ID);
+    })
 }
 
 /* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
@@ -3234,9 +3294,11 @@ int main(void)
         cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
+        cmocka_unit_test(new_session_forgets_qos2_ids_even_if_a_callback_disconnects),
         cmocka_unit_test(subscriptions_made_again_in_a_new_session),
         cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
+        cmocka_unit_test(subscriptions_beyond_the_checked_ones),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
         cmocka_unit_test(hold_only_from_on_message),

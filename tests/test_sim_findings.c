@@ -1,6 +1,7 @@
 /* Engine bugs the simulator (tests/sim) found, each pinned by a scripted test that failed before
  * its fix: a connection ended from a callback is not written to, a QoS 2 message delivered
- * before such an end is not delivered again, an error path never cuts a
+ * before such an end is not delivered again, messages encoded for one MQTT version are not sent
+ * on a connection of the other, an error path never cuts a
  * half-sent packet, and a message published from on_publish_done while a lost session is
  * reported is not reported lost itself. */
 #include <setjmp.h>
@@ -176,6 +177,85 @@ static void qos2_delivered_before_a_callback_disconnect_is_not_delivered_again(v
     }
 }
 
+#if TERN_CFG_MQTT5
+static void note_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
+{
+    (void)c, (void)reason, (void)user;
+    fx.lost += st == TERN_ERR_SESSION_LOST;
+    fx.republished_id = id;
+}
+
+/* A message published while offline is encoded for the version of the last connect. Connecting
+ * again with the other version (as TERN_ERR_NO_MQTT5 suggests) sent it in the old encoding: the
+ * broker read a 3.1.1 PUBLISH as MQTT 5 (its payload's first byte as a property length). It is
+ * now dropped and reported. */
+static void connect_with_another_version_reports_messages_encoded_for_the_old_one(void **state)
+{
+    (void)state;
+    setup(PEER_ALL_AT_ONCE, TERN_MQTT_311);
+    fx.cfg.cb.on_publish_done = note_done;
+    connect_ok(TERN_MQTT_311, 0);
+    assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
+    tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"\x05offline", 8}, NULL, 0, 1, 0, 0};
+    uint16_t id = 0;
+    assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+    const uint8_t *pkt;
+    size_t len;
+    while (peer_next(&fx.peer, &pkt, &len)) {}
+    fx.opts.version = TERN_MQTT_5;
+    assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+    assert_int_equal(fx.lost, 1);
+    assert_int_equal(fx.republished_id, id);
+    assert_int_equal(tern_client_inflight(&fx.client), 0);
+    peer_feed_connack(&fx.peer, TERN_MQTT_5, 1, 0);
+    (void)peer_pump(&fx.peer, &fx.client);
+    assert_true(tern_client_is_connected(&fx.client));
+    uint8_t t;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) assert_int_not_equal(t, TERN_PUBLISH);
+}
+
+#endif
+
+static void disconnect_when_lost(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
+{
+    (void)id, (void)reason, (void)user;
+    if (st == TERN_ERR_SESSION_LOST && fx.lost++ == 0) assert_int_equal(tern_client_disconnect(c, 0), TERN_OK);
+}
+
+/* Issue 13's defect 2 through a callback: a CONNACK starts a new session, on_publish_done
+ * (SESSION_LOST) disconnects, and the inbound QoS 2 ids of the old session were still there
+ * (the CONNACK returned before clearing them): the new session's message with such an id was
+ * taken for a re-send, acknowledged and never delivered. */
+static void new_session_forgets_inbound_qos2_ids_even_if_a_callback_disconnects(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.cb.on_publish_done = disconnect_when_lost;
+        fx.cfg.cb.on_message = count_message;
+        connect_ok(TERN_MQTT_311, 0);
+        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"mine", 4}, NULL, 0, 1, 0, 0};
+        assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "first", 2, 5, 0);
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.messages, 1);
+        fx.peer.closed = 1; /* lost before the PUBREL and the PUBACK */
+        (void)peer_pump(&fx.peer, &fx.client);
+        fx.peer.closed = 0;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0); /* a new session: "mine" is lost */
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.lost, 1);
+        assert_false(tern_client_is_connected(&fx.client));
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_feed_connack(&fx.peer, TERN_MQTT_311, 1, 0); /* the session that CONNECT started */
+        peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "second", 2, 5, 0);
+        (void)peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(fx.messages, 2);
+    }
+}
+
 /* An MQTT 5 connection that fails while a packet is half sent (here the CONNECT, then the
  * connect timeout): the DISCONNECT that tells the broker why must follow whole packets. It was
  * written over the unsent rest, so the broker got a CONNECT cut short and garbage. */
@@ -241,8 +321,10 @@ int main(void)
         cmocka_unit_test(qos2_delivered_before_a_callback_disconnect_is_not_delivered_again),
 #if TERN_CFG_MQTT5
         cmocka_unit_test(error_path_never_cuts_a_half_sent_packet),
+        cmocka_unit_test(connect_with_another_version_reports_messages_encoded_for_the_old_one),
 #endif
         cmocka_unit_test(message_published_while_a_lost_session_is_reported_survives),
+        cmocka_unit_test(new_session_forgets_inbound_qos2_ids_even_if_a_callback_disconnects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -188,6 +188,34 @@ static void another_configuration_is_refused(void **state)
     tern_tls_deinit(&a);
 }
 
+/* A session saved under a relaxed certificate policy (--tls-allow-weak-keys, --tls-allow-sha1,
+ * --tls-ignore-key-usage) is refused by a client with the strict one, and the other way. */
+static void another_certificate_policy_is_refused(void **state)
+{
+    (void)state;
+    for (int relax = 0; relax < 3; relax++) {
+        tern_tls a, b;
+        uint8_t buf[4096];
+        tern_tls_config cfg;
+        tern_tls_config_init(&cfg);
+        cfg.insecure_skip_verify = 1;
+        cfg.min_rsa_bits = relax == 0 ? 1024 : 0;
+        cfg.allow_sha1_signatures = relax == 1;
+        cfg.ignore_key_usage = relax == 2;
+        assert_int_equal(tern_tls_init(&a, "broker.example", 8883, 1000, &cfg), TERN_OK);
+        size_t len = export_one(&a, buf, sizeof buf);
+        init_tls(&b, "broker.example", 8883, NULL);
+        parser_calls = 0;
+        assert_int_equal(tern_tls_session_import(&b, KEY, buf, len), TERN_ERR_TLS_SESSION_BINDING);
+        assert_int_equal(parser_calls, 0);
+        tern_tls_deinit(&b);
+        assert_int_equal(tern_tls_init(&b, "broker.example", 8883, 1000, &cfg), TERN_OK);
+        assert_int_equal(tern_tls_session_import(&b, KEY, buf, len), TERN_OK);
+        tern_tls_deinit(&b);
+        tern_tls_deinit(&a);
+    }
+}
+
 /* A lower transport that is never opened: tern_tls_init_over only needs its functions. */
 static tern_status lower_open(void *ctx) { (void)ctx; return TERN_ERR_IO; }
 static int32_t lower_send(void *ctx, const uint8_t *buf, size_t len) { (void)ctx, (void)buf; return (int32_t)len; }
@@ -244,6 +272,7 @@ int main(void)
         cmocka_unit_test(any_change_is_refused_unparsed),
         cmocka_unit_test(another_key_is_refused),
         cmocka_unit_test(another_configuration_is_refused),
+        cmocka_unit_test(another_certificate_policy_is_refused),
         cmocka_unit_test(server_name_binds_over_any_transport),
         cmocka_unit_test(nothing_to_export_without_a_session),
     };

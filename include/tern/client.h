@@ -65,12 +65,14 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** @brief A client: see struct tern_client. */
 typedef struct tern_client tern_client;
 
-/** How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once: the
- * engine remembers each one's filter count to check the broker's answer against it. */
-#define TERN_SUBS_IN_FLIGHT 4
 
 /** @brief Where an outgoing QoS 1/2 message is in its flow. Each waiting state is numbered as
  * the packet type that ends it (TERN_PUBACK, TERN_PUBREC, TERN_PUBCOMP), so an ack finds its
@@ -234,6 +236,7 @@ typedef struct {
 /** @brief Engine state. The fields are private; the struct is public so that it can be
  * allocated statically. */
 struct tern_client {
+    /** @cond TERN_PRIVATE */
     const tern_client_config *cfg;
     const tern_connect_options *opts;
     uint32_t tx_head, tx_len, rx_len, rx_skip;
@@ -259,6 +262,7 @@ struct tern_client {
     uint8_t hold_refused;        /* nothing else can arrive: the next hold is refused */
     uint8_t subs_unsub;          /* bit i: sub_ids[i] is an UNSUBSCRIBE */
     tern_status last_error;
+    /** @endcond */
 };
 
 /** @brief Prepare a client; nothing happens on the network.
@@ -272,7 +276,10 @@ tern_status tern_client_init(tern_client *c, const tern_client_config *cfg);
 /** @brief Start connecting (non-blocking): the transport is opened and CONNECT sent as
  * tern_client_poll runs.
  * @param c an initialised client, idle
- * @param opts what to connect with; kept by pointer, must outlive the connection
+ * @param opts what to connect with; kept by pointer, must outlive the connection. With another
+ *        MQTT version than the last connection (also after a fallback to 3.1.1), the messages in
+ *        flight, encoded for that one, are dropped, each reported to on_publish_done with
+ *        TERN_ERR_SESSION_LOST.
  * @return TERN_OK; TERN_ERR_INVALID_ARG (NULL, or a version that is neither 3.1.1 nor 5);
  *         TERN_ERR_UNSUPPORTED (MQTT 5 in a 3.1.1-only build); TERN_ERR_CONNECTING when not
  *         idle. From on_disconnect only, among the callbacks. */
@@ -301,7 +308,8 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
  * @param props MQTT 5 SUBSCRIBE properties, or NULL; read, not kept
  * @param packet_id gets the packet id (may be NULL)
  * @return TERN_OK; TERN_ERR_NOT_CONNECTED; TERN_ERR_BUSY when TERN_SUBS_IN_FLIGHT requests
- *         await their ack; TERN_WOULD_BLOCK (no room in the send buffer now);
+ *         await their ack (retry once one is answered); TERN_WOULD_BLOCK (no room in the send
+ *         buffer now);
  *         TERN_ERR_BUFFER_TOO_SMALL; a codec status for an invalid filter or property.
  * Allowed from every callback but on_trace and on_store. */
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,
@@ -444,6 +452,10 @@ int tern_client_held(const tern_client *c);
  *         slot); TERN_ERR_BUFFER_TOO_SMALL (larger than a slot); TERN_ERR_UNSUPPORTED in a
  *         build without persistence. Not from a callback. */
 tern_status tern_client_restore(tern_client *c, const uint8_t *packet, uint32_t len);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

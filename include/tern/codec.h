@@ -23,6 +23,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** @brief Largest value a variable byte integer can hold (4 bytes). */
 #define TERN_VARINT_MAX 268435455u
 /** @brief Largest fixed header: 1 type byte + 4 length bytes. */
@@ -874,6 +879,10 @@ tern_status tern_codec_decode_unsubscribe(const uint8_t *buf, size_t len, tern_m
  *         strings (TERN_CFG_STATUS_STRINGS=0).
  */
 const char *tern_packet_name(uint8_t type);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

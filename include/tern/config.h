@@ -54,17 +54,28 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
-/* Defaults of tern_connect_options when its field is 0, in milliseconds: the first reconnect
- * backoff (doubled after each failed attempt, with jitter), its ceiling, and the time allowed
- * for the transport to open and the CONNACK to arrive. */
+/** @brief The first reconnect backoff when tern_connect_options.reconnect_min_ms is 0, in
+ *         milliseconds; doubled after each failed attempt (with jitter). Default 500. */
 #ifndef TERN_RECONNECT_MIN_MS
 #define TERN_RECONNECT_MIN_MS 500u
 #endif
+/** @brief The reconnect backoff's ceiling when tern_connect_options.reconnect_max_ms is 0, in
+ *         milliseconds. Default 30,000. */
 #ifndef TERN_RECONNECT_MAX_MS
 #define TERN_RECONNECT_MAX_MS 30000u
 #endif
+/** @brief The time allowed for the transport to open and the CONNACK to arrive when
+ *         tern_connect_options.connect_timeout_ms is 0, in milliseconds. Default 10,000. */
 #ifndef TERN_CONNECT_TIMEOUT_MS
 #define TERN_CONNECT_TIMEOUT_MS 10000u
+#endif
+
+/** @brief How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once
+ *         (4 bytes of tern_client each). The engine remembers each one's filter count to check
+ *         the broker's answer (a wrong count, the wrong kind of ack, an ack for no request: a
+ *         protocol violation); one more returns TERN_ERR_BUSY. Default 8. */
+#ifndef TERN_SUBS_IN_FLIGHT
+#define TERN_SUBS_IN_FLIGHT 8
 #endif
 
 /** @brief While a message is held (tern_client_hold), how often at least it is offered again

@@ -43,11 +43,19 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define TERN_FW_PREFIX_MAX 48     /**< longest topic prefix, bytes */
 #define TERN_FW_DEVICE_ID_MAX 64  /**< longest device id in the status topic, bytes */
 /** Longest topic the agent builds (the status topic with the longest prefix and id). */
 #define TERN_FW_TOPIC_MAX (TERN_FW_PREFIX_MAX + TERN_FW_CLASS_MAX + TERN_FW_DEVICE_ID_MAX + 16)
 #define TERN_FW_STATUS_MAX 200    /**< longest status line, bytes */
+/** Chunk topics per SUBSCRIBE or UNSUBSCRIBE: the engine keeps at most TERN_SUBS_IN_FLIGHT of
+ *  those unacknowledged, so the window moves in batches. */
+#define TERN_FW_BATCH 4
 
 /** What the agent tells the application through tern_fw_agent_config.on_event. */
 typedef enum {
@@ -106,11 +114,12 @@ typedef struct {
 
 /** The agent's state. The application allocates it (statically is fine); fields are private. */
 struct tern_fw_agent {
+    /** @cond internal */
     tern_fw_agent_config cfg;
     tern_fw_receiver rx;
     char manifest_topic[TERN_FW_TOPIC_MAX];
     char chunk_filter[TERN_FW_TOPIC_MAX];          /* PREFIX/CLASS/UPDATEID/+ (route) */
-    char topic[TERN_FW_TOPIC_MAX];                 /* scratch: a chunk or the status topic */
+    char topic[TERN_FW_BATCH][TERN_FW_TOPIC_MAX];  /* scratch: the chunk topics of one request, or the status topic */
     char status[TERN_FW_STATUS_MAX];               /* the line to publish */
     uint8_t refused_hash[TERN_FW_HASH_LEN];        /* SHA-256 of the last manifest refused */
     uint8_t installed_update[TERN_FW_UPDATE_ID_LEN];
@@ -123,6 +132,7 @@ struct tern_fw_agent {
     uint16_t checks_in_window;
     uint8_t connected, manifest_subscribed, status_pending, has_refused, manifest_again;
     uint8_t bad_chunk_seen, bad_rounds, stalled_reported, has_installed;
+    /** @endcond */
 };
 
 /**
@@ -168,6 +178,10 @@ int tern_fw_agent_busy(const tern_fw_agent *agent);
  * @return the version.
  */
 uint64_t tern_fw_agent_installed_version(const tern_fw_agent *agent);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define TERN_FW_CLASS_MAX 32        /**< device class: 1..31 bytes of UTF-8, zero padded */
 #define TERN_FW_UPDATE_ID_LEN 16    /**< update id bytes */
 #define TERN_FW_HASH_LEN 32         /**< SHA-256 bytes */
@@ -45,26 +50,26 @@ enum { TERN_FW_SIG_ED25519 = 1, TERN_FW_SIG_ECDSA_P256 = 2 };
 /** A decoded manifest (docs/firmware-update.md has the byte layout). Its fields mean nothing
  *  until tern_fw_manifest_verify accepted it. */
 typedef struct {
-    uint8_t sig_alg;                          /* TERN_FW_SIG_* */
-    char device_class[TERN_FW_CLASS_MAX];     /* NUL-terminated */
-    uint64_t version;
-    uint64_t image_size;
-    uint32_t chunk_size;
-    uint32_t chunk_count;
-    uint8_t image_hash[TERN_FW_HASH_LEN];     /* SHA-256 of the whole image */
-    uint8_t first_chunk_hash[TERN_FW_HASH_LEN];
-    uint8_t update_id[TERN_FW_UPDATE_ID_LEN];
-    uint8_t key_id[TERN_FW_HASH_LEN];         /* SHA-256 of the signer's public key */
-    uint16_t sig_len;
-    uint8_t sig[TERN_FW_SIG_MAX];
+    uint8_t sig_alg; /**< TERN_FW_SIG_* */
+    char device_class[TERN_FW_CLASS_MAX]; /**< NUL-terminated */
+    uint64_t version; /**< firmware version */
+    uint64_t image_size; /**< image bytes */
+    uint32_t chunk_size; /**< image bytes per chunk (the last may hold fewer) */
+    uint32_t chunk_count; /**< chunks */
+    uint8_t image_hash[TERN_FW_HASH_LEN]; /**< SHA-256 of the whole image */
+    uint8_t first_chunk_hash[TERN_FW_HASH_LEN]; /**< SHA-256 of chunk 0's payload */
+    uint8_t update_id[TERN_FW_UPDATE_ID_LEN]; /**< random id of this update */
+    uint8_t key_id[TERN_FW_HASH_LEN]; /**< SHA-256 of the signer's public key */
+    uint16_t sig_len; /**< signature bytes */
+    uint8_t sig[TERN_FW_SIG_MAX]; /**< the signature */
 } tern_fw_manifest;
 
 /** A public key the device trusts. Ed25519: 32 bytes; ECDSA P-256: 65 (uncompressed point). */
 typedef struct {
-    uint8_t alg;                              /* TERN_FW_SIG_* */
-    uint8_t len;
-    uint8_t key[65];
-    uint8_t id[TERN_FW_HASH_LEN];             /* SHA-256 of key[0..len) */
+    uint8_t alg; /**< TERN_FW_SIG_* */
+    uint8_t len; /**< key bytes */
+    uint8_t key[65]; /**< the public key */
+    uint8_t id[TERN_FW_HASH_LEN]; /**< SHA-256 of key[0..len) */
 } tern_fw_key;
 
 /**
@@ -107,16 +112,16 @@ typedef struct {
 /** The receiving side of one update. Opaque state; allocate it anywhere (no allocation
  *  inside). One thread at a time. */
 typedef struct {
-    tern_fw_manifest m;
-    uint8_t manifest[TERN_FW_MANIFEST_MAX];   /* the raw manifest being applied */
-    uint16_t manifest_len;
-    uint32_t next_index;                      /* chunk expected next */
-    uint64_t received;                        /* image bytes staged */
-    uint8_t next_hash[TERN_FW_HASH_LEN];      /* hash chunk next_index must have */
-    _Alignas(16) uint8_t sha_state[256];      /* running SHA-256 of the image (wolfCrypt's) */
-    uint8_t active;                           /* a manifest was accepted */
-    uint8_t installed;                        /* its image was verified and installed */
-    char reason[160];                         /* one line: why the last thing was refused */
+    tern_fw_manifest m; /**< the manifest being applied (verified) */
+    uint8_t manifest[TERN_FW_MANIFEST_MAX]; /**< the raw manifest being applied */
+    uint16_t manifest_len; /**< its length */
+    uint32_t next_index; /**< chunk expected next */
+    uint64_t received; /**< image bytes staged */
+    uint8_t next_hash[TERN_FW_HASH_LEN]; /**< hash chunk next_index must have */
+    _Alignas(16) uint8_t sha_state[256]; /**< running SHA-256 of the image (wolfCrypt's) */
+    uint8_t active; /**< a manifest was accepted */
+    uint8_t installed; /**< its image was verified and installed */
+    char reason[160]; /**< one line: why the last thing was refused */
 } tern_fw_receiver;
 
 /**
@@ -242,6 +247,10 @@ tern_status tern_fw_offer_chunk(tern_fw_receiver *r, const tern_fw_storage *s, c
  * @return 1 or 0.
  */
 int tern_fw_complete(const tern_fw_receiver *r);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -23,6 +23,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Room for the one-line reason of the last failure, including its terminating NUL. */
 #define TERN_PKCS11_ERROR_MAX 200
 
@@ -93,6 +98,10 @@ void tern_pkcs11_close(tern_pkcs11 *p);
  * @return "" when there was none; never NULL.
  */
 const char *tern_pkcs11_error(const tern_pkcs11 *p);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -137,6 +137,11 @@ typedef enum { TERN_STATUS_LIST(TERN_STATUS_ENUM_ENTRY) TERN_STATUS_COUNT } tern
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /**
  * @brief A short human-readable description of a status ("timed out").
  * @param status any value, also out of range ("unknown status")
@@ -152,6 +157,10 @@ const char *tern_status_str(tern_status status);
  *         Callable from any thread and from callbacks.
  */
 const char *tern_status_name(tern_status status);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

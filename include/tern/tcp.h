@@ -18,6 +18,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 struct addrinfo;
 
 /**
@@ -59,6 +64,10 @@ void tern_tcp_transport(tern_tcp *tcp, tern_transport *out);
  * @return The socket, or -1 when there is none. May be called from callbacks.
  */
 int tern_tcp_fd(const tern_tcp *tcp);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

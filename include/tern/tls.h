@@ -41,6 +41,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** @brief TLS protocol versions, as used in tern_tls_config.min_version and max_version. */
 enum {
     TERN_TLS_V1_2 = 12, /**< TLS 1.2 */
@@ -145,6 +150,7 @@ typedef struct {
     uint8_t allow_sha1;           /**< certificate policy in force */
     uint8_t ignore_key_usage;     /**< certificate policy in force */
     tern_status verify_status;    /**< what the certificate check found, TERN_OK if nothing */
+    tern_status lower_failure;    /**< how the lower transport last failed, TERN_OK if it did not */
     char error[TERN_TLS_ERROR_MAX]; /**< the last failure's reason (tern_tls_error) */
 } tern_tls;
 
@@ -347,6 +353,10 @@ tern_status tern_tls_session_import(tern_tls *t, const uint8_t key[TERN_TLS_SESS
  * @note Not thread-safe on the same t; do not call while a connection is opening.
  */
 void tern_tls_session_clear(tern_tls *t);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

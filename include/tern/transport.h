@@ -23,6 +23,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /**
  * @brief A byte stream to the broker, as the engine sees it.
  *
@@ -95,6 +100,10 @@ typedef struct tern_transport {
      */
     tern_status (*wait)(void *ctx, int want_write, uint32_t timeout_ms);
 } tern_transport;
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

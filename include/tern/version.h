@@ -37,6 +37,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /**
  * @brief The version of the library linked at run time, "MAJOR.MINOR.PATCH".
  *
@@ -46,6 +51,10 @@ extern "C" {
  * @return A static string; never NULL. Callable from any thread and from callbacks.
  */
 const char *tern_version(void);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,11 @@
 extern "C" {
 #endif
 
+/* The public API: what libtern.so exports (the library is built with -fvisibility=hidden). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 /** Longest frame header: 2 bytes, 8 of extended length, 4 of masking key. */
 #define TERN_WS_MAX_HEADER 14
 /** Longest payload of a control frame (close, ping, pong), RFC 6455 section 5.5. */
@@ -284,6 +289,10 @@ const char *tern_ws_error(const tern_ws *ws);
  *         sent no close frame on the current or last connection.
  */
 uint16_t tern_ws_close_status(const tern_ws *ws);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }

@@ -55,10 +55,14 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
         return TERN_ERR_INVALID_ARG;
     if (opts->version == TERN_MQTT_5 && !TERN_CFG_MQTT5) return TERN_ERR_UNSUPPORTED;
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
+    uint8_t before = c->version;
     c->opts = opts;
     c->version = (uint8_t)opts->version;
     c->last_error = TERN_OK; /* what ends this connection, or its attempts, is told afresh */
     c->backoff_ms = 0;
+    /* The slots hold messages encoded for the version of the last connection (a PUBLISH of
+     * MQTT 5 has a property block 3.1.1 does not): with the other one they cannot go. */
+    if (before && before != c->version && c->unacked) tern_slots_drop_all(c);
     tern_conn_start_opening(c);
     return TERN_OK;
 }
@@ -239,14 +243,15 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 #endif
         c->state = TERN_STATE_CONNECTED;
         c->backoff_ms = 0;
+        /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
+         * old one would take a new message for a re-send, and lose it. Before any callback:
+         * the session is new even if one ends this connection. */
+        if (!ack.session_present && c->cfg->inbound_qos2_count)
+            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
         tern_slots_after_connack(c, ack.session_present);
         /* on_publish_done (session lost) may have ended the connection already. */
         if (c->state != TERN_STATE_CONNECTED) return TERN_OK;
         if (!ack.session_present) subscribe_again(c);
-        /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
-         * old one would take a new message for a re-send, and lose it. */
-        if (!ack.session_present && c->cfg->inbound_qos2_count)
-            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
     }
     if (c->cfg->cb.on_connect) c->cfg->cb.on_connect(c, st, &ack, c->cfg->cb.user);
     return st;

@@ -87,6 +87,8 @@ tern_inflight *tern_slot_find(tern_client *c, uint16_t packet_id, uint8_t state)
 void tern_slot_release(tern_client *c, tern_inflight *slot, tern_status st, uint8_t reason);
 /* After CONNACK: mark slots for re-send (session resumed) or drop them (not resumed). */
 void tern_slots_after_connack(tern_client *c, int session_present);
+/* Drop every message in the slots, each reported TERN_ERR_SESSION_LOST. */
+void tern_slots_drop_all(tern_client *c);
 /* Queue pending re-sends while the send queue has room. */
 tern_status tern_slots_resend(tern_client *c);
 uint16_t tern_next_packet_id(tern_client *c);

@@ -203,7 +203,7 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
 {
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
     int slot = tern_sub_pending(c, 0);
-    if (slot < 0) return TERN_ERR_BUSY;
+    if (slot < 0) return TERN_ERR_BUSY; /* its answer could not be checked */
     tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
     p.packet_id = tern_next_packet_id(c);
     size_t n = 0, cap = 0;

@@ -11,6 +11,15 @@ _Static_assert(TERN_SLOT_WAIT_PUBACK == (int)TERN_PUBACK && TERN_SLOT_WAIT_PUBRE
                    TERN_SLOT_WAIT_PUBCOMP == (int)TERN_PUBCOMP,
                "an ack's packet type is the state of the slot it ends");
 
+/* Report the slots marked lost. Marked first, released after: on_publish_done may publish, and
+ * its new message must not be taken for one of them. */
+static void release_lost(tern_client *c)
+{
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++)
+        if (c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].resend == TERN_RESEND_LOST)
+            tern_slot_release(c, &c->cfg->inflight[i], TERN_ERR_SESSION_LOST, 0);
+}
+
 void tern_slots_after_connack(tern_client *c, int session_present)
 {
     c->resend_pending = 0;
@@ -20,8 +29,7 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         tern_inflight *s = &c->cfg->inflight[i];
         if (s->state == TERN_SLOT_FREE) continue;
         if (s->resend != TERN_RESEND_NEVER_SENT) {
-            /* The broker may have seen it: without the session it is gone, so say so -- once
-             * every slot is marked, as on_publish_done may publish into a slot not seen yet. */
+            /* The broker may have seen it: without the session it is gone, so say so. */
             if (!session_present) {
                 s->resend = TERN_RESEND_LOST;
                 continue;
@@ -32,9 +40,15 @@ void tern_slots_after_connack(tern_client *c, int session_present)
         }
         c->resend_pending = 1;
     }
-    for (uint16_t i = 0; i < c->cfg->inflight_count && !session_present; i++)
-        if (c->cfg->inflight[i].state != TERN_SLOT_FREE && c->cfg->inflight[i].resend == TERN_RESEND_LOST)
-            tern_slot_release(c, &c->cfg->inflight[i], TERN_ERR_SESSION_LOST, 0);
+    if (!session_present) release_lost(c);
+}
+
+void tern_slots_drop_all(tern_client *c)
+{
+    for (uint16_t i = 0; i < c->cfg->inflight_count; i++)
+        if (c->cfg->inflight[i].state != TERN_SLOT_FREE) c->cfg->inflight[i].resend = TERN_RESEND_LOST;
+    c->resend_pending = 0;
+    release_lost(c);
 }
 
 /* What one pass over the slots finds. */

@@ -24,9 +24,11 @@ void tern_fw_agent_emit(tern_fw_agent *a, tern_fw_event_kind kind, tern_status s
 
 void tern_fw_agent_status(tern_fw_agent *a, const char *what, uint64_t version, const char *why)
 {
-    if (version) snprintf(a->status, sizeof a->status, "%s version %llu%s%s", what, (unsigned long long)version,
-                          why ? ": " : "", why ? why : "");
-    else snprintf(a->status, sizeof a->status, "%s: %s", what, why ? why : "");
+    /* A line longer than the buffer is sent cut short: its start says what happened. */
+    int n = version ? snprintf(a->status, sizeof a->status, "%s version %llu%s%s", what,
+                               (unsigned long long)version, why ? ": " : "", why ? why : "")
+                    : snprintf(a->status, sizeof a->status, "%s: %s", what, why ? why : "");
+    if (n < 0) a->status[0] = 0;
     a->status_pending = 1;
 }
 

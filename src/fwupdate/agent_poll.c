@@ -78,32 +78,45 @@ static tern_status subscription(tern_fw_agent *a, const char *topic, int unsubsc
                        : tern_client_subscribe(a->cfg.client, &sub, 1, NULL, NULL);
 }
 
-static tern_status chunk_subscription(tern_fw_agent *a, uint32_t index, int unsubscribe)
+/* One SUBSCRIBE (or UNSUBSCRIBE) for chunk topics [from, from + n), n <= TERN_FW_BATCH. */
+static tern_status chunk_batch(tern_fw_agent *a, uint32_t from, uint32_t n, int unsubscribe)
 {
-    int n = snprintf(a->topic, sizeof a->topic, "%s/%s/", a->cfg.topic_prefix, a->cfg.device_class);
-    tern_fw_agent_hex_id(a->topic + n, a->sub_update);
-    snprintf(a->topic + n + 2 * TERN_FW_UPDATE_ID_LEN, sizeof a->topic - (size_t)n - 2 * TERN_FW_UPDATE_ID_LEN,
-             "/%lu", (unsigned long)index);
-    return subscription(a, a->topic, unsubscribe);
+    tern_subscription subs[TERN_FW_BATCH];
+    for (uint32_t i = 0; i < n; i++) {
+        char *t = a->topic[i];
+        int k = snprintf(t, TERN_FW_TOPIC_MAX, "%s/%s/", a->cfg.topic_prefix, a->cfg.device_class);
+        tern_fw_agent_hex_id(t + k, a->sub_update);
+        k += 2 * TERN_FW_UPDATE_ID_LEN;
+        snprintf(t + k, TERN_FW_TOPIC_MAX - (size_t)k, "/%lu", (unsigned long)(from + i));
+        subs[i].filter.data = (const uint8_t *)t;
+        subs[i].filter.len = (uint32_t)strlen(t);
+        subs[i].options = 1;
+    }
+    return unsubscribe ? tern_client_unsubscribe(a->cfg.client, subs, (uint16_t)n, NULL, NULL)
+                       : tern_client_subscribe(a->cfg.client, subs, (uint16_t)n, NULL, NULL);
 }
 
-/* Unsubscribe chunk topics below `below` (all of them when the update changed or ended). */
-static tern_status drop_chunks(tern_fw_agent *a, uint32_t below)
+static uint32_t batch(uint32_t from, uint32_t to) { return to - from < TERN_FW_BATCH ? to - from : TERN_FW_BATCH; }
+
+/* Unsubscribe chunk topics below `below`, a batch at a time; a partial batch only when `all`. */
+static tern_status drop_chunks(tern_fw_agent *a, uint32_t below, int all)
 {
-    while (a->sub_lo < a->sub_hi && a->sub_lo < below) {
-        tern_status st = chunk_subscription(a, a->sub_lo, 1);
+    uint32_t to = below < a->sub_hi ? below : a->sub_hi;
+    while (a->sub_lo < to && (all || to - a->sub_lo >= TERN_FW_BATCH)) {
+        uint32_t n = batch(a->sub_lo, to);
+        tern_status st = chunk_batch(a, a->sub_lo, n, 1);
         if (st != TERN_OK) return st;
-        a->sub_lo++;
+        a->sub_lo += n;
     }
     return TERN_OK;
 }
 
-/* Keep [next, next + window) subscribed, for the update in progress. */
+/* Keep [next, next + window) subscribed for the update in progress, a batch at a time. */
 static tern_status keep_window(tern_fw_agent *a)
 {
     const tern_fw_receiver *r = &a->rx;
     int same = r->active && memcmp(a->sub_update, r->m.update_id, TERN_FW_UPDATE_ID_LEN) == 0;
-    tern_status st = drop_chunks(a, same ? r->next_index : UINT32_MAX);
+    tern_status st = drop_chunks(a, same ? r->next_index : UINT32_MAX, !same);
     if (st != TERN_OK || !r->active) return st;
     if (!same || a->sub_hi < r->next_index) {
         memcpy(a->sub_update, r->m.update_id, TERN_FW_UPDATE_ID_LEN);
@@ -111,10 +124,12 @@ static tern_status keep_window(tern_fw_agent *a)
     }
     uint32_t end = r->m.chunk_count - r->next_index > a->cfg.window ? r->next_index + a->cfg.window
                                                                        : r->m.chunk_count;
-    while (a->sub_hi < end) {
-        st = chunk_subscription(a, a->sub_hi, 0);
+    while (a->sub_hi < end && (end - a->sub_hi >= TERN_FW_BATCH || end == r->m.chunk_count ||
+                               a->sub_hi == r->next_index)) {
+        uint32_t n = batch(a->sub_hi, end);
+        st = chunk_batch(a, a->sub_hi, n, 0);
         if (st != TERN_OK) return st;
-        a->sub_hi++;
+        a->sub_hi += n;
     }
     return TERN_OK;
 }
@@ -140,12 +155,13 @@ static void check_stall(tern_fw_agent *a, uint32_t now)
 static tern_status publish_status(tern_fw_agent *a)
 {
     tern_client *c = a->cfg.client;
-    snprintf(a->topic, sizeof a->topic, "%s/%s/status/%s", a->cfg.topic_prefix, a->cfg.device_class,
+    char *topic = a->topic[0];
+    snprintf(topic, TERN_FW_TOPIC_MAX, "%s/%s/status/%s", a->cfg.topic_prefix, a->cfg.device_class,
              a->cfg.device_id);
     tern_publish m;
     memset(&m, 0, sizeof m);
-    m.topic.data = (const uint8_t *)a->topic;
-    m.topic.len = (uint32_t)strlen(a->topic);
+    m.topic.data = (const uint8_t *)topic;
+    m.topic.len = (uint32_t)strlen(topic);
     m.payload.data = (const uint8_t *)a->status;
     m.payload.len = (uint32_t)strlen(a->status);
     m.qos = c->cfg->inflight_count ? 1 : 0;

@@ -171,6 +171,10 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
         tern_tls_set_error(t, "no TLS version in common with the server");
         return TERN_ERR_TLS_VERSION;
     }
+    if (t->lower_failure != TERN_OK && t->lower_failure != TERN_ERR_CLOSED) {
+        tern_tls_set_error(t, "the connection underneath failed: %s", tern_status_str(t->lower_failure));
+        return t->lower_failure;
+    }
     if (is_peer_close(err)) {
         tern_tls_set_error(t, "connection closed by the server%s", handshaking ? " during the TLS handshake" : "");
         return handshaking ? TERN_ERR_TLS : TERN_ERR_CLOSED;

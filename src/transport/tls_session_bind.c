@@ -214,6 +214,11 @@ tern_status tern_tls_session_bind(tern_tls *t, const tern_tls_config *cfg)
     uint8_t versions[2] = {cfg->min_version ? cfg->min_version : TERN_TLS_V1_2,
                            cfg->max_version ? cfg->max_version : TERN_TLS_V1_3};
     put_field(&h, 'T', versions, sizeof versions);
+    /* A session verified under a relaxed certificate policy is no proof under a strict one. */
+    uint8_t policy[6] = {(uint8_t)(t->min_rsa_bits >> 8), (uint8_t)t->min_rsa_bits,
+                         (uint8_t)(t->min_ecc_bits >> 8), (uint8_t)t->min_ecc_bits, t->allow_sha1,
+                         t->ignore_key_usage};
+    put_field(&h, 'Y', policy, sizeof policy);
     tern_status st = put_trust(t, &h, cfg);
     if (st == TERN_OK) st = put_identity(t, &h, cfg);
     wc_Sha256Final(&h, t->session_binding);

@@ -10,6 +10,14 @@
 
 #include <wolfssl/error-ssl.h>
 
+/* The lower transport failed with the negated status n: keep it for the report (a close is
+ * the peer's doing, anything else the transport's) and tell wolfSSL. */
+static int lower_failed(tern_tls *t, int32_t n)
+{
+    t->lower_failure = n < 0 && n > -(int32_t)TERN_STATUS_COUNT ? (tern_status)-n : TERN_ERR_IO;
+    return t->lower_failure == TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
     (void)ssl;
@@ -18,7 +26,7 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (n > 0) t->bytes_received += (uint64_t)n;
     if (n > 0) return n;
     if (n == 0) return WOLFSSL_CBIO_ERR_WANT_READ;
-    return n == -(int32_t)TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+    return lower_failed(t, n);
 }
 
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -29,7 +37,7 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (n > 0) t->bytes_sent += (uint64_t)n;
     if (n > 0) return n;
     if (n == 0) return WOLFSSL_CBIO_ERR_WANT_WRITE;
-    return n == -(int32_t)TERN_ERR_CLOSED ? WOLFSSL_CBIO_ERR_CONN_CLOSE : WOLFSSL_CBIO_ERR_GENERAL;
+    return lower_failed(t, n);
 }
 
 /* Keep the session of the open connection (with its TLS 1.3 ticket once it has arrived). */
@@ -177,7 +185,7 @@ static tern_status tls_open(void *ctx)
     if (t->state == TLS_OPEN) return TERN_OK;
     if (t->state == TLS_CLOSED) {
         t->error[0] = 0;
-        t->verify_status = TERN_OK;
+        t->verify_status = t->lower_failure = TERN_OK;
         t->resumed = t->cert_requested = 0;
         t->state = TLS_LOWER_OPENING;
     }

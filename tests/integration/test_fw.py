@@ -390,6 +390,23 @@ class Fw(unittest.TestCase):
         self.assertIn("not an installed record", self.agent(False))
         self.assertFalse(os.path.exists(os.path.join(self.install, "firmware-3.bin")))
 
+    def test_signing_key_read_only_when_private_and_not_a_link(self):
+        """A signing key is a secret file: this user's own, 0600, not reached through a link."""
+        key = os.path.join(self.dir, "signer")
+        shutil.copy(os.path.join(WORK, "signer"), key)
+        os.chmod(key, 0o644)
+        img = self.image(100)
+        args = ["fw", "push", *conn(), "--version", "1", "--device-class", self.cls, img]
+        p = run(*args, "--key", key, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("refusing signing key", p.stderr.decode())
+        os.chmod(key, 0o600)
+        link = os.path.join(self.dir, "link")
+        os.symlink(key, link)
+        p = run(*args, "--key", link, check=False)
+        self.assertIn("symbolic link", p.stderr.decode())
+        run(*args, "--key", key)
+
     def test_private_keys_are_wiped_with_a_call_the_compiler_keeps(self):
         """Issue 14 item 9: memset of a dead buffer is removed at -O2; explicit_bzero is not."""
         binary = shutil.which(TERN) or TERN

@@ -173,23 +173,29 @@ static void app_subscribe(const char *where, int unsubscribe)
     sim_event("app %ssubscribe%s %u filters -> %s id %u", unsubscribe ? "un" : "", where, n, tern_status_name(st), id);
     if (st == TERN_WOULD_BLOCK || st == TERN_ERR_NOT_CONNECTED || st == TERN_ERR_BUSY) return;
     if (st != TERN_OK) sim_fail("tern_client_%ssubscribe returned %s", unsubscribe ? "un" : "", tern_status_name(st));
-    A.sub_filters[id] = (uint16_t)(unsubscribe && W.k.version != TERN_MQTT_5 ? 0x8000u : n);
+    A.sub_filters[id] = (uint16_t)(unsubscribe && tern_client_version(&W.client) != TERN_MQTT_5 ? 0x8000u : n);
 }
 
 static void app_disconnect(const char *where)
 {
     A.disconnecting = 1;
+    uint32_t before = A.disconnects;
     tern_status st = tern_client_disconnect(&W.client, 0);
     A.disconnecting = 0;
     sim_event("app disconnect%s -> %s", where, tern_status_name(st));
-    if (st == TERN_OK) A.idle = 1;
-    else if (st != TERN_ERR_NOT_CONNECTED) sim_fail("tern_client_disconnect returned %s", tern_status_name(st));
+    /* On TERN_OK, on_disconnect ran (it marked the app idle, or the app connected again there),
+     * or, waiting to reconnect, the client just stopped. */
+    if (st == TERN_OK && A.disconnects == before) A.idle = 1;
+    if (st != TERN_OK && st != TERN_ERR_NOT_CONNECTED) sim_fail("tern_client_disconnect returned %s", tern_status_name(st));
 }
 
 void app_connect(void)
 {
+    if (A.idle && A.use_311) W.opts.version = TERN_MQTT_311;
     if (A.idle) W.opts.clean_start = (uint8_t)rng_chance(&W.rng, W.draining ? 0 : 300000);
+    A.version_change = A.idle && tern_client_version(&W.client) != W.opts.version;
     tern_status st = tern_client_connect(&W.client, &W.opts);
+    A.version_change = 0;
     sim_event("app connect (clean %u) -> %s", W.opts.clean_start, tern_status_name(st));
     if (st == TERN_OK && A.idle) {
         A.idle = 0;
@@ -261,6 +267,12 @@ static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, 
     (void)c;
     (void)user;
     sim_event("app on_connect %s session present %u", tern_status_name(st), ack->session_present);
+    /* Without the fallback, or with messages in flight that were encoded for MQTT 5. */
+    if (st == TERN_ERR_NO_MQTT5 && W.k.broker_311_only) {
+        A.idle = 1; /* a final refusal: no on_disconnect follows, no reconnect */
+        A.use_311 = 1;
+        return;
+    }
     if (st != TERN_OK) sim_fail("on_connect with %s; the broker never refuses", tern_status_name(st));
     A.connected = 1;
     if (!ack->session_present && !W.draining) app_subscribe(" from on_connect", 0);
@@ -277,6 +289,12 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
     A.last_disconnect = why;
     A.disconnects++;
     if (!W.opts.auto_reconnect || why == TERN_OK) A.idle = 1;
+    if (A.in_disconnect || W.draining) return;
+    /* The contract allows publish, subscribe, disconnect and connect here. */
+    A.in_disconnect = 1;
+    react(" from on_disconnect");
+    if (rng_chance(&W.rng, W.k.p_cb_connect)) app_connect();
+    A.in_disconnect = 0;
 }
 
 static void on_publish_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
@@ -290,7 +308,7 @@ static void on_publish_done(tern_client *c, uint16_t id, tern_status st, uint8_t
     if (st == TERN_OK && (m->delivered == 0 || m->refused))
         sim_fail("QoS %u message %x reported acknowledged; the broker %s", m->qos, token,
                  m->refused ? "refused it" : "never received it");
-    if (st == TERN_ERR_SESSION_LOST && m->delivered && m->session == W.broker.s.number)
+    if (st == TERN_ERR_SESSION_LOST && m->delivered && m->session == W.broker.s.number && !A.version_change)
         sim_fail("QoS %u message %x reported lost with the session; the broker received it in this session",
                  m->qos, token);
     if (st == TERN_ERR_MESSAGE_REFUSED && !m->refused)
@@ -325,7 +343,9 @@ static void on_error(tern_client *c, tern_status st, void *user)
     (void)user;
     sim_event("app on_error %s", tern_status_name(st));
     if (st == TERN_ERR_RECEIVE_MAXIMUM) A.qos2_forgotten = 1; /* documented: the oldest id is forgotten */
+    else if (st == TERN_ERR_NO_MQTT5 && W.k.broker_311_only && W.k.fallback_311) return; /* falls back */
     else sim_fail("on_error with %s, which nothing here explains", tern_status_name(st));
+    react(" from on_error");
 }
 
 static void on_trace(tern_client *c, int outgoing, const uint8_t *p, size_t n, void *user)

@@ -102,6 +102,15 @@ static void on_connect(const uint8_t *p, uint32_t n)
     tern_status st = tern_codec_decode_connect(p, n, &c);
     if (st != TERN_OK) sim_fail("the client sent a malformed CONNECT: %s", tern_status_name(st));
     B.v = (tern_mqtt_version)c.version;
+    if (B.v == TERN_MQTT_5 && W.k.broker_311_only) {
+        /* What a 3.1.1-only broker answers [MQTT-3.1.2-2], then it closes the connection. */
+        static const uint8_t refuse[4] = {TERN_CONNACK << 4, 2, 0, 1};
+        write_or_fail(refuse, sizeof refuse);
+        sim_event("broker: MQTT 5 refused (3.1.1 only)");
+        B.state = 0;
+        net_cut(1);
+        return;
+    }
     B.clean = c.clean_start;
     B.expiry = 0;
     B.client_receive_max = (uint16_t)(W.k.qos2_ids / 2u ? W.k.qos2_ids / 2u : 1u);

@@ -64,9 +64,12 @@ static void choose_knobs(void)
     k->p_cb_disconnect = rate(5000);
     k->p_app_disconnect = rate(1000000);
     k->p_hold = rate(500000);
+    k->p_cb_connect = rate(500000);
     k->broker_receive_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 20) : 0xFFFF);
     k->broker_alias_max = (uint16_t)(rng_below(&W.rng, 2) ? rng_range(&W.rng, 1, 8) : 0);
     k->drive = (uint8_t)rng_below(&W.rng, 3);
+    k->broker_311_only = (uint8_t)(k->version == TERN_MQTT_5 && rng_below(&W.rng, 8) == 0);
+    k->fallback_311 = (uint8_t)rng_below(&W.rng, 2);
 }
 
 /* Rates the shrinker may switch off (--off), one bit each. */
@@ -79,7 +82,7 @@ static const struct {
     {"refuse", &W.k.p_refuse},     {"block-send", &W.k.p_block_send}, {"block-recv", &W.k.p_block_recv},
     {"block-open", &W.k.p_block_open}, {"partial", &W.k.p_partial},   {"cb-publish", &W.k.p_cb_publish},
     {"cb-subscribe", &W.k.p_cb_subscribe}, {"cb-disconnect", &W.k.p_cb_disconnect},
-    {"app-disconnect", &W.k.p_app_disconnect}, {"hold", &W.k.p_hold},
+    {"app-disconnect", &W.k.p_app_disconnect}, {"hold", &W.k.p_hold}, {"cb-connect", &W.k.p_cb_connect},
 };
 #define SWITCHABLE (sizeof switchable / sizeof switchable[0])
 
@@ -128,11 +131,13 @@ static void set_up_client(void)
     o->reconnect_min_ms = rng_range(&W.rng, 1, 200);
     o->reconnect_max_ms = o->reconnect_min_ms + rng_range(&W.rng, 0, 3000);
     o->connect_timeout_ms = rng_range(&W.rng, 500, 10000);
+    o->fallback_311 = k->fallback_311;
 }
 
 static int allowed_return(tern_status st, unsigned disconnects_before)
 {
     if (st == TERN_OK) return 1;
+    if (st == TERN_ERR_NO_MQTT5 && W.app.use_311) return 1; /* a refusal: on_connect, no on_disconnect */
     return W.app.disconnects != disconnects_before && st == W.app.last_disconnect;
 }
 
@@ -245,9 +250,9 @@ static seed_result run_seed(uint64_t seed, uint64_t steps, unsigned trace_lines,
         if (trace_lines == 0) goto done;
         printf("SIM FAIL seed %llu at step %llu: %s\n", (unsigned long long)seed, (unsigned long long)W.step,
                sim_fail_message);
-        printf("  world: MQTT %s, tx %u rx %u slots %u qos2 ids %u, drive %u, auto-reconnect %u\n",
-               W.k.version == TERN_MQTT_5 ? "5" : "3.1.1", W.k.tx_cap, W.k.rx_cap, W.k.slots, W.k.qos2_ids,
-               W.k.drive, W.k.auto_reconnect);
+        printf("  world: MQTT %s%s, tx %u rx %u slots %u qos2 ids %u, drive %u, auto-reconnect %u\n",
+               W.k.version == TERN_MQTT_5 ? "5" : "3.1.1", W.k.broker_311_only ? " (broker 3.1.1 only)" : "",
+               W.k.tx_cap, W.k.rx_cap, W.k.slots, W.k.qos2_ids, W.k.drive, W.k.auto_reconnect);
         printf("  replay: tern_sim --seed %llu --steps %llu", (unsigned long long)seed, (unsigned long long)steps);
         if (off) printf(" --off 0x%x (", off);
         for (unsigned i = 0, n = 0; i < SWITCHABLE; i++)

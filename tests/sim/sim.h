@@ -68,10 +68,12 @@ typedef struct {
     uint32_t p_block_send, p_block_recv, p_partial, p_block_open;
     uint32_t p_cut, p_restart, p_restart_keeps, p_violation, p_clock_jump;
     uint32_t p_delay_ack, p_dup_ack, p_refuse, p_graceful;
-    uint32_t p_cb_publish, p_cb_subscribe, p_cb_disconnect, p_app_disconnect, p_hold;
+    uint32_t p_cb_publish, p_cb_subscribe, p_cb_disconnect, p_app_disconnect, p_hold, p_cb_connect;
     uint32_t max_payload;
     uint16_t broker_receive_max, broker_alias_max;
     uint8_t drive;               /* 0 poll, 1 event loop calls, 2 both and the blocking layer */
+    uint8_t broker_311_only;     /* answers an MQTT 5 CONNECT with a 3.1.1 refusal (code 1) */
+    uint8_t fallback_311;        /* the client's opt-in fallback to 3.1.1 */
 } sim_knobs;
 
 /* One packet the broker wrote on this connection, in order. */
@@ -166,6 +168,9 @@ typedef struct {
     uint16_t sub_filters[65536]; /* filters of the app's SUBSCRIBE/UNSUBSCRIBE by id */
     uint32_t in_flight;
     int connected, idle, disconnecting, in_callback;
+    int use_311;                 /* told the broker does not speak MQTT 5: connect with 3.1.1 */
+    int version_change;          /* a connect with another version drops what is in flight */
+    int in_disconnect;           /* on_disconnect runs (a disconnect from it calls it again) */
     uint8_t qos2_forgotten;      /* the engine said it forgot an inbound QoS 2 id */
     uint64_t notes;              /* findings that break no invariant of the issue */
     tern_status last_disconnect;

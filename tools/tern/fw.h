@@ -47,10 +47,6 @@ int fw_load_public_key(const char *path, tern_fw_key *k);
 /* Sign the signed part of m with k: fills m->sig_alg (before), key_id, sig. */
 int fw_sign(const fw_signing_key *k, tern_fw_manifest *m);
 
-/* Clear memory that held a secret with a call the compiler may not remove (explicit_bzero):
- * a memset of a buffer that is never read again is dropped at -O2. */
-void fw_wipe(void *p, size_t n);
-
 int fw_push(const fw_options *o);
 int fw_agent(const fw_options *o);
 

@@ -2,7 +2,6 @@
  * one line of text each: "tern-fw-key ALG PRIVHEX PUBHEX" / "tern-fw-pub ALG PUBHEX", ALG
  * being ed25519 or p256. The device is provisioned with the .pub files only. */
 #define _POSIX_C_SOURCE 200809L
-#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "fw.h"
 
 #include <fcntl.h>
@@ -16,7 +15,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
-void fw_wipe(void *p, size_t n) { explicit_bzero(p, n); }
+#include "secure_file.h"
 
 static void hex(FILE *f, const uint8_t *b, size_t n)
 {
@@ -87,24 +86,33 @@ int fw_keygen(const fw_options *o)
     else if (fd >= 0) close(fd);
     if (rc) fprintf(stderr, "tern fw keygen: cannot write %s and %s (an existing key is never overwritten)\n", o->out, pub_path);
     else fprintf(stderr, "tern fw keygen: wrote %s (keep it secret) and %s (give it to devices)\n", o->out, pub_path);
-    fw_wipe(&k, sizeof k);
-    fw_wipe(priv_buf, sizeof priv_buf);
+    secure_wipe(&k, sizeof k);
+    secure_wipe(priv_buf, sizeof priv_buf);
     return rc ? 1 : 0;
 }
 
-/* Read "MAGIC ALG HEX [HEX]" from path. */
-static int read_key_line(const char *path, const char *magic, char *alg, char *h1, char *h2)
+/* Parse "MAGIC ALG HEX [HEX]" from the first line of text. */
+static int parse_key_line(const char *text, const char *magic, char *alg, char *h1, char *h2)
 {
-    char line[512], m[16];
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    setvbuf(f, NULL, _IONBF, 0); /* no copy of a private key left in a stdio buffer */
-    char *got = fgets(line, sizeof line, f);
-    fclose(f);
+    char m[16];
     h2[0] = 0;
-    int n = got ? sscanf(line, "%15s %15s %200s %200s", m, alg, h1, h2) : 0;
-    fw_wipe(line, sizeof line);
+    int n = sscanf(text, "%15s %15s %200s %200s", m, alg, h1, h2);
     return n >= 3 && !strcmp(m, magic) ? 0 : -1;
+}
+
+/* The first bytes of a key file as a string: a signing key only through secure_file_read
+ * (this user's own regular file, private, not a link). */
+static int read_key_text(const char *path, int secret, char *text, size_t cap)
+{
+    long n = -1;
+    if (secret) n = secure_file_read(path, "signing key", (uint8_t *)text, cap - 1);
+    else {
+        FILE *f = fopen(path, "r");
+        if (f) n = (long)fread(text, 1, cap - 1, f), fclose(f);
+    }
+    if (n < 0) return -1;
+    text[n] = 0;
+    return 0;
 }
 
 static uint8_t parse_alg(const char *s)
@@ -114,22 +122,26 @@ static uint8_t parse_alg(const char *s)
 
 int fw_load_signing_key(const char *path, fw_signing_key *k)
 {
-    char alg[16], h1[201], h2[201];
+    char text[512], alg[16], h1[201], h2[201];
     memset(k, 0, sizeof *k);
-    int rc = read_key_line(path, "tern-fw-key", alg, h1, h2) != 0 || !(k->alg = parse_alg(alg)) ? -1 : 0;
+    int rc = read_key_text(path, 1, text, sizeof text) != 0 || parse_key_line(text, "tern-fw-key", alg, h1, h2) != 0 ||
+                     !(k->alg = parse_alg(alg)) ? -1 : 0;
     k->pub_len = k->alg == TERN_FW_SIG_ED25519 ? 32 : 65;
     if (rc == 0 && (unhex(h1, k->priv, 32) || unhex(h2, k->pub, k->pub_len))) rc = -1;
-    fw_wipe(h1, sizeof h1);
-    if (rc != 0) fw_wipe(k, sizeof *k);
+    secure_wipe(text, sizeof text);
+    secure_wipe(h1, sizeof h1);
+    if (rc != 0) secure_wipe(k, sizeof *k);
     return rc;
 }
 
 int fw_load_public_key(const char *path, tern_fw_key *k)
 {
-    char alg[16], h1[201], h2[201];
+    char text[512], alg[16], h1[201], h2[201];
     uint8_t pub[65];
     uint8_t a;
-    if (read_key_line(path, "tern-fw-pub", alg, h1, h2) != 0 || !(a = parse_alg(alg))) return -1;
+    if (read_key_text(path, 0, text, sizeof text) != 0 || parse_key_line(text, "tern-fw-pub", alg, h1, h2) != 0 ||
+        !(a = parse_alg(alg)))
+        return -1;
     size_t len = a == TERN_FW_SIG_ED25519 ? 32 : 65;
     return unhex(h1, pub, len) || tern_fw_key_init(k, a, pub, len) != TERN_OK ? -1 : 0;
 }

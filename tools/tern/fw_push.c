@@ -12,6 +12,7 @@
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
+#include "secure_file.h"
 #include "session.h"
 
 typedef struct {
@@ -103,7 +104,7 @@ static int make_manifest(const fw_options *o, const push_image *img, const uint8
     memcpy(m.first_chunk_hash, first, 32);
     memcpy(m.update_id, uid, TERN_FW_UPDATE_ID_LEN);
     int rc = fw_load_signing_key(o->key, &key) != 0 ? -2 : fw_sign(&key, &m);
-    fw_wipe(&key, sizeof key);
+    secure_wipe(&key, sizeof key);
     if (rc == 0) rc = tern_fw_manifest_encode(&m, out, TERN_FW_MANIFEST_MAX, len) == TERN_OK ? 0 : -1;
     return rc;
 }
@@ -135,7 +136,7 @@ int fw_push(const fw_options *o)
         fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->key);
         return 1;
     }
-    fw_wipe(&probe, sizeof probe);
+    secure_wipe(&probe, sizeof probe);
     if (open_image(o, &img, hash) != 0 || new_update_id(uid) != 0) {
         fprintf(stderr, "tern fw push: cannot read image %s (or it is empty)\n", o->image);
         if (img.f) fclose(img.f);

@@ -28,14 +28,15 @@ int main(int argc, char **argv)
         return usage(stderr);
     }
     tool_options o;
-    char err[256];
+    char err[256] = "";
     int r = tool_parse_options(&o, mode, argc - 1, argv + 1, err, sizeof err);
     if (r == 1) {
         tool_print_usage(mode, stdout);
         return 0;
     }
     if (r < 0) {
-        fprintf(stderr, "tern %s: %s\n(tern %s --help lists every option)\n", argv[1], err, argv[1]);
+        /* An empty message: the one line was printed where the failure was found. */
+        if (err[0]) fprintf(stderr, "tern %s: %s\n(tern %s --help lists every option)\n", argv[1], err, argv[1]);
         return 2;
     }
     /* --quiet, as mosquitto's: no error messages (a -d trace still asks for stderr). */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "secure_file.h"
 #include "tern/tls.h"
 
 #define P (1u << TOOL_PUB)
@@ -129,6 +130,9 @@ static int tls_version(void *opts, const tool_arg *arg, const char *v, tool_args
 /* The secrets of --pw-file and --psk-file live here: not on the command line, not in argv. */
 static char password_from_file[256], psk_from_file[2 * TERN_TLS_PSK_MAX + 2];
 
+/* The first line of a secret file (secure_file_read's checks: this user's own regular file,
+ * no symbolic link, closed to group and others). On a refusal secure_file_read has printed
+ * the one line, so err stays empty. */
 static int secret_file(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
     tool_options *o = opts;
@@ -136,7 +140,12 @@ static int secret_file(void *opts, const tool_arg *arg, const char *v, tool_args
     int is_psk = !strcmp(arg->long_name, "psk-file");
     char *buf = is_psk ? psk_from_file : password_from_file;
     size_t buf_cap = is_psk ? sizeof psk_from_file : sizeof password_from_file;
-    if (tool_read_secret_file(v, buf, buf_cap, err, cap)) return -1;
+    long n = secure_file_read(v, is_psk ? "PSK file" : "password file", (uint8_t *)buf, buf_cap - 1);
+    if (n == SECURE_FILE_ABSENT) return snprintf(err, cap, "no such file: %s", v), -1;
+    if (n < 0) return err[0] = 0, -1;
+    buf[n] = 0;
+    buf[strcspn(buf, "\r\n")] = 0;
+    if (!buf[0]) return snprintf(err, cap, "the first line of %s is empty", v), -1;
     if (is_psk) {
         o->psk = buf;
         o->tls = 1;
@@ -158,12 +167,10 @@ static int repeat_delay(void *opts, const tool_arg *arg, const char *v, tool_arg
     return 0;
 }
 
-/* -L: ws:// and wss:// (url_ws.c), else mqtt:// and mqtts:// (options_url.c). */
+/* -L: mqtt(s):// and ws(s):// (options_url.c). */
 static int url(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
     (void)arg, (void)rest;
-    int r = tool_parse_ws_url(opts, v, err, cap);
-    if (r != 0) return r < 0 ? -1 : 0;
     return tool_parse_url(opts, v, err, cap);
 }
 
@@ -171,7 +178,7 @@ static int ws_path(void *opts, const tool_arg *arg, const char *v, tool_args_res
 {
     tool_options *o = opts;
     (void)arg, (void)rest;
-    if (v[0] != '/') return snprintf(err, cap, "invalid value '%s' for --ws-path (it starts with /)", v), -1;
+    if (v[0] != '/') return snprintf(err, cap, "invalid value '%s' for --ws-path (a path: /mqtt)", v), -1;
     o->ws_path = v;
     o->websocket = 1;
     return 0;
@@ -199,7 +206,7 @@ static int property(void *opts, const tool_arg *arg, const char *cmd, tool_args_
 static const tool_arg table[] = {
     {'h', "host", "HOST", ALL, tool_arg_string, AT(host), 0, 0, "broker host (default localhost)"},
     {'p', "port", "PORT", ALL, set_port, 0, 0, 0, "broker port (default 1883, 8883 with TLS)"},
-    {'L', "url", "URL", P | S, url, 0, 0, 0, "mqtt(s)://[user[:password]@]host[:port]/topic, or ws(s)://[user[:password]@]host[:port][/path] for MQTT over WebSocket (the password is visible to other users)"},
+    {'L', "url", "URL", P | S, url, 0, 0, 0, "mqtt(s)://[user[:password]@]host[:port]/topic, or ws(s)://...[/path] for MQTT over WebSocket (a password here is visible to other users)"},
     {0, "ws-path", "PATH", P | S, ws_path, 0, 0, 0, "MQTT over WebSocket with this HTTP path (default /mqtt)"},
     {'t', "topic", "TOPIC", P | S, add_topic, 0, 0, 0, "topic to publish to; sub: filter to subscribe to (repeatable)"},
     {'T', "filter-out", "FILTER", S, add_filter_out, 0, 0, 0, "do not print messages whose topic matches FILTER (repeatable)"},

@@ -64,10 +64,6 @@ typedef struct {
     const char *tls_session;      /* file to resume from and save the TLS session to */
     uint8_t tls_version;          /* --tls-version: exactly this version (0: 1.2 or 1.3) */
     int insecure;                 /* --insecure: do not check the host name */
-    /* MQTT over WebSocket: -L ws://, wss:// (url_ws.c) or --ws-path */
-    int websocket;
-    const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
-    char ws_url[512];             /* -L's host, user and path, cut apart */
     int allow_weak_keys;          /* --tls-allow-weak-keys: RSA from 1024 bits, ECC from 224 */
     int allow_sha1;               /* --tls-allow-sha1: certificates signed with SHA-1 */
     int ignore_key_usage;         /* --tls-ignore-key-usage */
@@ -85,7 +81,10 @@ typedef struct {
     int allow_control_chars;      /* pub --allow-control-chars: topics with C0/C1 characters */
     int has_connect_props, has_publish_props, has_subscribe_props, has_will_props;
     tool_props connect_props, publish_props, subscribe_props, will_props; /* -D */
-    char url[512];                /* -L: the URL, cut into host, user, password and topic */
+    /* MQTT over WebSocket: -L ws:// or wss://, or --ws-path */
+    int websocket;
+    const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
+    char url[512];                /* -L: the URL, cut into host, user, password, topic or path */
 } tool_options;
 
 /* Parse argv (argv[0] is the subcommand's name). On error, writes a one-line message to err
@@ -101,17 +100,8 @@ int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, si
 void tool_options_defaults(tool_options *o, tool_mode mode);
 int tool_options_finish(tool_options *o, char *err, size_t err_cap);
 
-/* -L with a ws:// or wss:// URL ([user[:pass]@]host[:port][/path]; the path is the HTTP path,
- * default port 80 or 443): 1 when parsed into o, 0 when the URL is of another scheme, -1 on
- * a bad URL (message in err). */
-int tool_parse_ws_url(tool_options *o, const char *url, char *err, size_t err_cap);
-
 /* Print the usage text of a mode, every flag with its help line. */
 void tool_print_usage(tool_mode mode, FILE *f);
-
-/* Secrets that do not go through argv (secrets.c): the first line of a file that only its
- * owner can read, for --pw-file and --psk-file. */
-int tool_read_secret_file(const char *path, char *out, size_t cap, char *err, size_t err_cap);
 
 /* -D (options_props.c): add the property NAME VALUE [VALUE2] to the packet CMD. */
 int tool_add_property(tool_options *o, const char *cmd, const char *name, const char *value,
@@ -119,7 +109,8 @@ int tool_add_property(tool_options *o, const char *cmd, const char *name, const 
 /* Does -D property NAME take two values (user-property)? */
 int tool_property_takes_two(const char *name);
 
-/* -L mqtt(s)://[user[:password]@]host[:port]/topic (options_url.c). */
+/* -L mqtt(s)://[user[:password]@]host[:port]/topic or ws(s)://...[/path] (options_url.c).
+ * 0, or -1 with a message in err. */
 int tool_parse_url(tool_options *o, const char *url, char *err, size_t cap);
 
 #endif

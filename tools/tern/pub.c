@@ -120,8 +120,8 @@ int tool_pub(const tool_options *o)
     tool_session s;
     int rc = 1;
     if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
+        /* Each message is delivered (wait_idle) before the next: nothing is left to wait for. */
         tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
-        if (st == TERN_OK) st = tern_client_wait_idle(&s.client, 30000u);
         if (st == TERN_OK) rc = 0;
         else tool_fail(&s, "publish", st);
         if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
