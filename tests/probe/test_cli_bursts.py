@@ -8,20 +8,11 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from harness import scaled, wrapped  # noqa: E402
+from test_cli_sessions import TERN, WithBroker  # noqa: E402
 
-TERN = os.environ.get("TERN_BIN", "tern")
 
-
-class Bursts(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.broker = Broker().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.broker.stop()
-
+class Bursts(WithBroker):
     def start_sub(self, cmd, topic, count):
         p = subprocess.Popen(wrapped([*cmd, "-h", "127.0.0.1", "-p", str(self.broker.port), "-t", topic, "-q", "1",
                                       "-C", str(count), "-W", "20", "-d"]),
