@@ -68,12 +68,13 @@ static void set_will(tool_session *s, const tool_options *o)
 
 static void set_connect_options(tool_session *s, const tool_options *o)
 {
-    if (o->client_id) snprintf(s->client_id, sizeof s->client_id, "%s", o->client_id);
+    s->client_id = s->generated_id;
+    if (o->client_id) s->client_id = o->client_id; /* whole: a shortened id is another client */
     else if (o->mode == TOOL_FW) { /* a device's status topic needs a name that lasts */
         char host[48] = "device";
         (void)gethostname(host, sizeof host - 1);
-        snprintf(s->client_id, sizeof s->client_id, "tern-fw-%s", host);
-    } else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
+        snprintf(s->generated_id, sizeof s->generated_id, "tern-fw-%s", host);
+    } else snprintf(s->generated_id, sizeof s->generated_id, "tern-%s-%ld",
                     o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
     s->conn.client_id = tern_str(s->client_id);
@@ -84,6 +85,12 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     s->conn.clean_start = (uint8_t)o->clean_session;
     s->conn.keep_alive = (uint16_t)o->keepalive;
     s->conn.session_expiry = (uint32_t)o->session_expiry;
+    /* -c in MQTT 5 without -x (or -D connect session-expiry-interval): keep the session, as
+     * mosquitto_sub does; an expiry of 0 would end it with the connection. */
+    int expiry_in_props = o->has_connect_props &&
+                          (o->connect_props.props.present & TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY));
+    if (!o->clean_session && o->version == 5 && !o->session_expiry && !expiry_in_props)
+        s->conn.session_expiry = UINT32_MAX;
     s->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
     if (o->has_connect_props) {
         s->connect_props = o->connect_props.props;

@@ -28,7 +28,8 @@ typedef struct {
     tern_client_config cfg;
     tern_connect_options conn;
     tern_publish will;
-    char client_id[64];
+    const char *client_id;    /* -i as given (never shortened), or generated_id */
+    char generated_id[64];
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
     int unsubacked;           /* an UNSUBACK arrived */

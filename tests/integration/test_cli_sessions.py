@@ -1,0 +1,76 @@
+"""What tern pub/sub tell the broker about the session, checked at the broker (probe findings):
+- the client id given with -i reaches the broker whole, or tern refuses it -- never a silently
+  shortened id (two devices whose long ids share a prefix would take over each other's session);
+- `tern sub -c -V 5` keeps its session across runs, as `mosquitto_sub -c -V 5` does: without -x
+  the session expiry is "never" (an expiry of 0 would end the session with the connection)."""
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Broker, scaled, wrapped  # noqa: E402
+
+TERN = os.environ.get("TERN_BIN", "tern")
+
+
+class WithBroker(unittest.TestCase):
+    """One mosquitto for the class; tern commands against it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.stop()
+
+    def tern(self, *args, stdin=None):
+        return subprocess.run(wrapped([TERN, *args, "-h", "127.0.0.1", "-p", str(self.broker.port)]),
+                              input=stdin, capture_output=True, timeout=scaled(60))
+
+
+class ClientIdReachesTheBroker(WithBroker):
+    def connected_ids(self):
+        return re.findall(r"New client connected from \S+ as (\S+) ", self.broker.log())
+
+    def wait_for_id(self, client_id):
+        deadline = time.monotonic() + scaled(10)
+        while client_id not in self.connected_ids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return client_id in self.connected_ids()
+
+    def test_long_ids_arrive_whole(self):
+        for length in (63, 64, 100, 400):  # mosquitto shortens log lines past ~1 kB
+            client_id = "".join(chr(ord("a") + i % 26) for i in range(length))
+            with self.subTest(length=length):
+                r = self.tern("pub", "-t", "id/test", "-m", "x", "-i", client_id)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(self.wait_for_id(client_id),
+                                f"id of {length} bytes not seen whole; broker saw lengths "
+                                f"{sorted({len(i) for i in self.connected_ids()})}")
+
+    def test_id_beyond_mqtt_limit_is_refused(self):
+        r = self.tern("pub", "-t", "id/test", "-m", "x", "-i", "x" * 70000)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr)
+
+
+class PersistentSessionV5(WithBroker):
+    def sub(self, client_id, *args):
+        return self.tern("sub", "-V", "5", "-c", "-i", client_id, "-q", "1", "-t", "kept/" + client_id, *args)
+
+    def test_messages_sent_while_away_arrive_next_run(self):
+        first = self.sub("v5-kept", "-W", "1")
+        self.assertEqual(first.returncode, 27, first.stderr)  # subscribed, nothing came, timed out
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-t", "kept/v5-kept",
+                        "-q", "1", "-l"], input=b"a\nb\nc\n", check=True, timeout=scaled(30))
+        second = self.sub("v5-kept", "-C", "3", "-W", "10")
+        self.assertEqual(second.returncode, 0, second.stderr)
+        self.assertEqual(second.stdout.split(), [b"a", b"b", b"c"])
+
+
+if __name__ == "__main__":
+    unittest.main()
