@@ -415,6 +415,50 @@ class Fw(unittest.TestCase):
 
 
 @unittest.skipUnless(FW_DEVICE, "FW_DEVICE names examples/fw_device (ctest sets it when examples are built)")
+class Keygen(unittest.TestCase):
+    """tern fw keygen writes two new files and nothing else: a file or a symbolic link planted
+    at either name is never written through or over, and a refused run leaves nothing behind."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(dir=WORK)
+        self.name = os.path.join(self.dir, "k")
+        self.victim = os.path.join(self.dir, "victim")
+        with open(self.victim, "w") as f:
+            f.write("precious\n")
+
+    def assert_refused(self, p):
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr.decode().count("\n"), 1, p.stderr)
+        with open(self.victim) as f:
+            self.assertEqual(f.read(), "precious\n")
+
+    def test_a_link_planted_as_the_public_key_is_not_followed(self):
+        os.symlink(self.victim, self.name + ".pub")
+        p = run("fw", "keygen", "--out", self.name, check=False)
+        self.assert_refused(p)
+        self.assertFalse(os.path.exists(self.name), "the private key of a refused run was left behind")
+        self.assertTrue(os.path.islink(self.name + ".pub"))
+
+    def test_an_existing_public_key_is_not_overwritten(self):
+        shutil.copy(self.victim, self.name + ".pub")
+        p = run("fw", "keygen", "--out", self.name, check=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        with open(self.name + ".pub") as f:
+            self.assertEqual(f.read(), "precious\n")
+        self.assertFalse(os.path.exists(self.name))
+
+    def test_a_link_planted_as_the_private_key_is_not_followed(self):
+        os.symlink(self.victim, self.name)
+        self.assert_refused(run("fw", "keygen", "--out", self.name, check=False))
+        self.assertFalse(os.path.exists(self.name + ".pub"))
+
+    def test_a_new_pair_is_private_and_public(self):
+        run("fw", "keygen", "--out", self.name)
+        self.assertEqual(os.stat(self.name).st_mode & 0o777, 0o600)
+        with open(self.name + ".pub") as f:
+            self.assertTrue(f.read().startswith("tern-fw-pub ed25519 "))
+
+
 class FwDevice(unittest.TestCase):
     """examples/fw_device: the library's agent on a storage that behaves like NOR flash, with
     A/B slots and a two-copy boot record. After anything, --check (the boot loader's test)

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fw.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,11 +70,16 @@ int fw_keygen(const fw_options *o)
     }
     char pub_path[4096];
     snprintf(pub_path, sizeof pub_path, "%s.pub", o->out);
-    int fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL, 0600); /* never overwrite a key */
+    /* Both files are new: an existing key, or a file or link planted at either name, is never
+     * written through or over (O_EXCL fails on a symbolic link too). */
+    int fd = open(o->out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     FILE *priv = fd >= 0 ? fdopen(fd, "w") : NULL;
     char priv_buf[512]; /* our own stdio buffer, so that the key's text can be wiped */
     if (priv) setvbuf(priv, priv_buf, _IOFBF, sizeof priv_buf);
-    FILE *pub = priv ? fopen(pub_path, "w") : NULL;
+    int pub_fd = priv ? open(pub_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644) : -1;
+    FILE *pub = pub_fd >= 0 ? fdopen(pub_fd, "w") : NULL;
+    int open_errno = fd < 0 || pub_fd < 0 ? errno : 0;
+    if (!pub && pub_fd >= 0) close(pub_fd);
     int rc = !pub || make_key(alg, &k) != 0;
     if (!rc) {
         fprintf(priv, "tern-fw-key %s ", alg_name(alg));
@@ -84,7 +90,13 @@ int fw_keygen(const fw_options *o)
     if (pub) rc |= fclose(pub) != 0;
     if (priv) rc |= fclose(priv) != 0;
     else if (fd >= 0) close(fd);
-    if (rc) fprintf(stderr, "tern fw keygen: cannot write %s and %s (an existing key is never overwritten)\n", o->out, pub_path);
+    if (rc) {
+        /* Leave nothing half made behind: only the files this run created are removed. */
+        if (pub_fd >= 0) unlink(pub_path);
+        if (fd >= 0) unlink(o->out);
+        fprintf(stderr, "tern fw keygen: cannot create %s and %s: %s (an existing file or link is never written over)\n",
+                o->out, pub_path, open_errno ? strerror(open_errno) : "key generation or writing failed");
+    }
     else fprintf(stderr, "tern fw keygen: wrote %s (keep it secret) and %s (give it to devices)\n", o->out, pub_path);
     secure_wipe(&k, sizeof k);
     secure_wipe(priv_buf, sizeof priv_buf);
