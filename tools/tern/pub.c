@@ -55,17 +55,25 @@ static int load_message(const tool_options *o, uint8_t **data, size_t *len)
 
 static tern_status publish_lines(tool_session *s, tern_publish *m)
 {
-    static char line[LINE_MAX_BYTES];
-    while (fgets(line, sizeof line, stdin)) {
-        size_t n = strlen(line);
+    /* One message per line, whatever its length (a line is never split in two). */
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    tern_status st = TERN_OK;
+    while (st == TERN_OK && (got = getline(&line, &cap, stdin)) >= 0) {
+        size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') line[--n] = 0;
+        if (n > UINT32_MAX) {
+            st = TERN_ERR_PACKET_TOO_LARGE;
+            break;
+        }
         m->payload.data = (const uint8_t *)line;
         m->payload.len = (uint32_t)n;
-        tern_status st = tool_publish(s, m);
+        st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
-        if (st != TERN_OK) return st;
     }
-    return TERN_OK;
+    free(line);
+    return st;
 }
 
 static int check_topic(const tool_options *o, tern_bytes topic)

@@ -30,8 +30,13 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
 {
     tool_session *s = user;
     const tool_options *o = s->o;
-    (void)c;
     if (state.stop || filtered_out(o, m->topic) || (o->no_retained && m->retain)) return;
+    if (o->count && s->received >= o->count) {
+        /* -C N: the N-th is printed; what came in the same burst is left unacknowledged, so a
+         * persistent session keeps it for the next run (as mosquitto_sub does). */
+        (void)tern_client_hold(c);
+        return;
+    }
     if (o->retained_only && !m->retain) {
         state.stop = 1;
         return;

@@ -1,13 +1,12 @@
-"""Probe repros for the CLI's input/output framing (NOT registered in ctest; findings P11, P12).
-
-Run: cd tests/probe && TERN_BIN=.../tern python3 -m unittest -v test_cli_bursts
-Both tests fail on main 5467adc: `tern sub -C 7` prints a whole burst, `tern pub -l` splits long lines."""
+"""The CLI's framing under bursts (the outside probe's findings P11, P12): `tern sub -C 7` prints
+and acknowledges exactly 7 of a 50-message burst, and `tern pub -l` never splits a long line
+into two messages (it sends it whole, or refuses it in one line). Both failed before their fixes."""
 import os
 import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import scaled, wrapped  # noqa: E402
 from test_cli_sessions import TERN, WithBroker  # noqa: E402
 
