@@ -43,6 +43,8 @@ int tool_fw(int argc, char **argv);
 
 /* Keys (fw_keys.c). */
 int fw_keygen(const fw_options *o);
+/* n bytes from s, which must be exactly 2n hex digits: 0, or -1. */
+int fw_unhex(const char *s, uint8_t *out, size_t n);
 int fw_load_signing_key(const char *path, fw_signing_key *k);
 int fw_load_public_key(const char *path, tern_fw_key *k);
 /* Sign the signed part of m with k: fills m->sig_alg (before), key_id, sig. */

@@ -23,7 +23,7 @@ static void hex(FILE *f, const uint8_t *b, size_t n)
     for (size_t i = 0; i < n; i++) fprintf(f, "%02x", b[i]);
 }
 
-static int unhex(const char *s, uint8_t *out, size_t n)
+int fw_unhex(const char *s, uint8_t *out, size_t n)
 {
     if (strlen(s) != 2 * n) return -1;
     for (size_t i = 0; i < n; i++) {
@@ -139,7 +139,7 @@ int fw_load_signing_key(const char *path, fw_signing_key *k)
     int rc = read_key_text(path, 1, text, sizeof text) != 0 || parse_key_line(text, "tern-fw-key", alg, h1, h2) != 0 ||
                      !(k->alg = parse_alg(alg)) ? -1 : 0;
     k->pub_len = k->alg == TERN_FW_SIG_ED25519 ? 32 : 65;
-    if (rc == 0 && (unhex(h1, k->priv, 32) || unhex(h2, k->pub, k->pub_len))) rc = -1;
+    if (rc == 0 && (fw_unhex(h1, k->priv, 32) || fw_unhex(h2, k->pub, k->pub_len))) rc = -1;
     secure_wipe(text, sizeof text);
     secure_wipe(h1, sizeof h1);
     if (rc != 0) secure_wipe(k, sizeof *k);
@@ -155,7 +155,7 @@ int fw_load_public_key(const char *path, tern_fw_key *k)
         !(a = parse_alg(alg)))
         return -1;
     size_t len = a == TERN_FW_SIG_ED25519 ? 32 : 65;
-    return unhex(h1, pub, len) || tern_fw_key_init(k, a, pub, len) != TERN_OK ? -1 : 0;
+    return fw_unhex(h1, pub, len) || tern_fw_key_init(k, a, pub, len) != TERN_OK ? -1 : 0;
 }
 
 int fw_sign_begin(tern_fw_manifest *m, uint8_t alg, const uint8_t *pub, size_t pub_len,

@@ -6,6 +6,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fw_store.h"
 
+#include "fw.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -61,17 +63,6 @@ static tern_status replace_file(const fw_store *st, const char *name, const uint
     return TERN_OK;
 }
 
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-    if (strlen(s) != 2 * n) return -1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1) return -1;
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 /* `current`: absent = nothing installed (0); unreadable or malformed = -1, never version 0. */
 static int read_installed(fw_store *st)
 {
@@ -87,7 +78,7 @@ static int read_installed(fw_store *st)
     if (n < 0) return fail(st, "cannot read", "current"), -1;
     text[n] = 0;
     if (sscanf(text, "version %llu\nimage %95s\nsha256 %64s\nupdate %32s\n", &v, st->installed_image, sha, hex) != 4 ||
-        v == 0 || unhex(hex, st->installed_update, TERN_FW_UPDATE_ID_LEN) != 0) {
+        v == 0 || fw_unhex(hex, st->installed_update, TERN_FW_UPDATE_ID_LEN) != 0) {
         fprintf(stderr, "tern fw agent: %s/current is not an installed record: refusing to guess the version\n", st->dir);
         return -1;
     }
