@@ -244,6 +244,19 @@ class ServerDisconnect(ScriptedCase):
                 self.assert_failed(r, "disconnected", words, f"0x{rc:02x}", max_s=5)
 
 
+    def test_sub_says_why_the_broker_disconnected(self):
+        """tern sub reconnects after a server DISCONNECT, but first says why (probe finding P6:
+        a broker refusing with 0x87 left the user in a silent reconnect loop)."""
+        b = ScriptedBroker([
+            expect(CONNECT), send(connack(v5=True)), expect(SUBSCRIBE),
+            call(lambda c: c.send(suback(c.last.packet_id, [0], v5=True))),
+            send(disconnect(0x87)), expect_closed(5),
+        ]).start()
+        r = self.tern("sub", b, "-V", "5", "-t", "t", "-W", "2")
+        self.finish(b)
+        self.assertIn("the broker disconnected: not authorized (0x87); reconnecting", r.err.lower(), r)
+
+
 class UnknownIds(ScriptedCase):
     def test_unknown_acks_ignored_or_answered(self):
         for v in (4, 5):

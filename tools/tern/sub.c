@@ -50,7 +50,12 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
 static void on_disconnect(tern_client *c, tern_status why, void *user)
 {
     tool_session *s = user;
-    (void)c;
+    if (why == TERN_ERR_SERVER_DISCONNECT && !s->o->quiet) {
+        /* The broker said why (MQTT 5): the user hears it, or waits on a silent reconnect loop. */
+        uint8_t rc = tern_client_last_reason(c);
+        fprintf(stderr, "tern: the broker disconnected: %s (0x%02x); reconnecting\n",
+                tern_reason_str(rc, TERN_DISCONNECT, TERN_MQTT_5), rc);
+    }
     int transient = why == TERN_OK || why == TERN_ERR_CLOSED || why == TERN_ERR_IO ||
                     why == TERN_ERR_KEEPALIVE_TIMEOUT || why == TERN_ERR_TIMEOUT ||
                     why == TERN_ERR_SERVER_DISCONNECT || why == TERN_ERR_MESSAGE_CUT ||
