@@ -5,6 +5,7 @@
   the session expiry is "never" (an expiry of 0 would end the session with the connection)."""
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -71,6 +72,44 @@ class PersistentSessionV5(WithBroker):
         self.assertEqual(second.returncode, 0, second.stderr)
         self.assertEqual(second.stdout.split(), [b"a", b"b", b"c"])
 
+
+
+class StopSignal(WithBroker):
+    """Ctrl-C (SIGINT) or kill (SIGTERM) ends `tern sub` with a DISCONNECT: the broker does not
+    publish its will (probe finding P14: the will went out on every stop)."""
+
+    def test_a_stopped_subscriber_publishes_no_will(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with self.subTest(signal=sig.name):
+                will = f"will/{sig.name}"
+                port = str(self.broker.port)
+                # stdbuf: mosquitto_sub's -d lines would wait in a full pipe buffer.
+                watcher = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t", will, "-C", "1",
+                                            "-d"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                self.wait_for(watcher.stdout, b"SUBACK")
+                sub = subprocess.Popen(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", port, "-t", "quiet", "-d",
+                                                "--will-topic", will, "--will-payload", "the will"]),
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                self.wait_for(sub.stderr, b"SUBACK")
+                sub.send_signal(sig)
+                _, err = sub.communicate(timeout=scaled(30))
+                self.assertEqual(sub.returncode, 0, err)
+                self.assertIn(b"sending DISCONNECT", err)
+                # The first message on the will topic must be this marker, not the will.
+                subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-t", will, "-m", "marker"],
+                               check=True, timeout=scaled(30))
+                out, _ = watcher.communicate(timeout=scaled(30))
+                payloads = [l for l in out.splitlines() if not l.startswith((b"Client ", b"Subscribed "))]
+                self.assertEqual(payloads, [b"marker"], out)
+
+    @staticmethod
+    def wait_for(stream, needle):
+        seen = b""
+        while needle not in seen:
+            line = stream.readline()
+            if not line:
+                raise AssertionError(f"{needle!r} never came: {seen!r}")
+            seen += line
 
 if __name__ == "__main__":
     unittest.main()
