@@ -87,10 +87,11 @@ size-check: deps
 bench: build
 	python3 scripts/bench.py build $(BENCH_FLAGS)
 
-# tern tls-cost against a mosquitto it starts itself (generated certificates, every listener).
+# bench/tls-cost against a mosquitto that run.py starts (generated certificates, every listener).
 tls-cost: build
 	mkdir -p bench/results
-	build/tools/tern/tern tls-cost $(TLS_COST_FLAGS) --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
+	PYTHONPATH=tests/integration python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
+	  --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
 
 ws-cost: build
 	mkdir -p bench/results
@@ -120,8 +121,14 @@ device: build
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
 	python3 scripts/device_report.py build-device
 
-demo: build
-	scripts/demo.sh build
+# Builds only the tern command (configuring build/ first if needed), quietly, then the demo.
+demo: deps
+	@start=$$(date +%s); printf 'demo: building the tern command in build/ ... '; \
+	  { [ -f build/CMakeCache.txt ] || cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS); } >build-demo.log 2>&1 && \
+	  cmake --build build -j $(JOBS) --target tern_cli >>build-demo.log 2>&1 || \
+	  { echo failed; tail -30 build-demo.log; exit 1; }; \
+	  echo "done ($$(( $$(date +%s) - start )) s)"; rm -f build-demo.log
+	@scripts/demo.sh build
 
 clean:
 	rm -rf build build-san build-fuzz build-cov coverage

@@ -14,11 +14,16 @@
  *   fw_device --flash F --factory IMAGE              provision version 1 in slot A
  *   fw_device --flash F --check                      is there a bootable image?
  *   fw_device --flash F --class C --trust K.pub [--host H] [--port P] [--id ID]
- *             [--stall-ms N] [--once]                run the update agent
+ *             [--stall-ms N] [--once] [--cut-after N]   run the update agent
+ *
+ * --cut-after N is a power cut for tests: flash operation N+1 is left half done (half the
+ * bytes programmed, or half the block erased) and the process kills itself with SIGKILL. With
+ * --once, the number of flash operations a whole run took is printed at the end.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +63,7 @@ typedef struct {
 } progress_record;
 
 static int flash_fd = -1;
+static long flash_ops, cut_after = -1;
 static boot_record boot;
 static uint8_t block_buf[BLOCK];
 
@@ -65,16 +71,29 @@ static uint8_t block_buf[BLOCK];
 
 static int flash_read(uint64_t at, void *p, size_t n) { return pread(flash_fd, p, n, (off_t)at) == (ssize_t)n ? 0 : -1; }
 
+/* Counts flash operations; the one after --cut-after's count is cut: half done, then the power goes. */
+static size_t power_left(size_t n)
+{
+    flash_ops++;
+    return cut_after >= 0 && flash_ops > cut_after ? n / 2 : n;
+}
+
+static void power_cut(void) { raise(SIGKILL); }
+
 static int flash_erase(uint64_t block_at)
 {
+    size_t n = power_left(BLOCK);
     memset(block_buf, 0xFF, BLOCK);
-    return pwrite(flash_fd, block_buf, BLOCK, (off_t)block_at) == (ssize_t)BLOCK ? 0 : -1;
+    int ok = pwrite(flash_fd, block_buf, n, (off_t)block_at) == (ssize_t)n;
+    if (n < BLOCK) power_cut();
+    return ok ? 0 : -1;
 }
 
 /* NOR programming: bits go from 1 to 0 only (an unerased byte keeps its zeros). */
-static int flash_program(uint64_t at, const uint8_t *p, size_t n)
+static int flash_program(uint64_t at, const uint8_t *p, size_t want)
 {
     uint8_t cur[1024];
+    size_t n = power_left(want);
     for (size_t done = 0; done < n;) {
         size_t k = n - done < sizeof cur ? n - done : sizeof cur;
         if (flash_read(at + done, cur, k) != 0) return -1;
@@ -82,6 +101,7 @@ static int flash_program(uint64_t at, const uint8_t *p, size_t n)
         if (pwrite(flash_fd, cur, k, (off_t)(at + done)) != (ssize_t)k) return -1;
         done += k;
     }
+    if (n < want) power_cut();
     return 0;
 }
 
@@ -275,7 +295,7 @@ static void on_event(tern_fw_agent *a, const tern_fw_event *e, void *user)
     printf("event %d version %llu chunks %lu/%lu: %s\n", (int)e->kind, (unsigned long long)e->version,
            (unsigned long)e->chunks_done, (unsigned long)e->chunk_count, e->reason);
     fflush(stdout);
-    if (e->kind == TERN_FW_EVENT_INSTALLED) outcome = 1;
+    if (e->kind == TERN_FW_EVENT_INSTALLED || e->kind == TERN_FW_EVENT_UP_TO_DATE) outcome = 1;
     else if (e->kind == TERN_FW_EVENT_REFUSED || e->kind == TERN_FW_EVENT_FAILED || e->kind == TERN_FW_EVENT_STALLED)
         outcome = -1;
     else if (e->kind == TERN_FW_EVENT_IGNORED && !tern_fw_agent_busy(a) && e->status != TERN_ERR_BUSY)
@@ -330,6 +350,7 @@ static int run_agent(const device_options *o)
     }
     (void)tern_fw_agent_poll(&agent); /* the last status line */
     (void)tern_client_wait_idle(&client, 10000);
+    printf("flash operations %ld\n", flash_ops);
     tern_client_disconnect(&client, 0);
     return outcome > 0 ? 0 : 1;
 }
@@ -339,7 +360,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"flash", 1, 0, 'f'}, {"factory", 1, 0, 'F'}, {"check", 0, 0, 'c'}, {"class", 1, 0, 'C'}, {"trust", 1, 0, 't'},
         {"host", 1, 0, 'h'},  {"port", 1, 0, 'p'},    {"id", 1, 0, 'i'},    {"stall-ms", 1, 0, 's'}, {"once", 0, 0, 'o'},
-        {0, 0, 0, 0}};
+        {"cut-after", 1, 0, 'x'}, {0, 0, 0, 0}};
     device_options o = {"127.0.0.1", NULL, "device-1", NULL, 1883, 0, 0};
     const char *flash = NULL, *image = NULL;
     int c, do_check = 0;
@@ -354,6 +375,7 @@ int main(int argc, char **argv)
         else if (c == 'i') o.id = optarg;
         else if (c == 's') o.stall_ms = (uint32_t)atoi(optarg);
         else if (c == 'o') o.once = 1;
+        else if (c == 'x') cut_after = atol(optarg);
         else return 2;
     }
     if (!flash || open_flash(flash) != 0) return fprintf(stderr, "usage: see the top of fw_device.c\n"), 2;

@@ -2686,6 +2686,70 @@ static void hold_refused_when_the_receive_buffer_is_full_of_held_messages(void *
     }
 }
 
+/* Issue 13, subscriptions after a reconnect: with tern_connect_options.subscriptions the
+ * engine subscribes whenever the session is new (CONNACK session present 0: the first
+ * connection with clean start too), and not when the broker kept the session. */
+static int subscribes_sent(int filters_each)
+{
+    const uint8_t *pkt;
+    size_t len;
+    uint8_t t;
+    int n = 0;
+    while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
+        if (t != TERN_SUBSCRIBE) continue;
+        tern_subscription got[4];
+        tern_subscribe s = {got, NULL, 0, 4, 0};
+        assert_int_equal(tern_codec_decode_subscribe(pkt, len, fx.opts.version, &s), TERN_OK);
+        assert_int_equal(s.count, filters_each);
+        assert_memory_equal(got[1].filter.data, "b/#", 3);
+        n++;
+    }
+    return n;
+}
+
+static void subscriptions_made_again_in_a_new_session(void **state)
+{
+    (void)state;
+    static const tern_subscription subs[2] = {{{(const uint8_t *)"a/+", 3}, 1}, {{(const uint8_t *)"b/#", 3}, 2}};
+    FOR_EACH_MODE_AND_VERSION({
+        fx.opts.subscriptions = subs;
+        fx.opts.subscription_count = 2;
+        connect_resumable(v);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(subscribes_sent(2), 1);
+        drop_then_reconnect(v, 1); /* the broker kept them */
+        assert_true(tern_client_is_connected(&fx.client));
+        assert_int_equal(subscribes_sent(2), 0);
+        drop_then_reconnect(v, 0); /* a new session: subscribed again */
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(subscribes_sent(2), 1);
+        assert_int_equal(fx.errors, 0);
+    })
+}
+
+/* Issue 16, item 6: connect_wait with auto_reconnect whose every attempt fails (a wrong CA)
+ * reports that cause when its time runs out, not a bare "timed out". */
+static tern_status open_unknown_ca(void *ctx) { (void)ctx; return TERN_ERR_TLS_UNKNOWN_CA; }
+
+static void connect_wait_reports_the_last_cause(void **state)
+{
+    (void)state;
+    for (int mode = 0; mode < PEER_MODES; mode++) {
+        setup(mode, TERN_MQTT_311);
+        fx.cfg.transport.open = open_unknown_ca;
+        fx.opts.auto_reconnect = 1;
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 5000), TERN_ERR_TLS_UNKNOWN_CA);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_ERR_TLS_UNKNOWN_CA);
+        assert_true(fx.peer.now - 1000 >= 5000);
+        /* Nothing failed, no CONNACK: that is a timeout. */
+        setup(mode, TERN_MQTT_311);
+        fx.opts.auto_reconnect = 1;
+        fx.opts.connect_timeout_ms = 60000;
+        assert_int_equal(tern_client_connect_wait(&fx.client, &fx.opts, 2000), TERN_ERR_TIMEOUT);
+        assert_int_equal(tern_client_last_error(&fx.client), TERN_OK);
+    }
+}
+
 /* Packet ids: 0 is never used; after 65535 they wrap to 1 and skip ids still in flight. */
 static void packet_ids_wrap_and_skip_those_in_flight(void **state)
 {
@@ -3170,6 +3234,8 @@ int main(void)
         cmocka_unit_test(publishing_callback_does_not_cause_redelivery),
         cmocka_unit_test(publishing_callback_after_connack_in_the_same_read),
         cmocka_unit_test(new_session_forgets_inbound_qos2_ids),
+        cmocka_unit_test(subscriptions_made_again_in_a_new_session),
+        cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),

@@ -31,7 +31,7 @@ typedef struct {
     size_t saved_len;
     tern_fw_storage storage;
     tern_fw_agent agent;
-    int events[TERN_FW_EVENT_INSTALLED + 1];
+    int events[TERN_FW_EVENT_UP_TO_DATE + 1];
     char last_reason[256];
     char status[TERN_FW_STATUS_MAX]; /* the last status line published */
 } fixture;
@@ -170,6 +170,21 @@ static void pulls_chunks_a_window_at_a_time_and_installs(void **state)
     sent(0, NULL);
     assert_string_equal(fx.status, "installed version 2");
     assert_false(tern_fw_agent_busy(&fx.agent));
+    /* Its manifest again (a reconnection): nothing to do, and no refusal to report. */
+    fx.agent.has_refused = 0;
+    manifest(fx.b.manifest, fx.b.manifest_len);
+    assert_int_equal(fx.events[TERN_FW_EVENT_UP_TO_DATE], 1);
+    assert_int_equal(fx.events[TERN_FW_EVENT_REFUSED], 0);
+    /* Idle: the manifest is asked for again every 10 minutes; the same bytes cost no check. */
+    sent(0, NULL);
+    uint32_t checks = fx.agent.unverified_checks;
+    fx.peer.now += 600000;
+    assert_int_equal(tern_fw_agent_poll(&fx.agent), TERN_OK);
+    assert_int_equal(peer_pump(&fx.peer, &fx.client), TERN_OK);
+    assert_int_equal(sent(TERN_SUBSCRIBE, "tern/fw/sensor/manifest"), 1);
+    manifest(fx.b.manifest, fx.b.manifest_len);
+    assert_int_equal(fx.agent.unverified_checks, checks);
+    assert_int_equal(fx.events[TERN_FW_EVENT_UP_TO_DATE], 1);
 }
 
 /* Finding 1: garbage on the manifest and chunk topics during a genuine update. */

@@ -54,6 +54,19 @@
 #define TERN_CFG_SERVER_SIDE 1
 #endif
 
+/* Defaults of tern_connect_options when its field is 0, in milliseconds: the first reconnect
+ * backoff (doubled after each failed attempt, with jitter), its ceiling, and the time allowed
+ * for the transport to open and the CONNACK to arrive. */
+#ifndef TERN_RECONNECT_MIN_MS
+#define TERN_RECONNECT_MIN_MS 500u
+#endif
+#ifndef TERN_RECONNECT_MAX_MS
+#define TERN_RECONNECT_MAX_MS 30000u
+#endif
+#ifndef TERN_CONNECT_TIMEOUT_MS
+#define TERN_CONNECT_TIMEOUT_MS 10000u
+#endif
+
 /** @brief While a message is held (tern_client_hold), how often at least it is offered again
  *         when nothing else happens: tern_client_next_timeout_ms reports no more than this, and
  *         the blocking layer waits no longer, in milliseconds. */

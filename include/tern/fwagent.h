@@ -25,7 +25,10 @@
  * Wiring: tern_fw_agent_init(); put the routes of tern_fw_agent_routes() into the client's
  * tern_client_config.routes (the agent never takes on_message); call tern_fw_agent_poll()
  * after every tern_client_poll() / tern_client_run() slice. All calls come from the thread
- * that drives the client.
+ * that drives the client. The agent notices a new connection when a poll finds the client
+ * connected after one that found it disconnected, so poll more often than the client's
+ * reconnect backoff (reconnect_min_ms); as a backstop it asks for the manifest again every
+ * 10 minutes while idle (an unchanged manifest costs one SHA-256, no signature check).
  */
 #ifndef TERN_FWAGENT_H
 #define TERN_FWAGENT_H
@@ -55,7 +58,8 @@ typedef enum {
     TERN_FW_EVENT_STALLED,      /**< the next chunk keeps arriving in a form that does not verify;
                                      still asking for it (the staged part is kept) */
     TERN_FW_EVENT_FAILED,       /**< the download was given up (storage, whole-image hash): staged bytes erased */
-    TERN_FW_EVENT_INSTALLED     /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_INSTALLED,    /**< the image is verified and installed: the application may reboot into it */
+    TERN_FW_EVENT_UP_TO_DATE    /**< the verified manifest is that of the update installed: nothing to do */
 } tern_fw_event_kind;
 
 /** One event. Everything in it is valid during the callback only. */
@@ -114,7 +118,7 @@ struct tern_fw_agent {
     char bad_reason[160];                          /* why the last unverifiable chunk was refused */
     uint64_t installed_version;
     uint32_t sub_lo, sub_hi;                       /* chunk topics subscribed: [sub_lo, sub_hi) */
-    uint32_t last_progress_ms, checks_window_ms, manifest_again_ms;
+    uint32_t last_progress_ms, checks_window_ms, manifest_again_ms, manifest_asked_ms;
     uint32_t unverified_checks;                    /* signature checks of unverified manifests, ever */
     uint16_t checks_in_window;
     uint8_t connected, manifest_subscribed, status_pending, has_refused, manifest_again;

@@ -1,4 +1,7 @@
-/* Signed firmware update over MQTT: the device side (and the formats the publisher writes).
+/**
+ * @file fwupdate.h
+ * @brief Signed firmware update over MQTT: the receiver (device side) and the formats the
+ *        publisher writes. The MQTT half is tern_fw_agent (tern/fwagent.h).
  *
  * An update is a signed manifest plus the image in chunks (docs/firmware-update.md has the
  * byte layout). The device trusts nothing it has not verified:
@@ -28,16 +31,19 @@
 extern "C" {
 #endif
 
-#define TERN_FW_CLASS_MAX 32        /* device class: 1..31 bytes of UTF-8, zero padded */
-#define TERN_FW_UPDATE_ID_LEN 16
-#define TERN_FW_HASH_LEN 32
-#define TERN_FW_SIG_MAX 80          /* Ed25519: 64; ECDSA P-256 DER: at most 72 */
-#define TERN_FW_SIGNED_LEN 176      /* manifest bytes covered by the signature */
-#define TERN_FW_MANIFEST_MAX (TERN_FW_SIGNED_LEN + 2 + TERN_FW_SIG_MAX)
-#define TERN_FW_CHUNK_HEADER 56     /* chunk payload bytes before the image data */
+#define TERN_FW_CLASS_MAX 32        /**< device class: 1..31 bytes of UTF-8, zero padded */
+#define TERN_FW_UPDATE_ID_LEN 16    /**< update id bytes */
+#define TERN_FW_HASH_LEN 32         /**< SHA-256 bytes */
+#define TERN_FW_SIG_MAX 80          /**< Ed25519: 64; ECDSA P-256 DER: at most 72 */
+#define TERN_FW_SIGNED_LEN 176      /**< manifest bytes covered by the signature */
+#define TERN_FW_MANIFEST_MAX (TERN_FW_SIGNED_LEN + 2 + TERN_FW_SIG_MAX) /**< largest manifest */
+#define TERN_FW_CHUNK_HEADER 56     /**< chunk payload bytes before the image data */
 
+/** Signature algorithms of a manifest. */
 enum { TERN_FW_SIG_ED25519 = 1, TERN_FW_SIG_ECDSA_P256 = 2 };
 
+/** A decoded manifest (docs/firmware-update.md has the byte layout). Its fields mean nothing
+ *  until tern_fw_manifest_verify accepted it. */
 typedef struct {
     uint8_t sig_alg;                          /* TERN_FW_SIG_* */
     char device_class[TERN_FW_CLASS_MAX];     /* NUL-terminated */
@@ -53,7 +59,7 @@ typedef struct {
     uint8_t sig[TERN_FW_SIG_MAX];
 } tern_fw_manifest;
 
-/* A public key the device trusts. Ed25519: 32 bytes; ECDSA P-256: 65 (uncompressed point). */
+/** A public key the device trusts. Ed25519: 32 bytes; ECDSA P-256: 65 (uncompressed point). */
 typedef struct {
     uint8_t alg;                              /* TERN_FW_SIG_* */
     uint8_t len;
@@ -98,7 +104,8 @@ typedef struct {
                                  uint32_t *chunks_done, uint8_t next_hash[TERN_FW_HASH_LEN]);
 } tern_fw_storage;
 
-/* The receiving side of one update. Opaque state; allocate it anywhere. */
+/** The receiving side of one update. Opaque state; allocate it anywhere (no allocation
+ *  inside). One thread at a time. */
 typedef struct {
     tern_fw_manifest m;
     uint8_t manifest[TERN_FW_MANIFEST_MAX];   /* the raw manifest being applied */
@@ -112,16 +119,49 @@ typedef struct {
     char reason[160];                         /* one line: why the last thing was refused */
 } tern_fw_receiver;
 
-/* Key id of a public key: SHA-256 of its bytes. */
+/**
+ * @brief Prepare a trusted key: its id is the SHA-256 of its bytes.
+ * @param k    filled.
+ * @param alg  TERN_FW_SIG_ED25519 (len 32) or TERN_FW_SIG_ECDSA_P256 (len 65, uncompressed).
+ * @param pub  the public key bytes (copied).
+ * @param len  their length.
+ * @return TERN_OK; TERN_ERR_INVALID_ARG for another algorithm or length.
+ */
 tern_status tern_fw_key_init(tern_fw_key *k, uint8_t alg, const uint8_t *pub, size_t len);
 
-/* Decode a manifest (no trust implied): TERN_ERR_FW_FORMAT when it is not one. */
+/**
+ * @brief Decode a manifest (no trust implied): layout, canonical class, sizes that agree
+ *        (checked without overflow).
+ * @param buf  the bytes.
+ * @param len  their length.
+ * @param m    filled (zeroed on failure).
+ * @return TERN_OK; TERN_ERR_FW_FORMAT when it is not a manifest.
+ */
 tern_status tern_fw_manifest_decode(const uint8_t *buf, size_t len, tern_fw_manifest *m);
-/* The bytes of the part that is signed (TERN_FW_SIGNED_LEN into out), for signing. */
+/**
+ * @brief The bytes of the part that is signed, for signing.
+ * @param m    the manifest.
+ * @param out  receives TERN_FW_SIGNED_LEN bytes.
+ */
 void tern_fw_manifest_encode_signed(const tern_fw_manifest *m, uint8_t out[TERN_FW_SIGNED_LEN]);
-/* Whole manifest: signed part + signature. *len gets its size. */
+/**
+ * @brief Encode a whole manifest: signed part + signature length + signature.
+ * @param m    the manifest.
+ * @param buf  output.
+ * @param cap  its size (TERN_FW_MANIFEST_MAX is enough).
+ * @param len  receives the encoded size.
+ * @return TERN_OK; TERN_ERR_INVALID_ARG (signature too long); TERN_ERR_BUFFER_TOO_SMALL.
+ */
 tern_status tern_fw_manifest_encode(const tern_fw_manifest *m, uint8_t *buf, size_t cap, size_t *len);
-/* Is m signed by one of keys? TERN_ERR_SIGNATURE (no signature, unknown key, bad signature). */
+/**
+ * @brief Is m signed by one of keys? (ECDSA: strict DER with low S only.)
+ * @param m        a decoded manifest.
+ * @param keys     the trusted keys.
+ * @param count    how many.
+ * @param why      receives a one-line reason on failure (never a field of m but the key id).
+ * @param why_cap  its size.
+ * @return TERN_OK; TERN_ERR_SIGNATURE (no signature, unknown key, bad or non-canonical signature).
+ */
 tern_status tern_fw_manifest_verify(const tern_fw_manifest *m, const tern_fw_key *keys, size_t count,
                                     char *why, size_t why_cap);
 
@@ -137,31 +177,70 @@ tern_status tern_fw_manifest_verify(const tern_fw_manifest *m, const tern_fw_key
  */
 tern_status tern_fw_ecdsa_normalize(uint8_t *sig, uint16_t *len, size_t cap);
 
-/* Chunk payload layout, for publishers: header fields of chunk `index`. */
+/**
+ * @brief Chunk payload layout, for publishers: the header of chunk `index`.
+ * @param out        receives TERN_FW_CHUNK_HEADER bytes.
+ * @param update_id  the update's id.
+ * @param index      the chunk's index.
+ * @param next_hash  SHA-256 of chunk index+1's payload (zeros for the last chunk).
+ */
 void tern_fw_chunk_header(uint8_t out[TERN_FW_CHUNK_HEADER], const uint8_t update_id[TERN_FW_UPDATE_ID_LEN],
                           uint32_t index, const uint8_t next_hash[TERN_FW_HASH_LEN]);
-/* SHA-256 of a chunk payload (header + data): what the previous link must name. */
+/**
+ * @brief SHA-256 of a chunk payload (header + data): what the previous link must name.
+ * @param payload  the payload.
+ * @param len      its length.
+ * @param out      receives the hash.
+ * @return TERN_OK; TERN_ERR_FW_FORMAT when it cannot be hashed.
+ */
 tern_status tern_fw_chunk_hash(const uint8_t *payload, size_t len, uint8_t out[TERN_FW_HASH_LEN]);
 
-/* Device side. Offer a manifest: TERN_OK when it is a new update to apply (progress of an
- * earlier attempt at the same manifest is resumed through storage when `resume_chunks` > 0);
- * TERN_ERR_SIGNATURE, TERN_ERR_DEVICE_CLASS, TERN_ERR_ROLLBACK or TERN_ERR_FW_FORMAT with
- * r->reason saying why. */
+/**
+ * @brief Device side: offer a manifest. On TERN_OK it replaces whatever r was applying; on any
+ *        refusal r is unchanged but for r->reason.
+ * @param r                  the receiver.
+ * @param buf                the manifest bytes (copied).
+ * @param len                their length.
+ * @param keys               trusted keys.
+ * @param key_count          how many.
+ * @param device_class       this device's class.
+ * @param installed_version  what runs now.
+ * @return TERN_OK (a new update to apply; resume with tern_fw_resume); TERN_ERR_FW_FORMAT,
+ *         TERN_ERR_SIGNATURE, TERN_ERR_DEVICE_CLASS or TERN_ERR_ROLLBACK with r->reason.
+ */
 tern_status tern_fw_offer_manifest(tern_fw_receiver *r, const uint8_t *buf, size_t len,
                                    const tern_fw_key *keys, size_t key_count, const char *device_class,
                                    uint64_t installed_version);
-/* Resume: `chunks_done` chunks of this manifest are staged and `next_hash` is the hash the next
- * one must have (both from save_progress); the staged bytes are read back to rebuild the image
- * hash. Call after tern_fw_offer_manifest accepted the same manifest. */
+/**
+ * @brief Resume after tern_fw_offer_manifest accepted the manifest that progress was saved
+ *        for: the staged bytes are read back to rebuild the image hash, and s->erase drops
+ *        anything staged beyond them.
+ * @param r            the receiver.
+ * @param s            the storage.
+ * @param chunks_done  chunks staged (from save_progress), less than the chunk count.
+ * @param next_hash    the hash the next chunk must have (from save_progress).
+ * @return TERN_OK; TERN_ERR_INVALID_ARG; TERN_ERR_FW_STORAGE (read or erase failed).
+ */
 tern_status tern_fw_resume(tern_fw_receiver *r, const tern_fw_storage *s, uint32_t chunks_done,
                            const uint8_t next_hash[TERN_FW_HASH_LEN]);
-/* Feed one chunk payload. TERN_OK: stored (r->next_index moved on); TERN_NEED_MORE is never
- * returned. Chunks other than the one expected next are refused with TERN_ERR_FW_CHUNK (not
- * stored; ask for the right one). Tampering: TERN_ERR_HASH; wrong length: TERN_ERR_SIZE.
- * After the last chunk the image hash is checked and storage->install called. */
+/**
+ * @brief Feed one chunk payload. It is checked before a byte is stored; after the last chunk
+ *        the image hash and length are checked and s->install is called.
+ * @param r        the receiver.
+ * @param s        the storage.
+ * @param payload  the chunk payload.
+ * @param len      its length.
+ * @return TERN_OK (stored, r->next_index moved on); TERN_ERR_FW_CHUNK (not the chunk expected
+ *         next: not stored); TERN_ERR_FW_FORMAT, TERN_ERR_SIZE, TERN_ERR_HASH (does not verify);
+ *         TERN_ERR_FW_STORAGE or the install's status. r->reason says why.
+ */
 tern_status tern_fw_offer_chunk(tern_fw_receiver *r, const tern_fw_storage *s, const uint8_t *payload,
                                 size_t len);
-/* Has every chunk been accepted and the image installed? */
+/**
+ * @brief Has every chunk been accepted and the image installed?
+ * @param r  the receiver.
+ * @return 1 or 0.
+ */
 int tern_fw_complete(const tern_fw_receiver *r);
 
 #ifdef __cplusplus

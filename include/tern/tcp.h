@@ -1,5 +1,12 @@
-/* POSIX TCP transport: host names through getaddrinfo, IPv4 and IPv6, non-blocking connect
- * with a timeout, TCP_NODELAY. Knows nothing of MQTT. */
+/**
+ * @file tcp.h
+ * @brief POSIX TCP transport: host names through getaddrinfo, IPv4 and IPv6, non-blocking
+ *        connect with a per-address timeout, TCP_NODELAY. Knows nothing of MQTT.
+ *
+ * Linux and other POSIX systems only (src/transport/tcp_posix.c); a device port writes its
+ * own transport instead (docs/porting.md). Name resolution blocks: getaddrinfo has no
+ * portable asynchronous form. One thread per tern_tcp.
+ */
 #ifndef TERN_TCP_H
 #define TERN_TCP_H
 
@@ -13,25 +20,44 @@ extern "C" {
 
 struct addrinfo;
 
+/**
+ * @brief A TCP connection to one host and port. The application owns it (static, on the
+ *        stack or in its own struct); fields are private except where noted.
+ */
 typedef struct {
-    const char *host;              /* not copied: must outlive the transport */
-    struct addrinfo *addrs;        /* resolved list, freed when the connection is up or fails */
-    struct addrinfo *next_addr;    /* the address being tried */
-    uint64_t attempt_started_ms;
-    uint32_t connect_timeout_ms;   /* per address */
-    int fd;
-    int last_errno;                /* errno of the last failure, for messages */
-    uint16_t port;
-    uint8_t state;                 /* tern_tcp_state */
+    const char *host;              /**< the host to connect to; not copied: must outlive the transport */
+    struct addrinfo *addrs;        /**< resolved list, freed when the connection is up or fails */
+    struct addrinfo *next_addr;    /**< the address being tried */
+    uint64_t attempt_started_ms;   /**< when the connect to next_addr started */
+    uint32_t connect_timeout_ms;   /**< per address */
+    int fd;                        /**< the socket, -1 when none (see tern_tcp_fd) */
+    int last_errno;                /**< errno of the last failure, for messages (readable by the application) */
+    uint16_t port;                 /**< the port to connect to */
+    uint8_t state;                 /**< idle, connecting or open */
 } tern_tcp;
 
-/* Prepare a TCP transport to host:port; nothing happens on the network yet. */
+/**
+ * @brief Prepare a TCP transport to host:port; nothing happens on the network yet.
+ * @param tcp                the transport to prepare (overwritten).
+ * @param host               host name or IP literal; not copied, must outlive tcp.
+ * @param port               TCP port.
+ * @param connect_timeout_ms the longest wait for each address's connect; 0: 10 s.
+ * @note Not from a callback of a client that uses tcp.
+ */
 void tern_tcp_init(tern_tcp *tcp, const char *host, uint16_t port, uint32_t connect_timeout_ms);
 
-/* Fill a tern_transport whose context is tcp. */
+/**
+ * @brief Fill a tern_transport whose context is tcp (every function, wait included).
+ * @param tcp the transport, after tern_tcp_init; must outlive every use of out.
+ * @param out the function table to fill.
+ */
 void tern_tcp_transport(tern_tcp *tcp, tern_transport *out);
 
-/* The descriptor of an open or opening connection, -1 otherwise. */
+/**
+ * @brief The descriptor of an open or opening connection.
+ * @param tcp the transport.
+ * @return The socket, or -1 when there is none. May be called from callbacks.
+ */
 int tern_tcp_fd(const tern_tcp *tcp);
 
 #ifdef __cplusplus

@@ -57,6 +57,7 @@ tern_status tern_client_connect(tern_client *c, const tern_connect_options *opts
     if (c->state != TERN_STATE_IDLE) return TERN_ERR_CONNECTING;
     c->opts = opts;
     c->version = (uint8_t)opts->version;
+    c->last_error = TERN_OK; /* what ends this connection, or its attempts, is told afresh */
     c->backoff_ms = 0;
     tern_conn_start_opening(c);
     return TERN_OK;
@@ -137,8 +138,8 @@ static int refusal_is_final(uint8_t reason)
 
 static uint32_t next_backoff(tern_client *c)
 {
-    uint32_t lo = c->opts->reconnect_min_ms ? c->opts->reconnect_min_ms : 500u;
-    uint32_t hi = c->opts->reconnect_max_ms ? c->opts->reconnect_max_ms : 30000u;
+    uint32_t lo = c->opts->reconnect_min_ms ? c->opts->reconnect_min_ms : TERN_RECONNECT_MIN_MS;
+    uint32_t hi = c->opts->reconnect_max_ms ? c->opts->reconnect_max_ms : TERN_RECONNECT_MAX_MS;
     c->backoff_ms = c->backoff_ms ? (c->backoff_ms > hi / 2 ? hi : c->backoff_ms * 2) : lo;
     /* xorshift32: jitter so that a fleet does not reconnect in lockstep */
     c->rng ^= c->rng << 13;
@@ -200,6 +201,16 @@ static int fall_back_to_311(tern_client *c)
     return 1;
 }
 
+/* A new session has no subscriptions: make the options' own again, before on_connect (whose
+ * publishes then go after the SUBSCRIBE). A failure (a send queue too small) is reported. */
+static void subscribe_again(tern_client *c)
+{
+    const tern_connect_options *o = c->opts;
+    if (!o->subscription_count) return;
+    tern_status st = tern_client_subscribe(c, o->subscriptions, o->subscription_count, NULL, NULL);
+    if (st != TERN_OK) tern_report(c, st);
+}
+
 tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     if (c->state != TERN_STATE_WAIT_CONNACK) return TERN_ERR_UNEXPECTED_PACKET;
@@ -229,6 +240,9 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
         c->state = TERN_STATE_CONNECTED;
         c->backoff_ms = 0;
         tern_slots_after_connack(c, ack.session_present);
+        /* on_publish_done (session lost) may have ended the connection already. */
+        if (c->state != TERN_STATE_CONNECTED) return TERN_OK;
+        if (!ack.session_present) subscribe_again(c);
         /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
          * old one would take a new message for a re-send, and lose it. */
         if (!ack.session_present && c->cfg->inbound_qos2_count)
@@ -241,6 +255,10 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
 tern_status tern_client_disconnect(tern_client *c, uint8_t reason)
 {
     if (c->state == TERN_STATE_IDLE) return TERN_ERR_NOT_CONNECTED;
+    if (c->state == TERN_STATE_BACKOFF) { /* no connection to end (on_disconnect was told): */
+        c->state = TERN_STATE_IDLE;       /* just stop reconnecting */
+        return TERN_OK;
+    }
     if (c->state == TERN_STATE_CONNECTED && tern_tx_disconnect(c, reason) == TERN_OK)
         (void)tern_tx_flush(c); /* best effort: the socket closes next */
     return tern_conn_lost(c, TERN_OK); /* a loss on purpose: closed, idle, no reconnect */

@@ -244,7 +244,7 @@ static tern_status process_buffer(tern_client *c)
 #if TERN_CFG_CHUNKS
     if (c->chunk_left) {
         st = tern_chunk_continue(c);
-        if (st != TERN_OK || c->chunk_left) return st;
+        if (st != TERN_OK || c->chunk_left || !connection_live(c)) return st;
     }
 #endif
     uint32_t done = 0; /* handled bytes at the start (nothing held before them): dropped at the end */

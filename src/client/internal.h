@@ -36,7 +36,8 @@ static inline int tern_over_peer_max(const tern_client *c, size_t n)
 }
 
 /* tern_inflight.resend values. */
-enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2, TERN_RESEND_LOST = 3 };
+enum { TERN_RESEND_NONE = 0, TERN_RESEND_AGAIN = 1, TERN_RESEND_NEVER_SENT = 2,
+       TERN_RESEND_LOST = 3 /* the session is gone: to be released (slots.c) */ };
 
 /* Room the send queue must have before an inbound packet is handled: its answer. */
 #define TERN_ACK_ROOM 8u

@@ -126,7 +126,10 @@ tern_status tern_client_connect_wait(tern_client *c, const tern_connect_options 
                                      uint32_t timeout_ms)
 {
     tern_status st = tern_client_connect(c, opts);
-    return st == TERN_OK ? drive(c, timeout_ms, is_connected) : st;
+    if (st == TERN_OK) st = drive(c, timeout_ms, is_connected);
+    /* With auto_reconnect the attempts failed until the time ran out: say why they failed
+     * (a wrong CA, a refused port), not just that time ran out. */
+    return st == TERN_ERR_TIMEOUT && c->last_error != TERN_OK ? c->last_error : st;
 }
 
 tern_status tern_client_run(tern_client *c, uint32_t ms) { return drive(c, ms, NULL); }

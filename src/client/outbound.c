@@ -182,7 +182,7 @@ tern_status tern_sub_acked(tern_client *c, uint16_t packet_id, uint8_t type, uin
 {
     int i = packet_id ? tern_sub_pending(c, packet_id) : -1;
     if (i < 0) return TERN_ERR_UNKNOWN_PACKET_ID;
-    int unsubscribe = (c->subs_unsub >> i) & 1u;
+    int unsubscribe = (c->subs_unsub >> i) & 1;
     c->sub_ids[i] = 0;
     if (unsubscribe != (type == TERN_UNSUBACK)) return TERN_ERR_ACK_TYPE;
     /* A 3.1.1 UNSUBACK carries no codes. */

@@ -4,7 +4,7 @@
 
 static uint32_t connect_timeout(const tern_client *c)
 {
-    return c->opts->connect_timeout_ms ? c->opts->connect_timeout_ms : 10000u;
+    return c->opts->connect_timeout_ms ? c->opts->connect_timeout_ms : TERN_CONNECT_TIMEOUT_MS;
 }
 
 static uint32_t until(uint32_t now, uint32_t deadline)

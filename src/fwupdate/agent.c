@@ -16,7 +16,7 @@ void tern_fw_agent_emit(tern_fw_agent *a, tern_fw_event_kind kind, tern_status s
                         const char *reason)
 {
     if (!a->cfg.on_event) return;
-    int counted = kind != TERN_FW_EVENT_IGNORED && kind != TERN_FW_EVENT_REFUSED;
+    int counted = kind != TERN_FW_EVENT_IGNORED && kind != TERN_FW_EVENT_REFUSED && kind != TERN_FW_EVENT_UP_TO_DATE;
     tern_fw_event e = {kind, st, version, counted ? a->rx.next_index : 0, counted ? a->rx.m.chunk_count : 0,
                        reason ? reason : ""};
     a->cfg.on_event(a, &e, a->cfg.user);
@@ -73,8 +73,10 @@ static int refuse_verified(tern_fw_agent *a, const tern_fw_manifest *m)
     tern_status st = tern_fw_check_verified(&a->rx, m, a->cfg.device_class, a->installed_version);
     if (st == TERN_OK && chunks_fit(a, m)) return 0;
     if (st == TERN_ERR_ROLLBACK && a->has_installed && m->version == a->installed_version &&
-        memcmp(m->update_id, a->installed_update, TERN_FW_UPDATE_ID_LEN) == 0)
-        return 1; /* the update installed: nothing to say */
+        memcmp(m->update_id, a->installed_update, TERN_FW_UPDATE_ID_LEN) == 0) {
+        tern_fw_agent_emit(a, TERN_FW_EVENT_UP_TO_DATE, TERN_OK, m->version, "");
+        return 1; /* the update installed: nothing to do */
+    }
     if (st == TERN_OK) {
         st = TERN_ERR_BUFFER_TOO_SMALL;
         snprintf(a->rx.reason, sizeof a->rx.reason, "chunks of %lu bytes do not fit the %lu-byte receive buffer",

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define DEFAULT_PREFIX "tern/fw"
+#define MANIFEST_REFRESH_MS 600000u /* idle: ask for the manifest again this often */
 
 /* A topic level: 1..max-1 bytes, none of them '/', '+' or '#'. */
 static int level_ok(const char *s, size_t max)
@@ -159,9 +160,10 @@ static tern_status poll_connected(tern_fw_agent *a)
     uint32_t now = tern_fw_agent_now(a);
     tern_status st = TERN_OK;
     if (a->manifest_again && (int32_t)(now - a->manifest_again_ms) >= 0) a->manifest_subscribed = 0;
+    if (!a->rx.active && now - a->manifest_asked_ms >= MANIFEST_REFRESH_MS) a->manifest_subscribed = 0;
     if (!a->manifest_subscribed) {
         st = subscription(a, a->manifest_topic, 0);
-        if (st == TERN_OK) a->manifest_subscribed = 1, a->manifest_again = 0;
+        if (st == TERN_OK) a->manifest_subscribed = 1, a->manifest_again = 0, a->manifest_asked_ms = now;
     }
     check_stall(a, now);
     if (st == TERN_OK) st = keep_window(a);

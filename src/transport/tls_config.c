@@ -14,12 +14,14 @@ static const char DEFAULT_CIPHERS[] =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384";
 /* With a PSK. TLS 1.3: one suite, TLS_AES_128_GCM_SHA256: the key is offered for the suite
  * the callback names (OpenSSL-based brokers assume SHA-256 for such keys), and wolfSSL 5.5
- * offers it once per listed TLS 1.3 suite, which the server rejects (illegal_parameter). TLS 1.2: DHE-PSK keeps forward secrecy; wolfSSL 5.5
- * fails ECDHE-PSK against OpenSSL ("Bad ECC Peer Key"), so it is not offered by default. */
+ * offers it once per listed TLS 1.3 suite, which the server rejects (illegal_parameter).
+ * TLS 1.2: DHE-PSK only, which keeps forward secrecy; wolfSSL 5.5 fails ECDHE-PSK against
+ * OpenSSL ("Bad ECC Peer Key"), and plain PSK suites (PSK-CHACHA20-POLY1305...) have no
+ * forward secrecy: a leaked key would decrypt every recorded session. Both only when asked
+ * (ciphers). */
 static const char DEFAULT_PSK_CIPHERS[] =
     "TLS13-AES128-GCM-SHA256:"
-    "DHE-PSK-AES128-GCM-SHA256:DHE-PSK-AES256-GCM-SHA384:DHE-PSK-CHACHA20-POLY1305:"
-    "PSK-CHACHA20-POLY1305";
+    "DHE-PSK-AES128-GCM-SHA256:DHE-PSK-AES256-GCM-SHA384:DHE-PSK-CHACHA20-POLY1305";
 
 static int hex_value(char ch)
 {
@@ -44,7 +46,7 @@ static tern_status load_psk(tern_tls *t, const char *hex, const char *identity)
     for (size_t i = 0; i < n; i += 2) {
         int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
         if (hi < 0 || lo < 0) {
-            tern_tls_set_error(t, "PSK is not hex: \"%s\"", hex);
+            tern_tls_set_error(t, "PSK is not hex (the value is a secret: not repeated here)");
             return TERN_ERR_INVALID_ARG;
         }
         t->psk[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -56,22 +58,33 @@ static tern_status load_psk(tern_tls *t, const char *hex, const char *identity)
 
 static tern_tls *tls_of(WOLFSSL *ssl) { return wolfSSL_get_ex_data(ssl, 0); }
 
-static unsigned int psk_cb(WOLFSSL *ssl, const char *hint, char *identity, unsigned int id_cap,
-                           unsigned char *key, unsigned int key_cap)
+/* Hand wolfSSL the identity and key. */
+static unsigned int give_psk(tern_tls *t, char *identity, unsigned int id_cap, unsigned char *key,
+                             unsigned int key_cap)
 {
-    (void)hint;
-    tern_tls *t = tls_of(ssl);
     if (!t || strlen(t->psk_identity) >= id_cap || t->psk_len > key_cap) return 0;
     strcpy(identity, t->psk_identity);
     memcpy(key, t->psk, t->psk_len);
     return t->psk_len;
 }
 
+/* TLS 1.2: called once the server has chosen a PSK suite. */
+static unsigned int psk_cb(WOLFSSL *ssl, const char *hint, char *identity, unsigned int id_cap,
+                           unsigned char *key, unsigned int key_cap)
+{
+    (void)hint;
+    tern_tls *t = tls_of(ssl);
+    if (t) t->psk_tls12_asked = 1;
+    return give_psk(t, identity, id_cap, key, key_cap);
+}
+
+/* TLS 1.3: called while the ClientHello is built, to offer the key. */
 static unsigned int psk_tls13_cb(WOLFSSL *ssl, const char *hint, char *identity, unsigned int id_cap,
                                  unsigned char *key, unsigned int key_cap, const char **suite)
 {
+    (void)hint;
     *suite = "TLS13-AES128-GCM-SHA256"; /* SHA-256: what OpenSSL-based brokers assume */
-    return psk_cb(ssl, hint, identity, id_cap, key, key_cap);
+    return give_psk(tls_of(ssl), identity, id_cap, key, key_cap);
 }
 
 /* The server asked for a certificate and we have none: note it, for the error message. */
@@ -101,10 +114,12 @@ static int buffer_format(const uint8_t *buf, size_t len)
 
 static long buffer_size(size_t len) { return len > (size_t)LONG_MAX ? LONG_MAX : (long)len; }
 
+static int min_version(const tern_tls_config *cfg) { return cfg->min_version ? cfg->min_version : TERN_TLS_V1_2; }
+static int max_version(const tern_tls_config *cfg) { return cfg->max_version ? cfg->max_version : TERN_TLS_V1_3; }
+
 static tern_status load_versions(tern_tls *t, const tern_tls_config *cfg)
 {
-    int min = cfg->min_version ? cfg->min_version : TERN_TLS_V1_2;
-    int max = cfg->max_version ? cfg->max_version : TERN_TLS_V1_3;
+    int min = min_version(cfg), max = max_version(cfg);
     if (min < TERN_TLS_V1_2 || max > TERN_TLS_V1_3 || min > max) {
         tern_tls_set_error(t, "TLS versions must be 1.2 or 1.3, minimum not above maximum");
         return TERN_ERR_INVALID_ARG;
@@ -238,6 +253,7 @@ tern_status tern_tls_load_config(tern_tls *t, const tern_tls_config *cfg)
         return TERN_ERR_TLS_CONFIG;
     }
     t->verify = !cfg->insecure_skip_verify;
+    tern_tls_set_cert_policy(t, cfg);
     t->check_name = t->verify && !cfg->insecure_skip_hostname_check && t->server_name[0];
     wolfSSL_CTX_set_verify(t->ctx, t->verify ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_NONE,
                            t->verify ? tern_tls_verify_cb : NULL);
@@ -246,6 +262,8 @@ tern_status tern_tls_load_config(tern_tls *t, const tern_tls_config *cfg)
         wolfSSL_CTX_set_psk_client_tls13_callback(t->ctx, psk_tls13_cb);
     }
     wolfSSL_CTX_set_client_cert_cb(t->ctx, no_cert_cb);
+    t->psk_may_fall_back = (uint8_t)(t->psk_len && min_version(cfg) == TERN_TLS_V1_2 &&
+                                     max_version(cfg) == TERN_TLS_V1_3);
     st = load_versions(t, cfg);
     if (st == TERN_OK) st = load_trust(t, cfg);
     if (st == TERN_OK) st = load_identity(t, cfg);

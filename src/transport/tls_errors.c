@@ -17,6 +17,9 @@ void tern_tls_set_error(tern_tls *t, const char *fmt, ...)
     va_end(ap);
 }
 
+/* wolfSSL's text, or fallback where it has none: never a NULL for a %s. */
+static const char *text_or(const char *text, const char *fallback) { return text ? text : fallback; }
+
 /* The names a certificate is for: its DNS alternative names, or its subject. */
 static void cert_names(WOLFSSL_X509 *cert, char *out, size_t cap)
 {
@@ -61,7 +64,7 @@ void tern_tls_note_refusal(tern_tls *t, int err, WOLFSSL_X509 *cert)
     default:
         t->verify_status = TERN_ERR_TLS_VERIFY;
         tern_tls_set_error(t, "server certificate (%s) refused: %s (%d)", names,
-                           wolfSSL_ERR_reason_error_string((unsigned long)err), err);
+                           text_or(wolfSSL_ERR_reason_error_string((unsigned long)err), "wolfSSL error"), err);
     }
 }
 
@@ -82,7 +85,13 @@ static int native_error(int e)
 int tern_tls_verify_cb(int preverified, WOLFSSL_X509_STORE_CTX *store)
 {
     tern_tls *t = store ? (tern_tls *)store->userCtx : NULL;
-    if (preverified || !t) return preverified;
+    if (!t) return preverified;
+    if (preverified) { /* wolfSSL found nothing wrong: tern's own rules (WOLFSSL_ALWAYS_VERIFY_CB) */
+        WOLFSSL_X509 *cert = wolfSSL_X509_STORE_CTX_get_current_cert(store);
+        int depth = wolfSSL_X509_STORE_CTX_get_error_depth(store);
+        if (t->verify_status != TERN_OK) return 0;
+        return !cert || tern_tls_check_chain_link(t, store, cert, depth) == TERN_OK;
+    }
     /* The first refusal is the one to report (the peer certificate is checked last). */
     if (t->verify_status == TERN_OK)
         tern_tls_note_refusal(t, native_error(wolfSSL_X509_STORE_CTX_get_error(store)), wolfSSL_X509_STORE_CTX_get_current_cert(store));
@@ -113,22 +122,50 @@ static int is_peer_close(int err)
            err == SOCKET_ERROR_E;
 }
 
+int tern_tls_last_alert(const tern_tls *t)
+{
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    return t->ssl && wolfSSL_get_alert_history(t->ssl, &h) == WOLFSSL_SUCCESS ? h.last_rx.code : -1;
+}
+
+/* A PSK handshake refused: by the key, or for want of a PSK suite both sides accept. The
+ * server asks for the key in TLS 1.2 only once it has chosen a PSK suite; in TLS 1.3 the key
+ * goes with the first message, so a TLS 1.3 refusal is told apart by the TLS 1.2 retry. */
+static tern_status psk_refused(tern_tls *t, int alert, int version_refused)
+{
+    int retrying = t->psk_fallback == PSK_TRYING_TLS12;
+    int tls12_alone = retrying || wolfSSL_CTX_get_max_proto_version(t->ctx) == TLS1_2_VERSION;
+    if (version_refused) {
+        if (!retrying || !t->psk_tls13_alert) return TERN_OK; /* truly no version in common */
+        alert = t->psk_tls13_alert; /* a TLS 1.3-only server: its refusal of the offer is the cause */
+    } else if (alert == 40 && tls12_alone && !t->psk_tls12_asked) {
+        tern_tls_set_error(t, "server accepts none of the PSK cipher suites offered (alert %s): by "
+                              "default only DHE-PSK, with forward secrecy; a server that allows only "
+                              "plain PSK suites needs them named with --ciphers (e.g. PSK-AES128-GCM-SHA256)",
+                           tern_tls_alert_name(alert));
+        return TERN_ERR_TLS;
+    } else if (!alert_is_psk(alert)) {
+        return TERN_OK;
+    }
+    tern_tls_set_error(t, "server rejected the pre-shared key for identity \"%s\" (alert %s)",
+                       t->psk_identity, tern_tls_alert_name(alert));
+    return TERN_ERR_TLS_PSK;
+}
+
 tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
 {
     if (t->verify_status != TERN_OK) return t->verify_status; /* the reason is written */
-    WOLFSSL_ALERT_HISTORY h;
-    memset(&h, 0, sizeof h);
-    int alert = t->ssl && wolfSSL_get_alert_history(t->ssl, &h) == WOLFSSL_SUCCESS ? h.last_rx.code : -1;
+    int alert = tern_tls_last_alert(t);
     if (alert > 0 && alert_is_client_cert(alert, t)) {
         tern_tls_set_error(t, "server refused the connection for want of an acceptable client "
-                              "certificate (alert %s)%s", wolfSSL_alert_desc_string_long(alert),
+                              "certificate (alert %s)%s", tern_tls_alert_name(alert),
                            t->cert_loaded ? "" : "; give one with --cert/--key");
         return TERN_ERR_TLS_CLIENT_CERT;
     }
-    if (alert > 0 && t->psk_len && alert_is_psk(alert)) {
-        tern_tls_set_error(t, "server rejected the pre-shared key for identity \"%s\" (alert %s)",
-                           t->psk_identity, wolfSSL_alert_desc_string_long(alert));
-        return TERN_ERR_TLS_PSK;
+    if (t->psk_len && handshaking) {
+        tern_status st = psk_refused(t, alert, err == VERSION_ERROR || alert == 70);
+        if (st != TERN_OK) return st;
     }
     if (err == VERSION_ERROR || alert == 70 /* protocol_version */) {
         tern_tls_set_error(t, "no TLS version in common with the server");
@@ -142,7 +179,7 @@ tern_status tern_tls_failure(tern_tls *t, int err, int handshaking)
     wolfSSL_ERR_error_string_n((unsigned long)err, why, sizeof why);
     if (strstr(why, "unknown error")) snprintf(why, sizeof why, "wolfSSL error %d", err);
     if (alert > 0) tern_tls_set_error(t, "TLS failed: server sent alert \"%s\" (%s)",
-                                      wolfSSL_alert_desc_string_long(alert), why);
+                                      tern_tls_alert_name(alert), why);
     else tern_tls_set_error(t, "TLS failed: %s", why);
     return TERN_ERR_TLS;
 }

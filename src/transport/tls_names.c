@@ -99,3 +99,58 @@ int tern_tls_parse_ip(const char *name, uint8_t out[16])
     if (strchr(name, ':') && parse_ipv6(name, out)) return 16;
     return 0;
 }
+
+static int lower(int ch) { return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch; }
+
+static int same_text(const uint8_t *a, const char *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (lower(a[i]) != lower((unsigned char)b[i])) return 0;
+    return 1;
+}
+
+/* Labels separated by single dots, none empty. */
+static int well_formed(const uint8_t *name, size_t len)
+{
+    if (len == 0 || name[0] == '.' || name[len - 1] == '.') return 0;
+    for (size_t i = 0; i < len; i++)
+        if (name[i] == 0 || (name[i] == '.' && i + 1 < len && name[i + 1] == '.')) return 0;
+    return 1;
+}
+
+/* RFC 6125 section 6.4.3, strictly: a wildcard is the whole left-most label ("*."), matches
+ * exactly one label of the host, and at least two labels follow it ("*.example.com", never
+ * "*.com", "*", "*host" or "f*.example.com"). Case does not matter; a final dot is ignored. */
+static int dns_name_matches(const char *host, const uint8_t *pattern, size_t len)
+{
+    size_t host_len = strlen(host);
+    if (host_len && host[host_len - 1] == '.') host_len--;
+    if (len && pattern[len - 1] == '.') len--;
+    if (!well_formed((const uint8_t *)host, host_len) || memchr(host, '*', host_len)) return 0;
+    if (!memchr(pattern, '*', len)) return well_formed(pattern, len) && len == host_len && same_text(pattern, host, len);
+    if (len < 2 || pattern[0] != '*' || pattern[1] != '.') return 0;
+    const uint8_t *rest = pattern + 2;
+    size_t rest_len = len - 2;
+    if (memchr(rest, '*', rest_len) || !well_formed(rest, rest_len) || !memchr(rest, '.', rest_len)) return 0;
+    const char *dot = memchr(host, '.', host_len);
+    if (!dot || dot == host) return 0; /* the wildcard stands for one non-empty label */
+    size_t host_rest_len = host_len - (size_t)(dot + 1 - host);
+    return host_rest_len == rest_len && same_text(rest, dot + 1, rest_len);
+}
+
+int tern_tls_host_matches(const char *host, const tls_cert_name *names, size_t count)
+{
+    uint8_t addr[16];
+    int addr_len = tern_tls_parse_ip(host, addr);
+    int has_alt_name = 0;
+    for (size_t i = 0; i < count; i++) has_alt_name |= names[i].type != TLS_NAME_CN;
+    for (size_t i = 0; i < count; i++) {
+        const tls_cert_name *n = &names[i];
+        if (addr_len) { /* an address matches only an iPAddress entry, byte for byte */
+            if (n->type == TLS_NAME_IP && n->len == (size_t)addr_len && !memcmp(n->data, addr, n->len)) return 1;
+        } else if (n->type == TLS_NAME_DNS || (n->type == TLS_NAME_CN && !has_alt_name)) {
+            if (dns_name_matches(host, n->data, n->len)) return 1;
+        } /* URI and other alternative names never name a host */
+    }
+    return 0;
+}

@@ -58,11 +58,14 @@ static void tls_close(void *ctx)
     t->want_write = 0;
 }
 
+static void end_psk_retry(tern_tls *t);
+
 /* A connection that failed: close it and return why. */
 static tern_status failed(tern_tls *t, int err)
 {
     tern_status st = tern_tls_failure(t, err, t->state != TLS_OPEN);
     tls_close(t);
+    end_psk_retry(t);
     return st;
 }
 
@@ -74,6 +77,7 @@ static tern_status new_connection(tern_tls *t)
         return TERN_ERR_TLS;
     }
     wolfSSL_set_ex_data(t->ssl, 0, t);
+    t->psk_tls12_asked = 0;
     wolfSSL_SetCertCbCtx(t->ssl, t);
     wolfSSL_SSLSetIORecv(t->ssl, io_recv);
     wolfSSL_SSLSetIOSend(t->ssl, io_send);
@@ -82,27 +86,22 @@ static tern_status new_connection(tern_tls *t)
     int ok = 1;
     size_t name_len = strlen(t->server_name);
     if (!t->is_ip && name_len) ok &= wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, t->server_name, (word16)name_len) == WOLFSSL_SUCCESS;
-    if (t->check_name && t->is_ip)
-        ok &= wolfSSL_X509_VERIFY_PARAM_set1_ip_asc(wolfSSL_get0_param(t->ssl), t->server_name) == WOLFSSL_SUCCESS;
-    else if (t->check_name)
-        ok &= wolfSSL_check_domain_name(t->ssl, t->server_name) == WOLFSSL_SUCCESS;
     if (t->alpn[0])
         ok &= wolfSSL_UseALPN(t->ssl, t->alpn, (unsigned)strlen(t->alpn), WOLFSSL_ALPN_FAILED_ON_MISMATCH) == WOLFSSL_SUCCESS;
     ok &= wolfSSL_UseSessionTicket(t->ssl) == WOLFSSL_SUCCESS;
     /* Offer the kept session; a server that declines it simply makes a full handshake. */
     if (ok && t->session) (void)wolfSSL_set_session(t->ssl, t->session);
     if (!ok) {
-        tern_tls_set_error(t, "cannot set up SNI, host name check, ALPN or session tickets");
+        tern_tls_set_error(t, "cannot set up SNI, ALPN or session tickets");
         return TERN_ERR_TLS_CONFIG;
     }
     return TERN_OK;
 }
 
-/* The IP address a server was reached by must be among its certificate's IP addresses. This
- * wolfSSL build (no WOLFSSL_IP_ALT_NAME) skips that check in the handshake: do it here,
- * before a single byte of MQTT goes out. A server without a certificate proved itself with
- * the pre-shared key, or resumed a session whose own handshake was checked: nothing to do. */
-static tern_status check_peer_ip(tern_tls *t)
+/* The certificate must name the host (tls_peer_name.c): checked here, before a single byte of
+ * MQTT goes out. A server without a certificate proved itself with the pre-shared key, or
+ * resumed a session whose own handshake was checked: nothing to do. */
+static tern_status check_peer_name(tern_tls *t)
 {
     WOLFSSL_X509 *cert = wolfSSL_get_peer_certificate(t->ssl);
     if (!cert) {
@@ -110,23 +109,53 @@ static tern_status check_peer_ip(tern_tls *t)
         tern_tls_set_error(t, "server presented no certificate to check against %s", t->server_name);
         return TERN_ERR_TLS_VERIFY;
     }
-    int ok = wolfSSL_X509_check_ip_asc(cert, t->server_name, 0) == WOLFSSL_SUCCESS;
-    if (!ok) tern_tls_note_refusal(t, IPADDR_MISMATCH, cert);
+    tern_status st = tern_tls_check_peer_name(t, cert);
     wolfSSL_X509_free(cert);
-    return ok ? TERN_OK : t->verify_status;
+    return st;
+}
+
+static tern_status tls_open(void *ctx);
+
+/* A TLS 1.2-only server answers our TLS 1.3 PSK offer in TLS 1.2, and wolfSSL 5.5 gives up
+ * on that handshake (VERSION_ERROR); a handshake_failure before the server asked for the key
+ * may mean it shares no PSK suite with us, or rejected the key. Either way one new connection
+ * offering TLS 1.2 alone tells which: on success tern keeps to 1.2 for this server, on failure
+ * the cause is reported from both attempts. The downgrade is to what the configuration allows
+ * anyway: forward-secret DHE-PSK with an AEAD. */
+static int retry_psk_on_tls12(tern_tls *t, int err)
+{
+    int alert = tern_tls_last_alert(t);
+    int retry = err == VERSION_ERROR || (alert == 40 /* handshake_failure */ && !t->psk_tls12_asked);
+    if (!retry || !t->psk_may_fall_back || t->psk_fallback != PSK_COMBINED_OFFER) return 0;
+    t->psk_tls13_alert = (uint8_t)(alert > 0 ? alert : 0);
+    tls_close(t);
+    /* On the context, as --tls-version does: the next connection is made from it. */
+    if (wolfSSL_CTX_set_max_proto_version(t->ctx, TLS1_2_VERSION) != WOLFSSL_SUCCESS) return 0;
+    t->psk_fallback = PSK_TRYING_TLS12;
+    t->state = TLS_LOWER_OPENING;
+    return 1;
+}
+
+/* The TLS 1.2 retry failed too: the next open makes the combined offer again. */
+static void end_psk_retry(tern_tls *t)
+{
+    if (t->psk_fallback != PSK_TRYING_TLS12) return;
+    t->psk_fallback = PSK_COMBINED_OFFER;
+    (void)wolfSSL_CTX_set_max_proto_version(t->ctx, TLS1_3_VERSION);
 }
 
 static tern_status handshake(tern_tls *t)
 {
     int rc = wolfSSL_connect(t->ssl);
-    if (rc == WOLFSSL_SUCCESS && t->is_ip && t->check_name) {
-        tern_status st = check_peer_ip(t);
+    if (rc == WOLFSSL_SUCCESS && t->check_name) {
+        tern_status st = check_peer_name(t);
         if (st != TERN_OK) {
             tls_close(t);
             return st;
         }
     }
     if (rc == WOLFSSL_SUCCESS) {
+        if (t->psk_fallback == PSK_TRYING_TLS12) t->psk_fallback = PSK_TLS12_ONLY;
         t->state = TLS_OPEN;
         t->want_write = 0;
         t->resumed = (uint8_t)(wolfSSL_session_reused(t->ssl) == 1);
@@ -138,6 +167,7 @@ static tern_status handshake(tern_tls *t)
         t->want_write = err == WOLFSSL_ERROR_WANT_WRITE;
         return TERN_WOULD_BLOCK;
     }
+    if (retry_psk_on_tls12(t, err)) return tls_open(t); /* at once: the lower transport waits for it */
     return failed(t, err);
 }
 

@@ -10,6 +10,12 @@ Certs(dir).generate() writes, under dir:
   server-wrongname.crt / .key     wrong.example.com only, signed by the CA
   client.crt / .key               client certificate (PEM), signed by the CA
   client.der / client-key.der     the same client certificate and key in DER
+
+Certs(dir).generate_weak() adds weak-rsa1024 (an RSA-1024 key), weak-sha1 (signed with
+ecdsa-with-SHA1) and weak-crlsign (keyUsage cRLSign only), localhost + 127.0.0.1, by the CA;
+and nosign-ca.crt, a CA whose keyUsage lacks keyCertSign, with weak-ca-nosign signed by it.
+Certs(dir).generate_name_checks() adds the server certificates of the host name checks
+(RFC 6125), all signed by the CA and each for one case of NAME_CHECKS.
 Standard library only.
 """
 import os
@@ -33,9 +39,26 @@ commonName = supplied
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
 subjectKeyIdentifier = hash
+[ca_nosign]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,digitalSignature
+subjectKeyIdentifier = hash
 [server]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = {san}
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[server_nosan]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[server_crlsign]
+basicConstraints = CA:FALSE
+keyUsage = critical,cRLSign
 extendedKeyUsage = serverAuth
 subjectAltName = {san}
 subjectKeyIdentifier = hash
@@ -47,6 +70,20 @@ extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 """
+
+
+# Host name check certificates: name -> (common name, subjectAltName or None for none).
+NAME_CHECKS = {
+    "name-star": ("localhost", "DNS:*"),
+    "name-starhost": ("localhost", "DNS:*host"),
+    "name-star-com": ("example.com", "DNS:*.com"),
+    "name-uri": ("localhost", "URI:localhost"),
+    "name-dns-ip": ("127.0.0.1", "DNS:127.0.0.1"),
+    "name-dns-wild-ip": ("127.0.0.1", "DNS:*.0.0.1"),
+    "name-cn-ip": ("127.0.0.1", None),
+    "name-cn-host": ("localhost", None),
+    "name-wildcard": ("wildcard", "DNS:*.example.com"),
+}
 
 
 def _openssl(*args, cwd=None):
@@ -62,8 +99,9 @@ class Certs:
         return os.path.join(self.dir, name)
 
     def _key(self, name, kind):
-        if kind == "rsa":
-            _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+        if kind in ("rsa", "rsa1024"):
+            bits = "1024" if kind == "rsa1024" else "2048"
+            _openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + bits,
                      "-out", self.path(name))
         else:
             _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
@@ -82,15 +120,15 @@ class Certs:
             f.write(CA_CONF.format(db=db, san=san))
         return conf
 
-    def _ca(self, name, cn):
+    def _ca(self, name, cn, ext="ca_ext"):
         self._key(name + ".key", "ec")
         conf = self._conf(name)
         _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
-                 "-days", "3650", "-config", conf, "-extensions", "ca_ext",
+                 "-days", "3650", "-config", conf, "-extensions", ext,
                  "-out", self.path(name + ".crt"))
 
     def _issue(self, name, cn, kind="ec", ca="ca", ext="server", san=SERVER_SAN,
-               dates=None):
+               dates=None, digest="sha256"):
         """Key name.key and certificate name.crt for cn, signed by ca."""
         self._key(name + ".key", kind)
         csr = self.path(name + ".csr")
@@ -98,7 +136,8 @@ class Certs:
                  "-out", csr)
         conf = self._conf(ca, san)
         when = ["-startdate", dates[0], "-enddate", dates[1]] if dates else ["-days", "365"]
-        _openssl("ca", "-batch", "-notext", "-config", conf, "-cert", self.path(ca + ".crt"),
+        _openssl("ca", "-batch", "-notext", "-config", conf, "-md", digest,
+                 "-cert", self.path(ca + ".crt"),
                  "-keyfile", self.path(ca + ".key"), "-in", csr, "-extensions", ext,
                  *when, "-out", self.path(name + ".crt"))
 
@@ -108,6 +147,23 @@ class Certs:
         _openssl("req", "-new", "-x509", "-key", self.path(name + ".key"), "-subj", "/CN=" + cn,
                  "-days", "365", "-config", conf, "-extensions", "server",
                  "-out", self.path(name + ".crt"))
+
+    def generate_name_checks(self):
+        for name, (cn, san) in NAME_CHECKS.items():
+            if san:
+                self._issue(name, cn, san=san)
+            else:
+                self._issue(name, cn, ext="server_nosan")
+        return self
+
+    def generate_weak(self):
+        """Server certificates that only the relaxed certificate policy accepts."""
+        self._issue("weak-rsa1024", "localhost", kind="rsa1024")
+        self._issue("weak-sha1", "localhost", digest="sha1")
+        self._issue("weak-crlsign", "localhost", ext="server_crlsign")
+        self._ca("nosign-ca", "tern CA without keyCertSign", ext="ca_nosign")
+        self._issue("weak-ca-nosign", "localhost", ca="nosign-ca")
+        return self
 
     def generate(self):
         self._ca("ca", "tern test CA")

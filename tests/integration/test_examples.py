@@ -172,6 +172,27 @@ class InstalledPackage(ExampleRunner, unittest.TestCase):
         dynamic = run(["readelf", "-d", self.bin("subscribe")], check=True).stdout
         self.assertIn("[libtern.so.0]", dynamic)
 
+    def test_tern_tern_static_links_the_archive(self):
+        cmake = os.environ.get("CMAKE_COMMAND", "cmake")
+        out = os.path.join(self.workdir, "with-static")
+        examples = os.path.join(self.prefix, "share", "doc", "tern", "examples")
+        for argv in ([cmake, "-S", examples, "-B", out, f"-DCMAKE_PREFIX_PATH={self.prefix}",
+                      "-DTERN_EXAMPLE_LIBRARY=tern::tern_static"],
+                     [cmake, "--build", out, "--target", "tls_pubsub"]):
+            r = run(argv, timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        program = os.path.join(out, "tls_pubsub")
+        dynamic = run(["readelf", "-d", program], check=True).stdout
+        self.assertNotIn("libtern", dynamic)
+        self.assertIn("libwolfssl", dynamic)  # the static target brings its dependency along
+        r = run(wrapped([program, "localhost", str(self.tls_port), self.certs.path("ca.crt")]))
+        self.assertEqual((r.returncode, r.stdout), (0, "hello/world: hi\n"), r.stderr)
+
+    def test_man_page_and_headers_are_installed(self):
+        self.assertTrue(os.path.isfile(os.path.join(self.prefix, "share", "man", "man1", "tern.1")))
+        for header in ("client.h", "codec.h", "version.h", "tls.h"):
+            self.assertTrue(os.path.isfile(os.path.join(self.prefix, "include", "tern", header)), header)
+
     def test_pkg_config_builds_work(self):
         sub = self.mosquitto_sub("examples/pkg", 1)
         r = run(wrapped([os.path.join(self.pkg_bin, "publish_blocking"), "localhost",

@@ -145,6 +145,11 @@ class Fw(unittest.TestCase):
         p = run("sub", *conn(), "-t", f"tern/fw/{self.cls}/status/#", "-C", "1", "-W", "10", "-v")
         self.assertEqual(p.stdout.decode().strip(), f"tern/fw/{self.cls}/status/dev-{self.cls} installed version 1")
 
+    def test_installed_update_seen_again_is_up_to_date(self):
+        self.push(1, self.image(3000))
+        self.agent(True)
+        self.assertIn("up to date with version 1", self.agent(True, timeout=60))
+
     # --- refused ---------------------------------------------------------------------------
 
     def test_chunks_larger_than_the_device_buffer(self):
@@ -478,6 +483,24 @@ class FwDevice(unittest.TestCase):
         if self.boots() != 2:
             self.device(True)
         self.assertEqual(self.boots(), 2)
+
+    def test_power_cut_at_every_stage_leaves_a_bootable_image(self):
+        """Cuts at chosen flash operations, each one left half done (a torn write or erase):
+        among them the first and last of the download and every operation of the install."""
+        img = self.image(64 * 1024)
+        self.push(2, img)
+        out = self.device(True)
+        total = int(out.strip().splitlines()[-1].split()[-1])
+        rng = random.Random(int(os.environ.get("TERN_FW_SEED", "5")))
+        cuts = sorted({0, 1, 2, total // 2, *range(max(0, total - 8), total), *rng.sample(range(total), 6)})
+        for cut in cuts:
+            with self.subTest(cut=cut, of=total):
+                self.factory_reset()
+                p = subprocess.run(self.device_args() + ["--cut-after", str(cut)], capture_output=True, timeout=120)
+                self.assertEqual(p.returncode, -signal.SIGKILL, p.stdout.decode())
+                self.assertIn(self.boots(), (1, 2))  # the cut left a bootable image
+                self.device(True)  # the update completes after it (or is found installed)
+                self.assertEqual(self.boots(), 2)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import threading
 import time
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port
+from certs import NAME_CHECKS, Certs
+from harness import Broker, free_port, wait_for_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 PSK_HEX = "00112233445566778899aabbccddeeff"
@@ -35,10 +35,23 @@ class TlsBroker:
         "tls13only": ("server-ec", "tls_version tlsv1.3\n"),
     }
 
-    def __init__(self, certs, workdir):
-        self.ports = {name: free_port() for name in list(self.CASES) + ["psk"]}
+    # Certificates that OpenSSL itself would not serve at Debian's security level 2.
+    WEAK = {
+        "weak-rsa1024": ("weak-rsa1024", "ciphers DEFAULT:@SECLEVEL=0\n"),
+        "weak-sha1": ("weak-sha1", "ciphers DEFAULT:@SECLEVEL=0\n"),
+        "weak-crlsign": ("weak-crlsign", ""),
+        "weak-ca-nosign": ("weak-ca-nosign", ""),
+    }
+
+    def __init__(self, certs, workdir, name_checks=False, weak=False):
+        """name_checks, weak: also a listener per host name check certificate, per weak
+        certificate (certs must have generate_name_checks(), generate_weak())."""
+        cases = dict(self.CASES, **{name: (name, "") for name in (NAME_CHECKS if name_checks else ())})
+        if weak:
+            cases.update(self.WEAK)
+        self.ports = {name: free_port() for name in list(cases) + ["psk"]}
         lines = []
-        for name, (server, more) in self.CASES.items():
+        for name, (server, more) in cases.items():
             lines.append(f"listener {self.ports[name]} 127.0.0.1\n"
                          f"cafile {certs.path('ca.crt')}\n"
                          f"certfile {certs.path(server + '.crt')}\n"
@@ -57,8 +70,8 @@ class TlsBroker:
 def setUpModule():
     global WORK, CERTS, TLS
     WORK = tempfile.mkdtemp(prefix="tern-tls-")
-    CERTS = Certs(WORK).generate()
-    TLS = TlsBroker(CERTS, WORK)
+    CERTS = Certs(WORK).generate().generate_name_checks().generate_weak()
+    TLS = TlsBroker(CERTS, WORK, name_checks=True, weak=True)
     TLS.broker.start()
 
 
@@ -185,10 +198,13 @@ class TlsTest(unittest.TestCase):
         self.assert_refused(r, "not signed by a trusted CA")
 
     def test_client_without_certificate_refused(self):
-        for v in ("tlsv1.3", "tlsv1.2"):
+        """The alert is named, also those Debian's wolfSSL has no name for (issue 13 item 7:
+        TLS 1.3's certificate_required printed as "(alert (null))")."""
+        for v, alert in (("tlsv1.3", "certificate_required"), ("tlsv1.2", "handshake_failure")):
             with self.subTest(tls=v):
                 r = self.pub("mtls", *self.ca(), "--tls-version", v)
-                self.assert_refused(r, "client certificate")
+                self.assert_refused(r, "client certificate", f"(alert {alert})")
+                self.assertNotIn("null", r.stderr)
 
     def test_wrong_psk_refused(self):
         for v in ("tlsv1.3", "tlsv1.2"):
@@ -316,11 +332,12 @@ def relay(read_fd, write_fd, sock):
     return pumps
 
 
-class TlsOverPipes(unittest.TestCase):
-    """The TLS transport over a transport that is no socket: tests/port/tls_over_fds speaks
-    TLS over two pipes, relayed here to the broker's TLS listener."""
+class PipeRunner(unittest.TestCase):
+    """Runs tests/port/tls_over_fds, which speaks TLS over two pipes, relayed here to one of
+    the broker's TLS listeners."""
 
-    def run_over_pipes(self, case, *extra):
+    def run_over_pipes(self, case, *extra, server_name="localhost", expect_ok=True):
+        """Run tls_over_fds against listener `case`; returns its stdout and stderr."""
         program = os.environ.get("TLS_OVER_FDS")
         self.assertTrue(program, "TLS_OVER_FDS must name the tls_over_fds program")
         to_child_r, to_child_w = os.pipe()
@@ -328,7 +345,7 @@ class TlsOverPipes(unittest.TestCase):
         sock = socket.create_connection(("127.0.0.1", TLS.ports[case]), timeout=60)
         sock.settimeout(None)
         proc = subprocess.Popen([program, str(to_child_r), str(from_child_w), CERTS.path("ca.crt"),
-                                 "localhost", "tls/pipe", *extra],
+                                 server_name, "tls/pipe", *extra],
                                 pass_fds=(to_child_r, from_child_w),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         os.close(to_child_r)
@@ -344,9 +361,16 @@ class TlsOverPipes(unittest.TestCase):
                 t.join(30)
             sock.close()
             os.close(from_child_r)
-        self.assertEqual(proc.returncode, 0, err)
-        self.assertIn("connected TLSv1.3", out)
-        self.assertIn("received tls/pipe hello over a pipe", out)
+        if expect_ok:
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertIn("connected TLSv1.3", out)
+            self.assertIn("received tls/pipe hello over a pipe", out)
+        else:
+            self.assertEqual(proc.returncode, 1, out + err)
+        return out, err
+
+class TlsOverPipes(PipeRunner):
+    """The TLS transport over a transport that is no socket."""
 
     def test_publish_and_receive_through_mosquitto(self):
         self.run_over_pipes("ec")
@@ -355,6 +379,87 @@ class TlsOverPipes(unittest.TestCase):
         for cert, key in (("client.der", "client-key.der"), ("client.crt", "client.key")):
             with self.subTest(cert=cert):
                 self.run_over_pipes("mtls", CERTS.path(cert), CERTS.path(key))
+
+class HostNameChecks(PipeRunner):
+    """RFC 6125 (issue 14 item 4): each certificate here was accepted before and is refused,
+    with the names it has in the one-line reason; the controls are accepted."""
+
+    def pub(self, case, host):
+        return tern("pub", "-h", host, "-p", str(TLS.ports[case]), "--cafile", CERTS.path("ca.crt"),
+                    "-t", "names/t", "-m", "x")
+
+    def assert_mismatch(self, r, host, names):
+        self.assertNotEqual(r.returncode, 0)
+        self.assertLess(r.returncode, 128)
+        line = r.stderr.strip().splitlines()[-1]
+        self.assertIn(f'host name mismatch: expected "{host}", certificate is for {names}', line)
+
+    def test_host_name_refused(self):
+        for case, names in (("name-star", "DNS:*"), ("name-starhost", "DNS:*host"),
+                            ("name-uri", "URI:localhost, CN=localhost")):
+            with self.subTest(case=case):
+                self.assert_mismatch(self.pub(case, "localhost"), "localhost", names)
+
+    def test_ip_address_matches_only_ip_entries(self):
+        for case, names in (("name-dns-ip", "DNS:127.0.0.1"), ("name-dns-wild-ip", "DNS:*.0.0.1"),
+                            ("name-cn-ip", "CN=127.0.0.1")):
+            with self.subTest(case=case):
+                self.assert_mismatch(self.pub(case, "127.0.0.1"), "127.0.0.1", names)
+
+    def test_wildcard_needs_two_labels_after_it(self):
+        _, err = self.run_over_pipes("name-star-com", server_name="example.com", expect_ok=False)
+        self.assertIn('host name mismatch: expected "example.com", certificate is for DNS:*.com', err)
+
+    def test_wildcard_stands_for_one_whole_label(self):
+        self.run_over_pipes("name-wildcard", server_name="mqtt.example.com")
+        for host in ("example.com", "a.b.example.com"):
+            with self.subTest(host=host):
+                _, err = self.run_over_pipes("name-wildcard", server_name=host, expect_ok=False)
+                self.assertIn("host name mismatch", err)
+
+    def test_common_name_only_without_alternative_names(self):
+        r = self.pub("name-cn-host", "localhost")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+
+class CertificatePolicy(unittest.TestCase):
+    """Keys of at least 2048 (RSA) / 256 (ECC) bits, no SHA-1 signatures, keyUsage honoured
+    (issue 14 item 5: each was accepted): refused with a one-line cause that names the flag,
+    accepted with that flag and its warning."""
+
+    def pub(self, case, version, ca, *extra):
+        return tern("pub", "-h", "localhost", "-p", str(TLS.ports[case]), "--cafile", CERTS.path(ca),
+                    "--tls-version", version, "-t", "policy/t", "-m", "x", *extra)
+
+    def check(self, case, why, flag, versions=("tlsv1.3", "tlsv1.2"), ca="ca.crt",
+              whose="server certificate /CN=localhost"):
+        for version in versions:
+            with self.subTest(case=case, tls=version):
+                r = self.pub(case, version, ca)
+                self.assertNotEqual(r.returncode, 0)
+                self.assertLess(r.returncode, 128)
+                line = r.stderr.strip().splitlines()[-1]
+                self.assertIn(f"{whose} refused: {why}", line)
+                self.assertIn(flag, line)
+                r = self.pub(case, version, ca, flag)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(f"tern: warning: {flag}", r.stderr)
+
+    def test_rsa_1024_key(self):
+        self.check("weak-rsa1024", "RSA key of 1024 bits, under 2048", "--tls-allow-weak-keys")
+
+    def test_sha1_signature(self):
+        self.check("weak-sha1", "signed with SHA-1", "--tls-allow-sha1")
+
+    def test_key_usage_crl_sign_only(self):
+        # TLS 1.3 only: for TLS 1.2, OpenSSL itself will not sign with such a certificate.
+        self.check("weak-crlsign", "its keyUsage allows neither digitalSignature nor keyAgreement",
+                   "--tls-ignore-key-usage", versions=("tlsv1.3",))
+
+    def test_trusted_ca_without_key_cert_sign(self):
+        self.check("weak-ca-nosign", "its keyUsage does not allow keyCertSign", "--tls-ignore-key-usage",
+                   ca="nosign-ca.crt", whose="CA certificate /CN=tern CA without keyCertSign")
+
 
 class ServerCloses(unittest.TestCase):
     """A server that ends the connection cleanly, with close_notify or a TCP close, is
@@ -424,6 +529,106 @@ class ServerCloses(unittest.TestCase):
 
     def test_tcp_close_without_close_notify(self):
         self.check_server_end(lambda tls: None)  # tls.close() sends no close_notify
+
+
+class OpensslPskServer:
+    """`openssl s_server` with a PSK and no certificate (TLS 1.2 only unless told otherwise),
+    standing in for a broker: it answers the first CONNECT with a CONNACK and keeps what the
+    client sent in `received`."""
+
+    def __init__(self, *options):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            ["openssl", "s_server", "-quiet", "-nocert", "-psk", PSK_HEX, "-psk_identity", PSK_ID,
+             "-psk_hint", "tern-test", "-accept", str(self.port), *options],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.received = b""
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError("openssl s_server did not start")
+
+    def read(self):
+        answered = False
+        while True:
+            data = os.read(self.proc.stdout.fileno(), 4096)
+            if not data:
+                return
+            self.received += data
+            if not answered and self.received.startswith(b"\x10"):  # CONNECT
+                self.proc.stdin.write(bytes([0x20, 2, 0, 0]))  # CONNACK accepted
+                self.proc.stdin.flush()
+                answered = True
+
+    def wait_for(self, data, timeout=30):
+        """Has `data` arrived (within timeout seconds)?"""
+        deadline = time.monotonic() + timeout
+        while data not in self.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return data in self.received
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+        self.reader.join(10)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+
+class PskDefaults(unittest.TestCase):
+    """--psk without --tls-version reaches a TLS 1.2-only PSK server (issue 13 item 8: "no TLS
+    version in common"), and by default offers only forward-secret PSK suites on TLS 1.2
+    (issue 14 item 8: TLS_PSK_WITH_CHACHA20_POLY1305 was offered)."""
+
+    def pub(self, server, *extra):
+        return tern("pub", "-h", "localhost", "-p", str(server.port), "--psk", PSK_HEX,
+                    "--psk-identity", PSK_ID, "-t", "psk/t", "-m", "over tls 1.2", "-V", "311",
+                    "-d", *extra, timeout=60)
+
+    def test_tls12_only_server_reached_by_default(self):
+        server = OpensslPskServer("-tls1_2")
+        try:
+            r = self.pub(server)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("TLS TLSv1.2 DHE-PSK-", r.stderr)
+            self.assertTrue(server.wait_for(b"over tls 1.2"), server.received)  # the PUBLISH
+            self.assertIn(b"psk/t", server.received)
+        finally:
+            server.stop()
+
+    def test_wrong_key_named_as_the_cause(self):
+        """Whatever versions the server speaks, a wrong key is reported as a wrong key, not as
+        "no TLS version in common"."""
+        wrong = ["--psk", "ffeeddccbbaa99887766554433221100"]
+        for versions in (["-tls1_2"], ["-tls1_3"], []):
+            with self.subTest(server=versions or "TLS 1.2 and 1.3"):
+                server = OpensslPskServer(*versions)
+                try:
+                    r = self.pub(server, *wrong)
+                finally:
+                    server.stop()
+                self.assertNotEqual(r.returncode, 0)
+                self.assertLess(r.returncode, 128)
+                line = r.stderr.strip().splitlines()[-1]
+                self.assertIn(f'rejected the pre-shared key for identity "{PSK_ID}"', line)
+
+    def test_plain_psk_only_when_asked(self):
+        server = OpensslPskServer("-tls1_2", "-cipher", "PSK-CHACHA20-POLY1305")
+        try:
+            refused = [self.pub(server), self.pub(server, "--tls-version", "tlsv1.2")]
+            asked = self.pub(server, "--ciphers", "PSK-CHACHA20-POLY1305")
+        finally:
+            server.stop()
+        for r in refused:
+            self.assertNotEqual(r.returncode, 0)
+            self.assertLess(r.returncode, 128)
+            line = r.stderr.strip().splitlines()[-1]
+            self.assertIn("PSK cipher suite", line)
+            self.assertIn("forward secrecy", line)
+        self.assertEqual(asked.returncode, 0, asked.stderr)
+        self.assertIn("TLS TLSv1.2 PSK-CHACHA20-POLY1305", asked.stderr)
 
 
 if __name__ == "__main__":

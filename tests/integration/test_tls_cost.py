@@ -1,12 +1,16 @@
-"""tern tls-cost --quick against the mosquitto it starts itself: every mode runs, and the
-numbers say what TLS is known to cost (so a broken counter or mode shows up)."""
+"""bench/tls-cost --quick against the mosquitto bench/tls-cost/run.py starts: every mode runs,
+and the numbers say what TLS is known to cost (so a broken counter or mode shows up).
+
+Environment: TLS_COST_BIN (the program), TLS_COST_RUN (run.py)."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 
-TERN = os.environ.get("TERN_BIN", "tern")
+TLS_COST = os.environ.get("TLS_COST_BIN", "tls-cost")
+RUN = os.environ.get("TLS_COST_RUN", "run.py")
 MODES = ["plain", "tls12-full", "tls12-resumed", "tls13-full-x25519", "tls13-full-p256",
          "tls13-resumed", "tls12-psk", "tls13-psk-dhe", "tls12-full-rsa", "tls13-full-rsa"]
 
@@ -16,10 +20,12 @@ class TlsCostSmoke(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="tern-tls-cost-test-")
         out, svg = os.path.join(cls.dir, "out.json"), os.path.join(cls.dir, "out.svg")
-        r = subprocess.run([TERN, "tls-cost", "--quick", "--delay-ms", "5", "--json", out,
-                            "--svg", svg], capture_output=True, text=True, timeout=120)
+        # run.py imports the harness: from here, through PYTHONPATH (this directory).
+        env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+        r = subprocess.run([sys.executable, RUN, TLS_COST, "--quick", "--delay-ms", "5", "--json", out,
+                            "--svg", svg], capture_output=True, text=True, timeout=120, env=env)
         if r.returncode != 0:
-            raise AssertionError(f"tern tls-cost failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+            raise AssertionError(f"tls-cost failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         cls.table = r.stdout
         with open(out) as f:
             cls.data = json.load(f)

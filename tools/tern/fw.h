@@ -54,10 +54,10 @@ void fw_wipe(void *p, size_t n);
 int fw_push(const fw_options *o);
 int fw_agent(const fw_options *o);
 
-/* The topics: PREFIX/CLASS/manifest, PREFIX/CLASS/UPDATEID/INDEX, PREFIX/CLASS/status/ID. */
+/* The topics push writes: PREFIX/CLASS/manifest and PREFIX/CLASS/UPDATEID/INDEX (the agent,
+ * in the library, builds its own, PREFIX/CLASS/status/ID included). */
 void fw_topic_manifest(char *out, size_t cap, const fw_options *o);
 void fw_topic_chunk(char *out, size_t cap, const fw_options *o, const uint8_t *update_id, uint32_t index);
-void fw_topic_status(char *out, size_t cap, const fw_options *o, const char *device_id);
 
 /* A progress bar on stderr when it is a terminal. */
 void fw_progress(const char *what, uint64_t done, uint64_t total);

@@ -29,7 +29,8 @@ typedef struct {
 static void on_event(tern_fw_agent *fa, const tern_fw_event *e, void *user)
 {
     agent_tool *t = user;
-    static const char *const what[] = {"", "ignored", "rejected", "downloading", "", "stalled", "failed", "installed"};
+    static const char *const what[] = {"",       "ignored", "rejected",  "downloading",
+                                       "",       "stalled", "failed",    "installed", "up to date with"};
     (void)fa;
     if (e->kind == TERN_FW_EVENT_PROGRESS) {
         fw_progress("agent", e->chunks_done, e->chunk_count);
@@ -42,7 +43,7 @@ static void on_event(tern_fw_agent *fa, const tern_fw_event *e, void *user)
         fprintf(stderr, "tern fw agent: %s version %llu%s%s\n", what[e->kind], (unsigned long long)e->version,
                 e->reason[0] ? ": " : "", e->reason);
     else fprintf(stderr, "tern fw agent: %s: %s\n", what[e->kind], e->reason);
-    if (e->kind == TERN_FW_EVENT_INSTALLED) t->outcome = 1;
+    if (e->kind == TERN_FW_EVENT_INSTALLED || e->kind == TERN_FW_EVENT_UP_TO_DATE) t->outcome = 1;
     else if (e->kind == TERN_FW_EVENT_REFUSED || e->kind == TERN_FW_EVENT_FAILED || e->kind == TERN_FW_EVENT_STALLED)
         t->outcome = -1;
     else if (e->kind == TERN_FW_EVENT_IGNORED && !tern_fw_agent_busy(&t->agent) && e->status != TERN_ERR_BUSY)

@@ -126,11 +126,6 @@ void fw_topic_chunk(char *out, size_t cap, const fw_options *o, const uint8_t *u
     snprintf(out, cap, "%s/%s/%s/%lu", o->prefix, o->device_class, id, (unsigned long)index);
 }
 
-void fw_topic_status(char *out, size_t cap, const fw_options *o, const char *device_id)
-{
-    snprintf(out, cap, "%s/%s/status/%s", o->prefix, o->device_class, device_id);
-}
-
 void fw_progress(const char *what, uint64_t done, uint64_t total)
 {
     if (!isatty(STDERR_FILENO) || total == 0) return;

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "fw.h"
-#include "tlscost.h"
 #include "tool.h"
 
 static int usage(FILE *f)
@@ -12,7 +11,6 @@ static int usage(FILE *f)
                "  pub   publish a message (like mosquitto_pub)\n"
                "  sub   subscribe and print messages (like mosquitto_sub)\n"
                "  fw    signed firmware update: keygen, push (publisher), agent (device)\n"
-               "  tls-cost  what each TLS mode costs: bytes, round trips, CPU, heap, time\n"
                "tern <command> --help shows a command's options.\n");
     return f == stdout ? 0 : 2;
 }
@@ -21,7 +19,6 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr);
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) return usage(stdout);
-    if (!strcmp(argv[1], "tls-cost")) return tool_tls_cost(argc, argv);
     tool_mode mode;
     if (!strcmp(argv[1], "fw")) return tool_fw(argc - 2, argv + 2);
     if (!strcmp(argv[1], "pub")) mode = TOOL_PUB;
@@ -32,14 +29,16 @@ int main(int argc, char **argv)
     }
     tool_options o;
     char err[256];
-    int r = tool_parse_options(&o, mode, argc - 2, argv + 2, err, sizeof err);
+    int r = tool_parse_options(&o, mode, argc - 1, argv + 1, err, sizeof err);
     if (r == 1) {
-        fputs(tool_usage(mode), stdout);
+        tool_print_usage(mode, stdout);
         return 0;
     }
     if (r < 0) {
-        fprintf(stderr, "tern %s: %s\n%s", argv[1], err, tool_usage(mode));
+        fprintf(stderr, "tern %s: %s\n(tern %s --help lists every option)\n", argv[1], err, argv[1]);
         return 2;
     }
+    /* --quiet, as mosquitto's: no error messages (a -d trace still asks for stderr). */
+    if (o.quiet && !o.debug && !freopen("/dev/null", "w", stderr)) return 1;
     return mode == TOOL_PUB ? tool_pub(&o) : tool_sub(&o);
 }

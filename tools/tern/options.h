@@ -1,11 +1,16 @@
-/* Command-line options of `tern pub` and `tern sub`, spelled as mosquitto_pub/sub spell them. */
+/* Command-line options of `tern pub`, `tern sub` and the connection flags of `tern fw`,
+ * spelled as mosquitto_pub/sub spell them. One table (options.c) describes every flag. */
 #ifndef TERN_TOOL_OPTIONS_H
 #define TERN_TOOL_OPTIONS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "tern/codec.h"
 
 #define TERN_TOOL_MAX_TOPICS 32
+#define TOOL_MAX_USER_PROPS 8
 
 /* TOOL_FW: the connection flags only (tern fw push / agent add their own). */
 typedef enum { TOOL_PUB, TOOL_SUB, TOOL_FW } tool_mode;
@@ -19,6 +24,12 @@ typedef enum {
     MSG_NULL        /* -n */
 } tool_message_source;
 
+/* MQTT 5 properties of one packet given with -D, user properties included. */
+typedef struct {
+    tern_props props;
+    tern_user_prop user[TOOL_MAX_USER_PROPS];
+} tool_props;
+
 typedef struct {
     tool_mode mode;
     const char *host;
@@ -31,7 +42,7 @@ typedef struct {
     int retain;
     const char *client_id;
     const char *username;
-    const char *password;
+    const char *password;         /* -P, --pw-file or -L: the secret itself */
     int keepalive;
     int version;                  /* 4 or 5 */
     long count;                   /* -C: sub exits after this many messages (0 = never) */
@@ -57,15 +68,34 @@ typedef struct {
     int websocket;
     const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
     char ws_url[512];             /* -L's host, user and path, cut apart */
+    int allow_weak_keys;          /* --tls-allow-weak-keys: RSA from 1024 bits, ECC from 224 */
+    int allow_sha1;               /* --tls-allow-sha1: certificates signed with SHA-1 */
+    int ignore_key_usage;         /* --tls-ignore-key-usage */
+    /* mosquitto parity */
+    const char *format;           /* sub -F */
+    int no_retained;              /* sub -R: skip retained (stale) messages */
+    int retained_only;            /* sub --retained-only: print retained ones, stop at the first other */
+    int exit_after_subscribe;     /* sub -E */
+    const char *filter_out[TERN_TOOL_MAX_TOPICS]; /* sub -T */
+    int filter_out_count;
+    const char *unsubscribe[TERN_TOOL_MAX_TOPICS]; /* sub -U */
+    int unsubscribe_count;
+    int repeat;                   /* pub --repeat: publish this many times (default 1) */
+    long repeat_delay_ms;         /* pub --repeat-delay, in milliseconds */
+    int allow_control_chars;      /* pub --allow-control-chars: topics with C0/C1 characters */
+    int has_connect_props, has_publish_props, has_subscribe_props, has_will_props;
+    tool_props connect_props, publish_props, subscribe_props, will_props; /* -D */
+    char url[512];                /* -L: the URL, cut into host, user, password and topic */
 } tool_options;
 
-/* Parse argv (after the subcommand). On error, writes a one-line message to err and returns -1;
- * returns 1 for --help (usage printed by the caller), 0 when the options are usable. */
+/* Parse argv (argv[0] is the subcommand's name). On error, writes a one-line message to err
+ * and returns -1; returns 1 for --help (usage printed by the caller), 0 when usable. */
 int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,
                        size_t err_cap);
 
-/* Parse one connection option at argv[*i] (advancing *i past its value). 1 when it was one,
- * 0 when it is not a connection option, -1 on a bad value (message in err). */
+/* Parse one connection option at argv[*i] (advancing *i past its value), for subcommands
+ * with flags of their own (tern fw). 1 when it was one, 0 when it is not a connection option
+ * (or its value is missing), -1 on a bad value (message in err). */
 int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, size_t err_cap);
 /* Defaults for mode, and the checks that apply once every option is in. */
 void tool_options_defaults(tool_options *o, tool_mode mode);
@@ -76,7 +106,20 @@ int tool_options_finish(tool_options *o, char *err, size_t err_cap);
  * a bad URL (message in err). */
 int tool_parse_ws_url(tool_options *o, const char *url, char *err, size_t err_cap);
 
-/* The usage text of a mode. */
-const char *tool_usage(tool_mode mode);
+/* Print the usage text of a mode, every flag with its help line. */
+void tool_print_usage(tool_mode mode, FILE *f);
+
+/* Secrets that do not go through argv (secrets.c): the first line of a file that only its
+ * owner can read, for --pw-file and --psk-file. */
+int tool_read_secret_file(const char *path, char *out, size_t cap, char *err, size_t err_cap);
+
+/* -D (options_props.c): add the property NAME VALUE [VALUE2] to the packet CMD. */
+int tool_add_property(tool_options *o, const char *cmd, const char *name, const char *value,
+                      const char *value2, char *err, size_t cap);
+/* Does -D property NAME take two values (user-property)? */
+int tool_property_takes_two(const char *name);
+
+/* -L mqtt(s)://[user[:password]@]host[:port]/topic (options_url.c). */
+int tool_parse_url(tool_options *o, const char *url, char *err, size_t cap);
 
 #endif

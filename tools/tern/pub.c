@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "session.h"
+#include "sub_print.h"
 #include "tool.h"
 
 #define LINE_MAX_BYTES 65536u
@@ -66,29 +68,59 @@ static tern_status publish_lines(tool_session *s, tern_publish *m)
     return TERN_OK;
 }
 
+static int check_topic(const tool_options *o, tern_bytes topic)
+{
+    tern_status st = tern_topic_validate_name(topic);
+    if (st != TERN_OK) {
+        fprintf(stderr, "tern: invalid topic: %s\n", tern_status_str(st));
+        return -1;
+    }
+    if (tool_has_control_chars(topic) && !o->allow_control_chars) {
+        fprintf(stderr, "tern: the topic holds control characters (brokers may drop such publishers); "
+                        "--allow-control-chars sends it anyway\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) continue;
+}
+
+/* The message, --repeat times, --repeat-delay apart; each acknowledged before the next. */
+static tern_status publish_repeated(tool_session *s, const tern_publish *m)
+{
+    tern_status st = TERN_OK;
+    for (int i = 0; i < s->o->repeat && st == TERN_OK; i++) {
+        if (i > 0 && s->o->repeat_delay_ms) sleep_ms(s->o->repeat_delay_ms);
+        st = tool_publish(s, m);
+        if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+    }
+    return st;
+}
+
 int tool_pub(const tool_options *o)
 {
     tern_publish m;
     memset(&m, 0, sizeof m);
-    m.topic.data = (const uint8_t *)o->topics[0];
-    m.topic.len = (uint32_t)strlen(o->topics[0]);
+    m.topic = tern_str(o->topics[0]);
     m.qos = (uint8_t)o->qos;
     m.retain = (uint8_t)o->retain;
-    tern_status st = tern_topic_validate_name(m.topic);
-    if (st != TERN_OK) {
-        fprintf(stderr, "tern: invalid topic '%s': %s\n", o->topics[0], tern_status_str(st));
-        return 1;
-    }
+    tern_props props = o->publish_props.props; /* the message takes them writable */
+    if (o->has_publish_props) m.props = &props;
+    if (check_topic(o, m.topic)) return 1;
     uint8_t *data;
     size_t len;
     if (load_message(o, &data, &len)) return 1;
     m.payload.data = data;
     m.payload.len = (uint32_t)len;
-    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + 64u;
+    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + 1024u;
     tool_session s;
     int rc = 1;
     if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
-        st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : tool_publish(&s, &m);
+        tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s.client, 30000u);
         if (st == TERN_OK) rc = 0;
         else tool_fail(&s, "publish", st);

@@ -18,33 +18,11 @@ uint32_t tool_now_ms(void *ctx)
     return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
-static tern_bytes str_bytes(const char *s)
-{
-    tern_bytes b = {(const uint8_t *)s, s ? (uint32_t)strlen(s) : 0};
-    return b;
-}
-
-/* -d: one line per packet, in the spirit of mosquitto's -d. */
-static void trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
-{
-    tool_session *s = user;
-    (void)c;
-    tern_header h;
-    if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
-    fprintf(stderr, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
-            tern_packet_name(h.type));
-    if (h.type == TERN_PUBLISH)
-        fprintf(stderr, " (d%d, q%d, r%d, %u bytes)", (h.flags >> 3) & 1, (h.flags >> 1) & 3,
-                h.flags & 1, (unsigned)len);
-    else if (h.type == TERN_CONNACK && len >= 4)
-        fprintf(stderr, " (session present %d, code %u)", pkt[h.header_len] & 1, pkt[h.header_len + 1]);
-    fputc('\n', stderr);
-}
-
 static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void *user)
 {
     tool_session *s = user;
     (void)c;
+    if (type == TERN_UNSUBACK) s->unsubacked = 1;
     if (type != TERN_SUBACK) return;
     s->subacked = 1;
     /* tern sub knows its filters; tern fw's subscriptions change as it goes. */
@@ -77,10 +55,14 @@ static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, 
 static void set_will(tool_session *s, const tool_options *o)
 {
     if (!o->will_topic) return;
-    s->will.topic = str_bytes(o->will_topic);
-    s->will.payload = str_bytes(o->will_payload);
+    s->will.topic = tern_str(o->will_topic);
+    s->will.payload = tern_str(o->will_payload);
     s->will.qos = (uint8_t)o->will_qos;
     s->will.retain = (uint8_t)o->will_retain;
+    if (o->has_will_props) {
+        s->will_props = o->will_props.props;
+        s->will.props = &s->will_props;
+    }
     s->conn.will = &s->will;
 }
 
@@ -94,21 +76,46 @@ static void set_connect_options(tool_session *s, const tool_options *o)
     } else snprintf(s->client_id, sizeof s->client_id, "tern-%s-%ld",
                     o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
-    s->conn.client_id = str_bytes(s->client_id);
-    s->conn.username = str_bytes(o->username);
+    s->conn.client_id = tern_str(s->client_id);
+    s->conn.username = tern_str(o->username);
     s->conn.has_username = o->username != NULL;
-    s->conn.password = str_bytes(o->password);
+    s->conn.password = tern_str(o->password);
     s->conn.has_password = o->password != NULL;
     s->conn.clean_start = (uint8_t)o->clean_session;
     s->conn.keep_alive = (uint16_t)o->keepalive;
     s->conn.session_expiry = (uint32_t)o->session_expiry;
     s->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
+    if (o->has_connect_props) {
+        s->connect_props = o->connect_props.props;
+        s->conn.props = &s->connect_props;
+    }
     set_will(s, o);
 }
 
 static int is_loopback(const char *host)
 {
     return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "::1");
+}
+
+/* The legacy-broker flags: each loosens one certificate rule, loudly. */
+static void relax_cert_policy(tern_tls_config *tc, const tool_options *o)
+{
+    if (o->allow_weak_keys) {
+        tc->min_rsa_bits = 1024;
+        tc->min_ecc_bits = 224;
+        fprintf(stderr, "tern: warning: --tls-allow-weak-keys: RSA keys from 1024 bits and ECC keys "
+                        "from 224 bits are accepted; such keys can be broken\n");
+    }
+    if (o->allow_sha1) {
+        tc->allow_sha1_signatures = 1;
+        fprintf(stderr, "tern: warning: --tls-allow-sha1: certificates signed with SHA-1 are accepted; "
+                        "such signatures can be forged\n");
+    }
+    if (o->ignore_key_usage) {
+        tc->ignore_key_usage = 1;
+        fprintf(stderr, "tern: warning: --tls-ignore-key-usage: certificates are used for what their "
+                        "keyUsage does not allow\n");
+    }
 }
 
 /* The transport: TCP, or TLS over it with the options' trust and identity. */
@@ -137,6 +144,7 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.ciphers = o->ciphers;
     tc.min_version = tc.max_version = o->tls_version;
     tc.insecure_skip_hostname_check = (uint8_t)o->insecure;
+    relax_cert_policy(&tc, o);
     tern_status st = tern_tls_init(&s->tls, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS, &tc);
     if (st != TERN_OK) {
         fprintf(stderr, "tern: TLS: %s\n", tern_tls_error(&s->tls));
@@ -175,7 +183,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->cfg.cb.user = s;
     s->cfg.cb.on_suback = on_suback;
     s->cfg.cb.on_connect = on_connect;
-    if (o->debug) s->cfg.cb.on_trace = trace;
+    if (o->debug) s->cfg.cb.on_trace = tool_trace;
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
         return -1;

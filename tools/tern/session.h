@@ -31,6 +31,9 @@ typedef struct {
     char client_id[64];
     tern_status sub_status;  /* set when a SUBACK refuses a filter */
     int subacked;
+    int unsubacked;           /* an UNSUBACK arrived */
+    tern_props connect_props; /* -D connect, -D will: copies the engine may point to */
+    tern_props will_props;
     long received;            /* messages printed by tern sub */
     void *fw;                 /* tern fw agent's state, for its message callback */
     tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
@@ -50,6 +53,9 @@ tern_status tool_publish(tool_session *s, const tern_publish *m);
 void tool_fail(tool_session *s, const char *what, tern_status st);
 
 uint32_t tool_now_ms(void *ctx);
+
+/* -d: the client's on_trace hook (trace.c); user is the tool_session. */
+void tool_trace(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
 
 /* TLS helpers (session_tls.c). */
 /* The TCP connection under the transport in use. */

@@ -1,21 +1,42 @@
-/* tern sub: subscribe to one or more filters and print what arrives. */
+/* tern sub: subscribe to one or more filters and print what arrives, as mosquitto_sub does. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "session.h"
+#include "sub_print.h"
 #include "tool.h"
 
 #define SUB_RX_BYTES (1u << 20)
+#define EXIT_TIMED_OUT 27 /* mosquitto_sub's status when -W passes */
 
-static void print_message(tern_client *c, const tern_publish *m, void *user)
+typedef struct {
+    int escape_topics;    /* stdout is a terminal: control characters of topics as \xNN */
+    int stop;             /* --retained-only met a message that was not retained */
+} sub_state;
+
+static sub_state state;
+
+static int filtered_out(const tool_options *o, tern_bytes topic)
+{
+    for (int i = 0; i < o->filter_out_count; i++)
+        if (tern_topic_matches(tern_str(o->filter_out[i]), topic)) return 1;
+    return 0;
+}
+
+static void on_message(tern_client *c, const tern_publish *m, void *user)
 {
     tool_session *s = user;
+    const tool_options *o = s->o;
     (void)c;
-    if (s->o->verbose) printf("%.*s ", (int)m->topic.len, (const char *)m->topic.data);
-    fwrite(m->payload.data, 1, m->payload.len, stdout);
-    if (!s->o->no_newline) putchar('\n');
-    fflush(stdout);
+    if (state.stop || filtered_out(o, m->topic) || (o->no_retained && m->retain)) return;
+    if (o->retained_only && !m->retain) {
+        state.stop = 1;
+        return;
+    }
+    tool_print_message(stdout, o, m, state.escape_topics);
     s->received++;
 }
 
@@ -40,23 +61,84 @@ static void on_error(tern_client *c, tern_status st, void *user)
     fprintf(stderr, "tern: warning: %s (%s)\n", tern_status_str(st), tern_status_name(st));
 }
 
-static int subscribe_all(tool_session *s)
+static int check_filters(const char *const *filters, int n)
 {
-    tern_subscription subs[TERN_TOOL_MAX_TOPICS];
-    for (int i = 0; i < s->o->topic_count; i++) {
-        subs[i].filter.data = (const uint8_t *)s->o->topics[i];
-        subs[i].filter.len = (uint32_t)strlen(s->o->topics[i]);
-        subs[i].options = (uint8_t)s->o->qos;
-        tern_status st = tern_topic_validate_filter(subs[i].filter);
+    for (int i = 0; i < n; i++) {
+        tern_status st = tern_topic_validate_filter(tern_str(filters[i]));
         if (st != TERN_OK) {
-            fprintf(stderr, "tern: invalid topic filter '%s': %s\n", s->o->topics[i], tern_status_str(st));
+            fprintf(stderr, "tern: invalid topic filter '%s': %s\n", filters[i], tern_status_str(st));
             return -1;
         }
     }
-    tern_status st = tern_client_subscribe(&s->client, subs, (uint16_t)s->o->topic_count, NULL, NULL);
+    return 0;
+}
+
+/* SUBSCRIBE (or UNSUBSCRIBE) every filter of the list in one packet. */
+static int send_filters(tool_session *s, const char *const *filters, int n, int unsubscribe)
+{
+    tern_subscription subs[TERN_TOOL_MAX_TOPICS];
+    for (int i = 0; i < n; i++) subs[i] = (tern_subscription){tern_str(filters[i]), (uint8_t)s->o->qos};
+    tern_props props = s->o->subscribe_props.props; /* the engine takes them writable */
+    tern_props *with = s->o->has_subscribe_props && !unsubscribe ? &props : NULL;
+    tern_status st = unsubscribe ? tern_client_unsubscribe(&s->client, subs, (uint16_t)n, NULL, NULL)
+                                 : tern_client_subscribe(&s->client, subs, (uint16_t)n, with, NULL);
     if (st != TERN_OK) {
-        tool_fail(s, "subscribe", st);
+        tool_fail(s, unsubscribe ? "unsubscribe" : "subscribe", st);
         return -1;
+    }
+    return 0;
+}
+
+/* Drive the client until the SUBACK (or UNSUBACK) of the last request is in. */
+static int wait_ack(tool_session *s, int *acked)
+{
+    while (!*acked && s->sub_status == TERN_OK) {
+        tern_status st = tern_client_run(&s->client, 100);
+        if (st != TERN_OK) {
+            tool_fail(s, "connection lost", st);
+            return -1;
+        }
+    }
+    return s->sub_status == TERN_OK ? 0 : -1;
+}
+
+static int unsubscribe_first(tool_session *s)
+{
+    const tool_options *o = s->o;
+    if (!o->unsubscribe_count) return 0;
+    if (check_filters(o->unsubscribe, o->unsubscribe_count) || send_filters(s, o->unsubscribe, o->unsubscribe_count, 1))
+        return -1;
+    return wait_ack(s, &s->unsubacked);
+}
+
+static int subscribe_all(tool_session *s)
+{
+    s->subacked = 0;
+    return send_filters(s, s->o->topics, s->o->topic_count, 0);
+}
+
+/* Receive until -C messages, -W seconds or --retained-only's end; the exit status. */
+static int receive(tool_session *s)
+{
+    const tool_options *o = s->o;
+    s->conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
+    int subscribed_on = s->connects;
+    uint32_t start = tool_now_ms(NULL);
+    uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
+    while ((!o->count || s->received < o->count) && !state.stop) {
+        tern_status st = tern_client_run(&s->client, 100);
+        if (s->sub_status != TERN_OK) return 1;
+        if (s->violation != TERN_OK) return tool_fail(s, "connection lost", s->violation), 1;
+        /* Reconnected without the old session: subscribe again, as mosquitto_sub does. */
+        if (s->connects != subscribed_on && tern_client_is_connected(&s->client)) {
+            subscribed_on = s->connects;
+            if (!s->session_present && subscribe_all(s) != 0) return 1;
+        }
+        if (st != TERN_OK) return tool_fail(s, "connection lost", st), 1;
+        if (tool_now_ms(NULL) - start >= limit) {
+            fputs("Timed out\n", stderr);
+            return EXIT_TIMED_OUT;
+        }
     }
     return 0;
 }
@@ -65,41 +147,19 @@ int tool_sub(const tool_options *o)
 {
     tool_session s;
     int rc = 1;
+    state.escape_topics = isatty(STDOUT_FILENO);
+    if (o->topic_count && check_filters(o->topics, o->topic_count)) return 1;
     if (tool_session_init(&s, o, 8192, SUB_RX_BYTES, 0, 0, 64) != 0) goto out;
-    s.cfg.cb.on_message = print_message;
+    s.cfg.cb.on_message = on_message;
     s.cfg.cb.on_disconnect = on_disconnect;
     s.cfg.cb.on_error = on_error;
-    if (tool_session_connect(&s) != 0 || subscribe_all(&s) != 0) goto out;
-    s.conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
-    int subscribed_on = s.connects;
-    uint32_t start = tool_now_ms(NULL);
-    uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
-    while (!o->count || s.received < o->count) {
-        tern_status st = tern_client_run(&s.client, 100);
-        if (s.sub_status != TERN_OK) goto out;
-        if (s.violation != TERN_OK) {
-            tool_fail(&s, "connection lost", s.violation);
-            goto out;
-        }
-        /* Reconnected without the old session: subscribe again, as mosquitto_sub does. */
-        if (s.connects != subscribed_on && tern_client_is_connected(&s.client)) {
-            subscribed_on = s.connects;
-            if (!s.session_present && subscribe_all(&s) != 0) goto out;
-        }
-        if (st != TERN_OK) {
-            tool_fail(&s, "connection lost", st);
-            goto out;
-        }
-        if (tool_now_ms(NULL) - start < limit) continue;
-        if (o->count) {
-            fprintf(stderr, "tern: timed out after %ld s with %ld of %ld messages\n", o->timeout_s,
-                    s.received, o->count);
-            goto out;
-        }
-        break;
+    if (tool_session_connect(&s) != 0 || unsubscribe_first(&s) != 0) goto out;
+    if (o->topic_count == 0) { /* -U alone */
+        rc = 0;
+    } else if (subscribe_all(&s) == 0) {
+        rc = o->exit_after_subscribe ? (wait_ack(&s, &s.subacked) ? 1 : 0) : receive(&s);
     }
-    rc = 0;
-    tern_client_disconnect(&s.client, 0);
+    if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
 out:
     tool_session_free(&s);
     return rc;

@@ -1,4 +1,4 @@
-/* tern tls-cost's table on the terminal and its JSON. */
+/* tls-cost's table on the terminal and its JSON. */
 #include <stdio.h>
 #include <string.h>
 
@@ -37,7 +37,7 @@ static void row(FILE *f, const tc_result *r)
 void tc_print_table(const tc_options *o, const tc_result *r, int n)
 {
     FILE *f = o->json && !strcmp(o->json, "-") ? stderr : stdout;
-    fprintf(f, "tern tls-cost: MQTT %s to %s%s%s; medians of %d connection(s) per mode; "
+    fprintf(f, "tls-cost: MQTT %s to %s%s%s; medians of %d connection(s) per mode; "
                "PUBLISH payload %d bytes\n", o->version == 5 ? "5" : "3.1.1", o->host,
             o->broker[0] ? ", " : "", o->broker, o->repeat, o->payload_size);
     header(f, o);
@@ -95,10 +95,10 @@ int tc_write_json(const tc_options *o, const tc_result *r, int n)
 {
     FILE *f = strcmp(o->json, "-") ? fopen(o->json, "w") : stdout;
     if (!f) {
-        fprintf(stderr, "tern tls-cost: cannot write %s\n", o->json);
+        fprintf(stderr, "tls-cost: cannot write %s\n", o->json);
         return -1;
     }
-    fprintf(f, "{\n  \"tool\": \"tern tls-cost\", \"mqtt_version\": \"%s\", ", o->version == 5 ? "5" : "3.1.1");
+    fprintf(f, "{\n  \"tool\": \"tls-cost\", \"mqtt_version\": \"%s\", ", o->version == 5 ? "5" : "3.1.1");
     json_str(f, "host", o->host, ", ");
     json_str(f, "broker", o->broker, ",\n  ");
     fprintf(f, "\"repeat\": %d, \"payload_size\": %d, \"publishes\": %d, \"delay_ms\": %d,\n  ",

@@ -1,4 +1,4 @@
-/* tern tls-cost's chart: hand-written SVG, one horizontal bar per mode in each panel:
+/* tls-cost's chart: hand-written SVG, one horizontal bar per mode in each panel:
  * bytes to CONNACK (sent and received stacked), time to CONNACK (through the delaying proxy
  * when there was one), and round trips. */
 #include <stdio.h>
@@ -95,7 +95,7 @@ int tc_write_svg(const tc_options *o, const tc_result *r, int n)
 {
     FILE *f = fopen(o->svg, "w");
     if (!f) {
-        fprintf(stderr, "tern tls-cost: cannot write %s\n", o->svg);
+        fprintf(stderr, "tls-cost: cannot write %s\n", o->svg);
         return -1;
     }
     int h = 60 + 3 * (rows(r, n) * ROW_H + PANEL_GAP) + 40;
@@ -119,7 +119,7 @@ int tc_write_svg(const tc_options *o, const tc_result *r, int n)
         snprintf(title, sizeof title, "Time to CONNACK on loopback (no added delay)");
     y = panel(f, y, title, "ms", r, n, time_ms, 1);
     y = panel(f, y, "Round trips to CONNACK (after TCP's handshake)", "", r, n, trips, 0);
-    fprintf(f, "<text x=\"10\" y=\"%d\" class=\"n\">made by: tern tls-cost%s</text>\n", y - 10,
+    fprintf(f, "<text x=\"10\" y=\"%d\" class=\"n\">made by: tls-cost%s</text>\n", y - 10,
             o->delay_ms ? " --delay-ms (see the JSON)" : "");
     fprintf(f, "</svg>\n");
     return fclose(f);

@@ -1,4 +1,4 @@
-/* The modes of tern tls-cost: which listener, which TLS version, full or resumed handshake,
+/* The modes of tls-cost: which listener, which TLS version, full or resumed handshake,
  * which key share. ECDSA is the default server certificate; the RSA modes use the same
  * handshakes against an RSA certificate. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The delaying proxy of tern tls-cost --delay-ms: this kernel has no netem, so a child process
+/* The delaying proxy of tls-cost --delay-ms: this kernel has no netem, so a child process
  * forwards 127.0.0.1:proxy_port to host:port for each listener, holding every chunk it reads
  * for delay_ms before writing it on (both ways), so that a round trip costs 2 * delay_ms. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""The broker of `tern tls-cost` when no -h is given (tern runs this script).
+"""Run the tls-cost benchmark against a broker of its own.
 
-usage: tls_cost_env.py TERN [tls-cost options...]
+usage: PYTHONPATH=tests/integration python3 bench/tls-cost/run.py TLS_COST [options...]
 
 Generates a test CA with an ECDSA (P-256) and an RSA-2048 server certificate (openssl, through
 tests/integration/certs.py), starts a mosquitto on free 127.0.0.1 ports with the listeners
 every mode needs (plain, TLS with the ECDSA certificate, TLS with the RSA certificate, TLS-PSK),
-runs `TERN tls-cost ... -h 127.0.0.1 -p ... --tls-port ... --rsa-port ... --psk-port ...`,
-then stops the broker by its PID and removes the files. Exits with tern's status.
-Standard library only.
+runs `TLS_COST ... -h 127.0.0.1 -p ... --tls-port ... --rsa-port ... --psk-port ...`,
+then stops the broker by its PID and removes the files. Exits with the benchmark's status.
+Standard library only; the test harness (certs, harness) comes through PYTHONPATH.
 """
 import os
 import shutil
@@ -16,11 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-
-from certs import Certs  # noqa: E402
-from harness import Broker, free_port  # noqa: E402
+from certs import Certs
+from harness import Broker, free_port
 
 PSK_HEX = "00112233445566778899aabbccddeeff"
 PSK_ID = "tern-tls-cost"
@@ -51,7 +48,7 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    tern, args = argv[1], argv[2:]
+    program, args = argv[1], argv[2:]
     work = tempfile.mkdtemp(prefix="tern-tls-cost-")
     broker = None
     try:
@@ -63,11 +60,11 @@ def main(argv):
         broker = Broker(extra=listeners(certs, work, ports), extra_ports=ports.values(),
                         log_type="error")
         broker.start()
-        cmd = [tern, "tls-cost", *args, "-h", "127.0.0.1", "-p", str(broker.port),
+        cmd = [program, *args, "-h", "127.0.0.1", "-p", str(broker.port),
                "--tls-port", str(ports["ec"]), "--rsa-port", str(ports["rsa"]),
                "--psk-port", str(ports["psk"]), "--cafile", certs.path("ca.crt"),
                "--psk", PSK_HEX, "--psk-identity", PSK_ID,
-               "--broker", broker_version() + " on 127.0.0.1 (started by tern tls-cost)"]
+               "--broker", broker_version() + " on 127.0.0.1 (started by bench/tls-cost/run.py)"]
         return subprocess.run(cmd).returncode
     finally:
         if broker:

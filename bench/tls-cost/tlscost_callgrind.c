@@ -84,7 +84,6 @@ double tc_callgrind(const tc_options *o, const tc_mode *m, const char *argv0)
     add(argv, &n, "--toggle-collect=tc_measured_connect");
     add(argv, &n, outflag);
     add(argv, &n, self);
-    add(argv, &n, "tls-cost");
     add_target(o, argv, &n, ports);
     add(argv, &n, "--callgrind-child");
     add(argv, &n, m->id);

@@ -1,4 +1,4 @@
-/* One measured connection of tern tls-cost. The TCP transport under the client (under
+/* One measured connection of tls-cost. The TCP transport under the client (under
  * wolfSSL, for TLS) is wrapped in a counting transport: bytes both ways, and round trips.
  * A round trip is a change of direction: data received after data was sent. On loopback the
  * count can race: TLS 1.3 session tickets may arrive before the client has written its
@@ -14,7 +14,6 @@
 #include <wolfssl/options.h>
 #include <wolfssl/ssl.h>
 
-#include "session.h"
 #include "tlscost.h"
 #include "tern/tls.h"
 
@@ -93,6 +92,14 @@ static uint8_t tx_buf[8192], rx_buf[8192], slot_buf[8192];
 static tern_inflight slot;
 static uint16_t in_qos2[1];
 
+uint32_t tc_now_ms(void *clock_ctx)
+{
+    struct timespec ts;
+    (void)clock_ctx;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
 static double now_ms(clockid_t clock)
 {
     struct timespec ts;
@@ -115,7 +122,7 @@ static int setup_tls(conn *k, const tc_options *o, const tc_mode *m, uint16_t po
     } else {
         tc.ca_file = o->cafile;
     }
-    if (tern_tls_init(&k->tls, o->host, port, TOOL_CONNECT_TIMEOUT_MS, &tc) != TERN_OK) {
+    if (tern_tls_init(&k->tls, o->host, port, TC_CONNECT_TIMEOUT_MS, &tc) != TERN_OK) {
         snprintf(err, cap, "TLS: %s", tern_tls_error(&k->tls));
         return -1;
     }
@@ -137,11 +144,11 @@ static int setup(conn *k, const tc_options *o, const tc_mode *m, uint16_t port, 
         if (setup_tls(k, o, m, port, err, cap) != 0) return -1;
     } else {
         tern_transport tcp_io;
-        tern_tcp_init(&k->tcp, o->host, port, TOOL_CONNECT_TIMEOUT_MS);
+        tern_tcp_init(&k->tcp, o->host, port, TC_CONNECT_TIMEOUT_MS);
         tern_tcp_transport(&k->tcp, &tcp_io);
         wrap(&k->count, &tcp_io, &k->cfg.transport);
     }
-    k->cfg.now_ms = tool_now_ms;
+    k->cfg.now_ms = tc_now_ms;
     k->cfg.tx = tx_buf;
     k->cfg.tx_cap = sizeof tx_buf;
     k->cfg.rx = rx_buf;
@@ -160,13 +167,13 @@ static int setup(conn *k, const tc_options *o, const tc_mode *m, uint16_t port, 
     k->conn.client_id = (tern_bytes){(const uint8_t *)"tern-tls-cost", 13};
     k->conn.clean_start = 1;
     k->conn.keep_alive = 60;
-    k->conn.connect_timeout_ms = TOOL_CONNECT_TIMEOUT_MS;
+    k->conn.connect_timeout_ms = TC_CONNECT_TIMEOUT_MS;
     return 0;
 }
 
 __attribute__((noinline)) tern_status tc_measured_connect(tern_client *c, const tern_connect_options *opts)
 {
-    return tern_client_connect_wait(c, opts, TOOL_CONNECT_TIMEOUT_MS + 1000u);
+    return tern_client_connect_wait(c, opts, TC_CONNECT_TIMEOUT_MS + 1000u);
 }
 
 static int fail(conn *k, tern_status st, const char *what, char *err, size_t cap)
@@ -215,7 +222,7 @@ static int publish_burst(conn *k, const tc_options *o, tc_sample *out, char *err
     uint64_t before = k->count.sent;
     for (int i = 0; i < o->publishes; i++) {
         tern_status st = tern_client_publish(&k->client, &msg, NULL);
-        if (st == TERN_OK) st = tern_client_wait_idle(&k->client, TOOL_CONNECT_TIMEOUT_MS);
+        if (st == TERN_OK) st = tern_client_wait_idle(&k->client, TC_CONNECT_TIMEOUT_MS);
         if (st != TERN_OK) return fail(k, st, "publish", err, cap);
     }
     double per = o->publishes ? (double)(k->count.sent - before) / o->publishes : 0;
@@ -247,7 +254,7 @@ static int run(conn *k, const tc_options *o, const tc_mode *m, uint64_t heap_bas
                char *err, size_t cap)
 {
     if (m->resumed) { /* a full handshake first, whose session the measured one resumes */
-        tern_status st = tern_client_connect_wait(&k->client, &k->conn, TOOL_CONNECT_TIMEOUT_MS + 1000u);
+        tern_status st = tern_client_connect_wait(&k->client, &k->conn, TC_CONNECT_TIMEOUT_MS + 1000u);
         if (st != TERN_OK) return fail(k, st, "first connect", err, cap);
         tern_client_disconnect(&k->client, 0);
     }

@@ -1,4 +1,4 @@
-/* tern tls-cost: what each way of securing an MQTT connection costs (bytes, round trips, CPU,
+/* tls-cost: what each way of securing an MQTT connection costs (bytes, round trips, CPU,
  * heap, time to CONNACK, record overhead per PUBLISH). The pieces, one idea per file:
  *   tlscost.c          options, the run over every mode, medians
  *   tlscost_modes.c    the modes and the TLS configuration of each
@@ -99,7 +99,9 @@ void tc_print_table(const tc_options *o, const tc_result *r, int n);
 int tc_write_json(const tc_options *o, const tc_result *r, int n);
 int tc_write_svg(const tc_options *o, const tc_result *r, int n);
 
-/* tlscost.c: the subcommand. */
-int tool_tls_cost(int argc, char **argv);
+/* Connect and CONNACK wait limit of every measured connection. */
+#define TC_CONNECT_TIMEOUT_MS 10000u
+/* tlscost_conn.c: the clients' millisecond clock. */
+uint32_t tc_now_ms(void *clock_ctx);
 
 #endif

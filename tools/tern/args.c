@@ -1,0 +1,187 @@
+/* The table-driven parser (args.h): getopt_long does the scanning, the table the rest. */
+#define _GNU_SOURCE /* getopt_long */
+#include "args.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARGS_MAX 128
+#define LONG_ONLY_BASE 256 /* getopt_long's return value for long-only row i: base + i */
+
+int tool_parse_number(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+const char *tool_arg_name(const tool_arg *arg, char *buf, size_t cap)
+{
+    if (arg->short_name && arg->long_name) snprintf(buf, cap, "-%c/--%s", arg->short_name, arg->long_name);
+    else if (arg->short_name) snprintf(buf, cap, "-%c", arg->short_name);
+    else snprintf(buf, cap, "--%s", arg->long_name);
+    return buf;
+}
+
+static int bad_value(const tool_arg *arg, const char *value, char *err, size_t cap)
+{
+    char name[64];
+    snprintf(err, cap, "invalid value '%s' for %s", value, tool_arg_name(arg, name, sizeof name));
+    return -1;
+}
+
+int tool_arg_string(void *opts, const tool_arg *arg, const char *value, tool_args_rest *rest,
+                    char *err, size_t cap)
+{
+    (void)rest, (void)err, (void)cap;
+    memcpy((char *)opts + arg->field, &value, sizeof value);
+    return 0;
+}
+
+int tool_arg_true(void *opts, const tool_arg *arg, const char *value, tool_args_rest *rest,
+                  char *err, size_t cap)
+{
+    (void)value, (void)rest, (void)err, (void)cap;
+    int one = 1;
+    memcpy((char *)opts + arg->field, &one, sizeof one);
+    return 0;
+}
+
+int tool_arg_int(void *opts, const tool_arg *arg, const char *value, tool_args_rest *rest,
+                 char *err, size_t cap)
+{
+    (void)rest;
+    long n;
+    if (tool_parse_number(value, arg->min, arg->max, &n) || n < INT_MIN || n > INT_MAX)
+        return bad_value(arg, value, err, cap);
+    int v = (int)n;
+    memcpy((char *)opts + arg->field, &v, sizeof v);
+    return 0;
+}
+
+int tool_arg_long(void *opts, const tool_arg *arg, const char *value, tool_args_rest *rest,
+                  char *err, size_t cap)
+{
+    (void)rest;
+    long n;
+    if (tool_parse_number(value, arg->min, arg->max, &n)) return bad_value(arg, value, err, cap);
+    memcpy((char *)opts + arg->field, &n, sizeof n);
+    return 0;
+}
+
+const char *tool_args_take(tool_args_rest *rest)
+{
+    if (*rest->next >= rest->argc) return NULL;
+    return rest->argv[(*rest->next)++];
+}
+
+static int takes(const tool_arg *arg, unsigned mode) { return (arg->modes >> mode) & 1u; }
+
+/* getopt_long's tables for the rows mode takes. */
+static void build(const tool_arg *table, size_t count, unsigned mode, char *shorts,
+                  struct option *longs)
+{
+    size_t s = 0, l = 0;
+    shorts[s++] = '-'; /* operands in order, as option 1 */
+    shorts[s++] = ':'; /* a missing value is ':' */
+    for (size_t i = 0; i < count && i < ARGS_MAX; i++) {
+        const tool_arg *a = &table[i];
+        if (!takes(a, mode)) continue;
+        if (a->short_name) {
+            shorts[s++] = a->short_name;
+            if (a->value) shorts[s++] = ':';
+        }
+        if (a->long_name)
+            longs[l++] = (struct option){a->long_name, a->value ? required_argument : no_argument,
+                                         NULL, a->short_name ? a->short_name : LONG_ONLY_BASE + (int)i};
+    }
+    longs[l++] = (struct option){"help", no_argument, NULL, LONG_ONLY_BASE + ARGS_MAX};
+    longs[l] = (struct option){NULL, 0, NULL, 0};
+    shorts[s] = 0;
+}
+
+static const tool_arg *row_for(const tool_arg *table, size_t count, unsigned mode, int got)
+{
+    if (got >= LONG_ONLY_BASE) return (size_t)(got - LONG_ONLY_BASE) < count ? &table[got - LONG_ONLY_BASE] : NULL;
+    for (size_t i = 0; i < count; i++)
+        if (table[i].short_name == got && takes(&table[i], mode)) return &table[i];
+    return NULL;
+}
+
+static int apply(const tool_arg *a, void *opts, const char *value, int argc, char **argv,
+                 int *next, char *err, size_t cap)
+{
+    tool_args_rest rest = {argc, argv, next};
+    return a->apply(opts, a, value, &rest, err, cap);
+}
+
+int tool_args_parse(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
+                    char **argv, int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
+                    char *err, size_t cap)
+{
+    static char shorts[2 * ARGS_MAX + 3];
+    static struct option longs[ARGS_MAX + 2];
+    build(table, count, mode, shorts, longs);
+    optind = 0; /* glibc: start afresh */
+    opterr = 0;
+    for (;;) {
+        int got = getopt_long(argc, argv, shorts, longs, NULL);
+        if (got == -1) return 0;
+        if (got == LONG_ONLY_BASE + ARGS_MAX) return 1;
+        if (got == 1) {
+            if (!on_operand) return snprintf(err, cap, "unexpected argument '%s'", optarg), -1;
+            if (on_operand(opts, optarg, err, cap)) return -1;
+            continue;
+        }
+        if (got == '?' || got == ':') {
+            const char *word = argv[optind - 1];
+            if (optopt && optopt < LONG_ONLY_BASE && word[0] == '-' && word[1] != '-')
+                snprintf(err, cap, got == '?' ? "unknown option: -%c" : "option -%c needs a value", optopt);
+            else snprintf(err, cap, got == '?' ? "unknown option: %s" : "option %s needs a value", word);
+            return -1;
+        }
+        const tool_arg *a = row_for(table, count, mode, got);
+        if (!a || apply(a, opts, a->value ? optarg : NULL, argc, argv, &optind, err, cap)) return -1;
+    }
+}
+
+static int names(const tool_arg *a, const char *word)
+{
+    if (word[0] != '-') return 0;
+    if (word[1] != '-') return a->short_name && word[1] == a->short_name && !word[2];
+    return a->long_name && !strcmp(word + 2, a->long_name);
+}
+
+int tool_args_one(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
+                  char **argv, int *i, char *err, size_t cap)
+{
+    for (size_t k = 0; k < count; k++) {
+        const tool_arg *a = &table[k];
+        if (!takes(a, mode) || !names(a, argv[*i])) continue;
+        if (a->value && *i + 1 >= argc) return 0; /* the caller reports the missing value */
+        int next = *i + (a->value ? 2 : 1);
+        if (apply(a, opts, a->value ? argv[*i + 1] : NULL, argc, argv, &next, err, cap)) return -1;
+        *i = next - 1;
+        return 1;
+    }
+    return 0;
+}
+
+void tool_args_help(FILE *f, const tool_arg *table, size_t count, unsigned mode)
+{
+    for (size_t i = 0; i < count; i++) {
+        const tool_arg *a = &table[i];
+        if (!takes(a, mode)) continue;
+        char left[64];
+        int n = snprintf(left, sizeof left, "  %s%s%s%s%s%s", a->short_name ? "-" : "",
+                         a->short_name ? (char[]){a->short_name, 0} : "",
+                         a->short_name && a->long_name ? ", " : "", a->long_name ? "--" : "",
+                         a->long_name ? a->long_name : "", a->value ? " " : "");
+        if (a->value && n > 0 && (size_t)n < sizeof left) snprintf(left + n, sizeof left - (size_t)n, "%s", a->value);
+        fprintf(f, "%-34s %s\n", left, a->help);
+    }
+}

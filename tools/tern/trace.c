@@ -1,0 +1,84 @@
+/* -d: one line per packet, worded as mosquitto_pub/sub's -d words it, so that a trace of
+ * either reads the same: "received PUBLISH (d0, q1, r0, m1, 'topic', ... (5 bytes))". */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "sub_print.h"
+
+static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
+{
+    tern_publish m;
+    memset(&m, 0, sizeof m);
+    if (tern_codec_decode_publish(pkt, len, s->conn.version, &m) != TERN_OK) {
+        fprintf(stderr, " (malformed, %u bytes)", (unsigned)len);
+        return;
+    }
+    fprintf(stderr, " (d%u, q%u, r%u, m%u, '", m.dup, m.qos, m.retain, m.packet_id);
+    tool_print_topic(stderr, m.topic, isatty(STDERR_FILENO));
+    fprintf(stderr, "', ... (%u bytes))", (unsigned)m.payload.len);
+}
+
+/* Acks as mosquitto words them: what it receives with "Mid:", what it sends with "m". */
+static void trace_ack(const tool_session *s, int outgoing, const uint8_t *pkt, size_t len)
+{
+    tern_ack a;
+    memset(&a, 0, sizeof a);
+    if (tern_codec_decode_ack(pkt, len, s->conn.version, &a) != TERN_OK) return;
+    int with_rc = a.type == TERN_PUBACK || (outgoing ? a.type == TERN_PUBREC : a.type == TERN_PUBCOMP);
+    if (outgoing && with_rc) fprintf(stderr, " (m%u, rc%u)", a.packet_id, a.reason_code);
+    else if (outgoing) fprintf(stderr, " (m%u)", a.packet_id);
+    else if (with_rc) fprintf(stderr, " (Mid: %u, RC:%u)", a.packet_id, a.reason_code);
+    else fprintf(stderr, " (Mid: %u)", a.packet_id);
+}
+
+#if TERN_CFG_SERVER_SIDE
+/* One line per filter, as mosquitto_sub prints them. */
+static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t len, const char *head)
+{
+    tern_subscription entries[TERN_TOOL_MAX_TOPICS];
+    tern_subscribe sub;
+    memset(&sub, 0, sizeof sub);
+    sub.entries = entries;
+    sub.capacity = TERN_TOOL_MAX_TOPICS;
+    if (tern_codec_decode_subscribe(pkt, len, s->conn.version, &sub) != TERN_OK) return;
+    for (uint16_t i = 0; i < sub.count && i < sub.capacity; i++) {
+        fprintf(stderr, "%s (Mid: %u, Topic: ", i ? head : "", sub.packet_id);
+        tool_print_topic(stderr, entries[i].filter, isatty(STDERR_FILENO));
+        fprintf(stderr, ", QoS: %u, Options: 0x%02x)%s", entries[i].options & TERN_SUBOPT_QOS_MASK,
+                entries[i].options & ~TERN_SUBOPT_QOS_MASK, i + 1 < sub.count ? "\n" : "");
+    }
+}
+#endif
+
+/* "Subscribed (mid: 1): 1, 1" after the SUBACK, as mosquitto_sub prints it. */
+static void trace_suback(const tool_session *s, const uint8_t *pkt, size_t len)
+{
+    tern_suback ack;
+    memset(&ack, 0, sizeof ack);
+    if (tern_codec_decode_suback(pkt, len, s->conn.version, &ack) != TERN_OK) return;
+    fprintf(stderr, "\nSubscribed (mid: %u):", ack.packet_id);
+    for (uint16_t i = 0; i < ack.count; i++) fprintf(stderr, "%s %u", i ? "," : "", ack.codes[i]);
+}
+
+void tool_trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, void *user)
+{
+    tool_session *s = user;
+    (void)c;
+    tern_header h;
+    if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
+    char head[128];
+    snprintf(head, sizeof head, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
+             tern_packet_name(h.type));
+    fputs(head, stderr);
+    if (h.type == TERN_PUBLISH) trace_publish(s, pkt, len);
+    else if (h.type >= TERN_PUBACK && h.type <= TERN_PUBCOMP) trace_ack(s, outgoing, pkt, len);
+    else if (h.type == TERN_CONNACK && len >= 4) fprintf(stderr, " (%u)", pkt[h.header_len + 1]);
+    else if (h.type == TERN_SUBACK) trace_suback(s, pkt, len);
+#if TERN_CFG_SERVER_SIDE
+    else if (h.type == TERN_SUBSCRIBE && outgoing) trace_subscribe(s, pkt, len, head);
+#endif
+    fputc('\n', stderr);
+}
