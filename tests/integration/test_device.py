@@ -74,8 +74,8 @@ class TlsOnDevice(unittest.TestCase):
         keep_figures("tls", run)
         self.assertIn("PASSED", log)
         # Asked for another name, the device refused the broker's certificate first.
-        self.assertIn('host name mismatch: expected "broker.example.com", certificate is for '
-                      '"localhost"', log)
+        self.assertRegex(log, r'host name mismatch: expected "broker.example.com", '
+                              r'certificate is for .*localhost')
         self.assertIn("TLS handshake (first): TLSv1.3", log)
         # First contact: a full handshake; the reconnect resumes, with far fewer bytes from
         # the broker (no certificate); a new broker process cannot resume: full again.
