@@ -128,7 +128,7 @@ int main(void)
     cfg.ca_len = device_test_ca_len;
     cfg.min_version = TERN_TLS_V1_3;
     int failed = refuses_wrong_name(&cfg) ? 0 : 30;
-    /* wolfSSL keeps a few hundred bytes of globals after its first connection; from then on
+    /* What wolfSSL holds after a connection (its globals); from then on
      * every connection must give back all it took. */
     dev_log("MEASURE heap_after_first_connection %lu", (unsigned long)tls_glue_heap_now());
     if (!failed) failed = run_over_tls(&cfg, 1);
