@@ -114,8 +114,9 @@ check: test sanitize switches fuzz-smoke size-check memcheck device docs
 	@echo "make check: all passed"
 
 # The firmware of ports/mps2-an386, built with arm-none-eabi-gcc and run in QEMU against a
-# mosquitto on a free port (tests/integration/test_device.py).
-device: deps
+# mosquitto on a free port (tests/integration/test_device.py); the host's tern publishes the
+# firmware updates.
+device: build
 	$(MAKE) -C ports/mps2-an386 -j $(JOBS) WOLFSSL_DIR=$$(scripts/wolfssl-device.sh $(CURDIR)/build-device/src)
 	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
 	python3 scripts/device_report.py build-device

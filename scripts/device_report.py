@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import size_report  # noqa: E402
 
 PARTS = {"tern": "tern", "tern-minimal": "tern (minimal profile)",
+         "ternfw": "tern firmware-update agent (src/fwupdate)",
          "wolfssl-lean": "wolfSSL (lean: without what tern's TLS transport adds)", "terntls": "tern TLS glue", "wolfssl": "wolfSSL (device profile)",
          "port": "port (ports/mps2-an386)", "c_nano": "C library", "gcc": "C library",
          "m": "C library", "nosys": "C library", "c": "C library"}
@@ -81,9 +82,10 @@ def report(build):
     r = {"tls_image": map_sizes(os.path.join(build, "tern-tls.map")),
          "mqtt_image": map_sizes(os.path.join(build, "tern-mqtt.map")),
          "mqtt_minimal_image": map_sizes(os.path.join(build, "tern-mqtt-minimal.map")),
+         "fw_image": map_sizes(os.path.join(build, "tern-fw.map")),
          "make_size_linked_text": make_size_linked(),
          "run_tls": load(build, "tls"), "run_mqtt": load(build, "mqtt"),
-         "run_mqtt_minimal": load(build, "mqtt-minimal")}
+         "run_mqtt_minimal": load(build, "mqtt-minimal"), "run_fw": load(build, "fw")}
     lean = os.path.join(build, "wolfssl-lean-probe.map")  # make -C ports/mps2-an386 wolfssl-lean
     if os.path.exists(lean):
         r["wolfssl_lean_flash"] = map_sizes(lean)[PARTS["wolfssl-lean"]]["flash"]
@@ -114,6 +116,10 @@ def print_table(r):
     print(f"RAM: static {r['static_ram']:,} + peak stack {run['stack_peak_bytes']:,} + heap arena "
           f"{run['heap_arena_bytes']:,} (wolfSSL peak {run['heap_peak_bytes_max']:,} requested) = "
           f"{r['ram_total']:,}   target 32,768: {'met' if r['ram_total'] <= 32768 else 'not met'}")
+    fw, fw_run = r["fw_image"], r["run_fw"]
+    print(f"firmware update image: agent {fw[PARTS['ternfw']]['flash']:,}, wolfCrypt "
+          f"{fw[PARTS['wolfssl']]['flash']:,}, all {sum(p['flash'] for p in fw.values()):,} bytes of "
+          f"flash; peak stack {fw_run['stack_peak_bytes']:,}")
     print(f"{'handshake':<16} {'instructions':>13} {'bytes sent':>11} {'bytes received':>15} "
           f"{'wolfSSL heap peak':>18}")
     for label, key in (("TLS 1.3 full", "first"), ("resumed", "again"), ("PSK (ECDHE)", "psk")):

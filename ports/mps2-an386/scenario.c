@@ -215,3 +215,13 @@ int scenario_finish(int failed_step)
         dev_log("PASSED");
     return failed_step;
 }
+
+tern_client *scenario_connect(const tern_transport *transport, tern_route *routes,
+                              uint16_t route_count)
+{
+    configure(transport);
+    cfg.routes = routes;
+    cfg.route_count = route_count;
+    if (tern_client_init(&client, &cfg) != TERN_OK || !connect_broker(NULL, "fw")) return NULL;
+    return &client;
+}

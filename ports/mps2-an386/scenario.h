@@ -4,6 +4,7 @@
 #ifndef SCENARIO_H
 #define SCENARIO_H
 
+#include "tern/client.h"
 #include "tern/transport.h"
 
 /* Hooks around each connection, for a transport that has more to say (TLS: was the session
@@ -19,6 +20,11 @@ int scenario_run(const tern_transport *transport, const scenario_hooks *hooks);
 /* The short form: connect, subscribe, publish at QoS 0, 1 and 2 and receive each back,
  * disconnect. Same return. */
 int scenario_brief(const tern_transport *transport, const scenario_hooks *hooks);
+
+/* For applications with their own loop (the firmware update): prepare the scenario's client
+ * over transport with these routes and connect it. NULL if that failed. */
+tern_client *scenario_connect(const tern_transport *transport, tern_route *routes,
+                              uint16_t route_count);
 
 /* Log the figures of every run (UART bytes each way, peak stack) and PASSED or the failed
  * step; returns failed_step, for main to return. */
