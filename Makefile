@@ -85,17 +85,17 @@ size-check: deps
 	python3 bench/size/size_report.py --check
 
 bench: build
-	python3 scripts/bench.py build $(BENCH_FLAGS)
+	PYTHONPATH=tests/lib python3 scripts/bench.py build $(BENCH_FLAGS)
 
 # bench/tls-cost against a mosquitto that run.py starts (generated certificates, every listener).
 tls-cost: build
 	mkdir -p bench/results
-	PYTHONPATH=tests/integration python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
+	PYTHONPATH=tests/lib python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
 	  --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
 
 ws-cost: build
 	mkdir -p bench/results
-	python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
+	PYTHONPATH=tests/lib python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps
@@ -118,7 +118,7 @@ check: test sanitize switches fuzz-smoke size-check memcheck device docs
 # firmware updates.
 device: build
 	$(MAKE) -C ports/mps2-an386 -j $(JOBS) WOLFSSL_DIR=$$(scripts/wolfssl-device.sh $(CURDIR)/build-device/src)
-	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
+	cd tests/integration && PYTHONPATH=../lib PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
 	PYTHONPATH=bench/size python3 scripts/device_report.py build-device
 
 # Builds only the tern command (configuring build/ first if needed), quietly, then the demo.
