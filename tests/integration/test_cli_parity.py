@@ -173,6 +173,17 @@ class CliParity(unittest.TestCase):
                         mosq = mosq.replace(b", m1, ", b", m0, ")
                     self.assertEqual(tern.decode().splitlines(), mosq.decode().splitlines())
 
+    def test_trace_prints_long_ids_and_topics_whole(self):
+        """-d lines as mosquitto_pub's for a 200-byte client id and a 300-byte topic (the line
+        head was cut at 128 bytes, losing the verb)."""
+        client_id = "".join(chr(ord("a") + i % 26) for i in range(200))
+        topic = "parity/long/" + "t" * 288
+        args = ["-q", "1", "-t", topic, "-m", "hello", "-d", "-i", client_id]
+        tern = self.run_ok(self.tern("pub", *args)).stderr
+        mosq = self.run_ok(self.mosquitto(MOSQUITTO_PUB, *args)).stdout
+        self.assertIn(f"Client {client_id} sending CONNECT".encode(), tern)
+        self.assertEqual(tern.decode().splitlines(), mosq.decode().splitlines())
+
     def test_help_describes_every_flag(self):
         for cmd, flags in (("pub", "-h -p -L -t -q -m -f -s -l -n -r --repeat --repeat-delay -i -u -P --pw-file "
                                    "-k -V -c -x -D -d --quiet --will-topic --will-payload --will-qos --will-retain "

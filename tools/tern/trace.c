@@ -34,9 +34,15 @@ static void trace_ack(const tool_session *s, int outgoing, const uint8_t *pkt, s
     else fprintf(stderr, " (Mid: %u)", a.packet_id);
 }
 
+/* "Client ID sending TYPE", the id whole however long (mosquitto prints it whole). */
+static void trace_head(const tool_session *s, int outgoing, uint8_t type)
+{
+    fprintf(stderr, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received", tern_packet_name(type));
+}
+
 #if TERN_CFG_SERVER_SIDE
 /* One line per filter, as mosquitto_sub prints them. */
-static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t len, const char *head)
+static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t len)
 {
     tern_subscription entries[TERN_TOOL_MAX_TOPICS];
     tern_subscribe sub;
@@ -45,7 +51,8 @@ static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t le
     sub.capacity = TERN_TOOL_MAX_TOPICS;
     if (tern_codec_decode_subscribe(pkt, len, s->conn.version, &sub) != TERN_OK) return;
     for (uint16_t i = 0; i < sub.count && i < sub.capacity; i++) {
-        fprintf(stderr, "%s (Mid: %u, Topic: ", i ? head : "", sub.packet_id);
+        if (i) trace_head(s, 1, TERN_SUBSCRIBE);
+        fprintf(stderr, " (Mid: %u, Topic: ", sub.packet_id);
         tool_print_topic(stderr, entries[i].filter, isatty(STDERR_FILENO));
         fprintf(stderr, ", QoS: %u, Options: 0x%02x)%s", entries[i].options & TERN_SUBOPT_QOS_MASK,
                 entries[i].options & ~TERN_SUBOPT_QOS_MASK, i + 1 < sub.count ? "\n" : "");
@@ -69,16 +76,13 @@ void tool_trace(tern_client *c, int outgoing, const uint8_t *pkt, size_t len, vo
     (void)c;
     tern_header h;
     if (tern_codec_decode_header(pkt, len, &h) != TERN_OK) return;
-    char head[128];
-    snprintf(head, sizeof head, "Client %s %s %s", s->client_id, outgoing ? "sending" : "received",
-             tern_packet_name(h.type));
-    fputs(head, stderr);
+    trace_head(s, outgoing, h.type);
     if (h.type == TERN_PUBLISH) trace_publish(s, pkt, len);
     else if (h.type >= TERN_PUBACK && h.type <= TERN_PUBCOMP) trace_ack(s, outgoing, pkt, len);
     else if (h.type == TERN_CONNACK && len >= 4) fprintf(stderr, " (%u)", pkt[h.header_len + 1]);
     else if (h.type == TERN_SUBACK) trace_suback(s, pkt, len);
 #if TERN_CFG_SERVER_SIDE
-    else if (h.type == TERN_SUBSCRIBE && outgoing) trace_subscribe(s, pkt, len, head);
+    else if (h.type == TERN_SUBSCRIBE && outgoing) trace_subscribe(s, pkt, len);
 #endif
     fputc('\n', stderr);
 }
