@@ -1,6 +1,7 @@
 /* tern pub: publish one message (or one per line of stdin) and wait until it is delivered
  * to the broker at the QoS asked for. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 #include "sub_print.h"
 #include "tool.h"
 
-#define LINE_MAX_BYTES 65536u
+#define LINE_MAX_BYTES 65536u /* the first send buffer; it grows for a longer -l line */
+#define PROPS_ROOM 1024u      /* header, topic length, packet id, -D properties */
 
 /* Read the whole of f; *len gets the size. NULL on failure. */
 static uint8_t *read_all(FILE *f, size_t *len)
@@ -53,24 +55,42 @@ static int load_message(const tool_options *o, uint8_t **data, size_t *len)
     return *data ? 0 : -1;
 }
 
+/* A failure publish_lines has printed its own line for. */
+static int reported;
+
+/* Room for a message of payload_len bytes: the buffers grow, up to MQTT's packet limit
+ * (the codec refuses anything larger). */
+static tern_status make_room(tool_session *s, const tern_publish *m, size_t payload_len)
+{
+    size_t need = payload_len + m->topic.len + PROPS_ROOM;
+    if (need > TERN_VARINT_MAX + PROPS_ROOM) return TERN_ERR_PACKET_TOO_LARGE;
+    if (tool_session_grow(s, (uint32_t)need) == 0) return TERN_OK;
+    fprintf(stderr, "tern: publish: no memory for a line of %zu bytes\n", payload_len);
+    reported = 1;
+    return TERN_ERR_BUFFER_TOO_SMALL;
+}
+
 static tern_status publish_lines(tool_session *s, tern_publish *m)
 {
     /* One message per line, whatever its length (a line is never split in two). */
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    ssize_t got = 0;
     tern_status st = TERN_OK;
     while (st == TERN_OK && (got = getline(&line, &cap, stdin)) >= 0) {
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') line[--n] = 0;
-        if (n > UINT32_MAX) {
-            st = TERN_ERR_PACKET_TOO_LARGE;
-            break;
-        }
+        st = make_room(s, m, n);
+        if (st != TERN_OK) break;
         m->payload.data = (const uint8_t *)line;
         m->payload.len = (uint32_t)n;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+    }
+    if (st == TERN_OK && ferror(stdin)) { /* getline's -1 is not only the end: never a silent stop */
+        fprintf(stderr, "tern: publish: cannot read standard input: %s\n", strerror(errno));
+        reported = 1;
+        st = TERN_ERR_IO;
     }
     free(line);
     return st;
@@ -124,14 +144,15 @@ int tool_pub(const tool_options *o)
     if (load_message(o, &data, &len)) return 1;
     m.payload.data = data;
     m.payload.len = (uint32_t)len;
-    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + 1024u;
+    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + PROPS_ROOM;
     tool_session s;
     int rc = 1;
-    if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
+    /* One slot: each message is acknowledged before the next is read. */
+    if (tool_session_init(&s, o, room, 4096, 1, room, 0) == 0 && tool_session_connect(&s) == 0) {
         /* Each message is delivered (wait_idle) before the next: nothing is left to wait for. */
         tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
         if (st == TERN_OK) rc = 0;
-        else tool_fail(&s, "publish", st);
+        else if (!reported) tool_fail(&s, "publish", st);
         if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
     }
     tool_session_free(&s);

@@ -193,6 +193,24 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     return 0;
 }
 
+int tool_session_grow(tool_session *s, uint32_t need)
+{
+    /* The engine reaches tx and the slots through cfg at each use and keeps no pointer into
+     * them between calls; realloc keeps their bytes, and the caller is idle anyway. */
+    if (need <= s->cfg.tx_cap) return 0;
+    uint8_t *tx = realloc(s->cfg.tx, need);
+    if (!tx) return -1;
+    s->cfg.tx = tx;
+    s->cfg.tx_cap = need;
+    for (uint16_t i = 0; i < s->cfg.inflight_count; i++) {
+        uint8_t *packet = realloc(s->cfg.inflight[i].packet, need);
+        if (!packet) return -1;
+        s->cfg.inflight[i].packet = packet;
+        s->cfg.inflight[i].cap = need;
+    }
+    return 0;
+}
+
 void tool_session_free(tool_session *s)
 {
     tool_ws_free(s);
