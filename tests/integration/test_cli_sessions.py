@@ -102,6 +102,38 @@ class StopSignal(WithBroker):
                 payloads = [l for l in out.splitlines() if not l.startswith((b"Client ", b"Subscribed "))]
                 self.assertEqual(payloads, [b"marker"], out)
 
+    def test_a_stopped_publisher_delivers_what_it_read_and_publishes_no_will(self):
+        """tern pub -l reading a pipe, and tern pub --repeat, stopped by SIGINT or SIGTERM: the
+        QoS 1 message already read arrives, the broker gets a DISCONNECT, no will."""
+        port = str(self.broker.port)
+        for how in ("lines", "repeat"):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with self.subTest(how=how, signal=sig.name):
+                    will, data = f"pwill/{how}/{sig.name}", f"pdata/{how}/{sig.name}"
+                    watcher = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", port,
+                                                "-t", will, "-t", data, "-v", "-C", "2", "-d"],
+                                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    self.wait_for(watcher.stdout, b"SUBACK")
+                    source = ["-l"] if how == "lines" else ["-m", "again", "--repeat", "100000",
+                                                             "--repeat-delay", "0.5"]
+                    pub = subprocess.Popen(wrapped([TERN, "pub", "-h", "127.0.0.1", "-p", port, "-t", data, "-q", "1",
+                                                    "-d", *source, "--will-topic", will, "--will-payload", "the will"]),
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    if how == "lines":
+                        pub.stdin.write(b"read before the signal\n")
+                        pub.stdin.flush()
+                    self.wait_for(pub.stderr, b"received PUBACK")
+                    pub.send_signal(sig)
+                    _, err = pub.communicate(timeout=scaled(30))
+                    self.assertEqual(pub.returncode, 0, err)
+                    self.assertIn(b"sending DISCONNECT", err)
+                    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-t", will, "-m", "marker"],
+                                   check=True, timeout=scaled(30))
+                    out, _ = watcher.communicate(timeout=scaled(30))
+                    got = [l for l in out.splitlines() if not l.startswith((b"Client ", b"Subscribed "))]
+                    first = b"read before the signal" if how == "lines" else b"again"
+                    self.assertEqual(got, [data.encode() + b" " + first, will.encode() + b" marker"], out)
+
     @staticmethod
     def wait_for(stream, needle):
         seen = b""

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "session.h"
+#include "stop_signal.h"
 #include "sub_print.h"
 #include "tool.h"
 
@@ -77,7 +78,7 @@ static tern_status publish_lines(tool_session *s, tern_publish *m)
     size_t cap = 0;
     ssize_t got = 0;
     tern_status st = TERN_OK;
-    while (st == TERN_OK && (got = getline(&line, &cap, stdin)) >= 0) {
+    while (st == TERN_OK && !tool_stop_requested && (got = getline(&line, &cap, stdin)) >= 0) {
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') line[--n] = 0;
         st = make_room(s, m, n);
@@ -87,7 +88,8 @@ static tern_status publish_lines(tool_session *s, tern_publish *m)
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
     }
-    if (st == TERN_OK && ferror(stdin)) { /* getline's -1 is not only the end: never a silent stop */
+    /* getline's -1 is not only the end: never a silent stop (but a signal is a stop). */
+    if (st == TERN_OK && ferror(stdin) && !tool_stop_requested) {
         fprintf(stderr, "tern: publish: cannot read standard input: %s\n", strerror(errno));
         reported = 1;
         st = TERN_ERR_IO;
@@ -114,15 +116,16 @@ static int check_topic(const tool_options *o, tern_bytes topic)
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) continue;
+    while (nanosleep(&ts, &ts) != 0 && !tool_stop_requested) continue;
 }
 
 /* The message, --repeat times, --repeat-delay apart; each acknowledged before the next. */
 static tern_status publish_repeated(tool_session *s, const tern_publish *m)
 {
     tern_status st = TERN_OK;
-    for (int i = 0; i < s->o->repeat && st == TERN_OK; i++) {
+    for (int i = 0; i < s->o->repeat && st == TERN_OK && !tool_stop_requested; i++) {
         if (i > 0 && s->o->repeat_delay_ms) sleep_ms(s->o->repeat_delay_ms);
+        if (tool_stop_requested) break;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
     }
@@ -148,8 +151,10 @@ int tool_pub(const tool_options *o)
     tool_session s;
     int rc = 1;
     /* One slot: each message is acknowledged before the next is read. */
+    tool_catch_stop_signals(); /* Ctrl-C: the message in flight is delivered, then DISCONNECT */
     if (tool_session_init(&s, o, room, 4096, 1, room, 0) == 0 && tool_session_connect(&s) == 0) {
-        /* Each message is delivered (wait_idle) before the next: nothing is left to wait for. */
+        /* Each message is delivered (wait_idle) before the next, the last one also when a
+         * signal came: nothing is left to wait for. */
         tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
         if (st == TERN_OK) rc = 0;
         else if (!reported) tool_fail(&s, "publish", st);

@@ -1,12 +1,12 @@
 /* tern sub: subscribe to one or more filters and print what arrives, as mosquitto_sub does. */
 #define _POSIX_C_SOURCE 200809L
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "session.h"
+#include "stop_signal.h"
 #include "sub_print.h"
 #include "tool.h"
 
@@ -19,26 +19,6 @@ typedef struct {
 } sub_state;
 
 static sub_state state;
-
-/* Ctrl-C or kill: leave the loop and send DISCONNECT, so that the broker does not publish the
- * will of a client that stopped on purpose (as mosquitto_sub does). */
-static volatile sig_atomic_t interrupted;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)sigaction(SIGTERM, &sa, NULL);
-}
 
 static int filtered_out(const tool_options *o, tern_bytes topic)
 {
@@ -156,7 +136,7 @@ static int receive(tool_session *s)
     int subscribed_on = s->connects;
     uint32_t start = tool_now_ms(NULL);
     uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
-    while ((!o->count || s->received < o->count) && !state.stop && !interrupted) {
+    while ((!o->count || s->received < o->count) && !state.stop && !tool_stop_requested) {
         tern_status st = tern_client_run(&s->client, 100);
         if (s->sub_status != TERN_OK) return 1;
         if (s->violation != TERN_OK) return tool_fail(s, "connection lost", s->violation), 1;
@@ -184,7 +164,7 @@ int tool_sub(const tool_options *o)
     s.cfg.cb.on_message = on_message;
     s.cfg.cb.on_disconnect = on_disconnect;
     s.cfg.cb.on_error = on_error;
-    catch_stop_signals();
+    tool_catch_stop_signals(); /* Ctrl-C: DISCONNECT, no will */
     if (tool_session_connect(&s) != 0 || unsubscribe_first(&s) != 0) goto out;
     if (o->topic_count == 0) { /* -U alone */
         rc = 0;
