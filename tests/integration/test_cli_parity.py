@@ -87,6 +87,44 @@ class CliParity(unittest.TestCase):
         self.assertEqual((trc, tout), (mrc, mout))
         self.assertEqual(tout, "parity/f/a|3|0|0|68c3a9|68C3A9|h\xe9|%|\t.\n".encode())
 
+    def test_messages_larger_than_the_receive_buffer_arrive_whole(self):
+        """Probe finding P4: tern sub dropped messages over its 1 MiB receive buffer and waited on.
+        Random payloads around the buffer's size and of 20 MB: tern sub prints what
+        mosquitto_sub prints, byte for byte (-N; and -v, -F for one over the buffer)."""
+        rx, topic = 1 << 20, "parity/big"
+        head = 5 + 2 + len(topic) + 2  # fixed header, topic length and topic, packet id
+        sizes = [0, 1, rx - head - 1, rx - head, rx - head + 1, rx - 1, rx, rx + 1, 20_000_000]
+        cases = [(n, ["-N"]) for n in sizes] + [(rx + 1, ["-v"]), (rx + 1, ["-F", "%t %l %q %p"])]
+        path = os.path.join(self.dir, "big.bin")
+        for n, flags in cases:
+            with self.subTest(size=n, flags=flags):
+                with open(path, "wb") as f:
+                    f.write(os.urandom(n))
+                (trc, tout), (mrc, mout) = self.both_print(["-t", topic, "-q", "1", *flags],
+                                                           [["-t", topic, "-q", "1", "-f", path]])
+                self.assertEqual((trc, tout), (mrc, mout))
+                if flags == ["-N"]:
+                    self.assertEqual(len(tout), n)
+
+    def test_a_message_that_cannot_be_held_ends_a_count_run(self):
+        """A 20 MB message when tern sub cannot get the memory for it: -C 1 ends with status 1
+        and one line, it does not wait for a message it will never print. The allocation is
+        made to fail with an address-space limit, or, in a sanitizer build (which needs a huge
+        address space), with the sanitizer's own allocation limit."""
+        path = os.path.join(self.dir, "twenty.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(20_000_000))
+        with open(TERN, "rb") as f:
+            sanitized = b"__asan_init" in f.read()
+        limit = (["env", "ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=16"] if sanitized
+                 else ["prlimit", f"--as={24 << 20}"])
+        argv = limit + self.tern("sub", "-t", "parity/nomem", "-q", "1", "-N", "-C", "1", "-W", "60")
+        sub = Subscriber(argv, self.broker)
+        self.run_ok(self.mosquitto(MOSQUITTO_PUB, "-t", "parity/nomem", "-q", "1", "-f", path))
+        rc, out = sub.finish(timeout=60)
+        self.assertEqual((rc, out), (1, b""), sub.trace)
+        self.assertEqual(sub.trace, b"tern: no memory for a message of 20000000 bytes\n")
+
     def test_timeout_prints_timed_out_and_exits_27(self):
         for argv in (self.tern("sub", "-t", "parity/none", "-W", "1"),
                      self.mosquitto(MOSQUITTO_SUB, "-t", "parity/none", "-W", "1")):
