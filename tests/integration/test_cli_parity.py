@@ -125,6 +125,72 @@ class CliParity(unittest.TestCase):
         self.assertEqual((rc, out), (1, b""), sub.trace)
         self.assertEqual(sub.trace, b"tern: no memory for a message of 20000000 bytes\n")
 
+    # Every format mosquitto_sub(1) documents (FORMAT), printed by both on the same messages:
+    # MQTT 5 properties, no properties, empty, control characters and quotes, a NUL byte.
+    FORMATS = [
+        "%t|%p|%l|%q|%r|%m|%x|%X|%%|%A|%C|%D|%E|%F|%P|%R|%S",
+        "%10t|%-10t|%.3t|%10.3t|%-12.3t|%5l|%-5l|%05l|%05m|%-05m|%8p|%-p|%08x|%10X|%-12x|%3x",
+        "%12C|%-12C|%.2C|%5R|%.3R|%6E|%06E|%-6E|%4F|%04S|%-4S|%6A|%06A|%3P|%9D|%2q|%-3r",
+        "a\\tb\\nc\\0d\\ae\\ef\\rg\\vh\\\\i|@@|@Y-@m-@d|@%|%I|%U|N<@N>|%30I|%-30I|%.4I",
+        "%j",
+        "%j|%j",
+    ]
+
+    def format_messages(self):
+        nul = os.path.join(self.dir, "nul.bin")
+        with open(nul, "wb") as f:
+            f.write(b"nul\x00after")
+        v5 = ["-V", "5", "-q", "1"]
+        return [v5 + ["-t", "parity/fmt/a", "-m", 'h\xe9 "q" \\', "-D", "publish", "content-type", "text/plain",
+                      "-D", "publish", "user-property", "k1", "v1", "-D", "publish", "user-property", "k2", "v 2",
+                      "-D", "publish", "message-expiry-interval", "3600", "-D", "publish", "payload-format-indicator",
+                      "1", "-D", "publish", "response-topic", "parity/reply", "-D", "publish", "correlation-data",
+                      "c0rr"],
+                ["-t", "parity/fmt/b", "-m", "plain"],
+                ["-t", "parity/fmt/c", "-n", "-q", "2"],
+                ["-t", "parity/fmt/d", "-m", "tab\there\nnl\x01\x1f\x7f end"],
+                ["-t", "parity/fmt/e", "-f", nul, "-q", "1"]]
+
+    @staticmethod
+    def without_time(out):
+        """The parts of an output that depend on when it was printed, replaced by names."""
+        out = re.sub(rb'"tst":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z[+-]\d{4}"', b'"tst":T', out)
+        out = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", b"ISO", out)
+        out = re.sub(rb"\d{10}\.\d{9}", b"UNIX", out)
+        return re.sub(rb"N<\d{9}>", b"N<ns>", out)
+
+    def test_every_documented_format_prints_as_mosquitto_sub(self):
+        messages = self.format_messages()
+        for fmt in self.FORMATS:
+            with self.subTest(format=fmt):
+                (trc, tout), (mrc, mout) = self.both_print(
+                    ["-V", "5", "-q", "2", "-t", "parity/fmt/#", "-D", "subscribe", "subscription-identifier", "7",
+                     "-F", fmt], messages, count=len(messages))
+                self.assertEqual((trc, self.without_time(tout)), (mrc, self.without_time(mout)))
+                self.assertEqual(tout.count(b"\n"), mout.count(b"\n"))
+                self.assertNotEqual(self.without_time(tout), tout) if "%j" in fmt or "@N" in fmt else None
+
+    def test_unsupported_or_invalid_formats_are_refused_before_connecting(self):
+        """%J (mosquitto_sub re-prints a JSON payload with cJSON) is refused, as is every format
+        mosquitto_sub refuses: one line naming it, status 2, nothing printed, no connection."""
+        supported = set("%ACDEFIlmPpqRSrtjUxX")
+        letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in supported]
+        bad = ["%" + c for c in letters] + ["%", "%5", "%-", "%10.", "@", "x\\", "\\q", "%J"]
+        for fmt in bad:
+            with self.subTest(format=fmt):
+                r = subprocess.run(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt]),
+                                   capture_output=True, timeout=scaled(20))
+                m = subprocess.run([MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt],
+                                   capture_output=True, timeout=scaled(20))
+                self.assertEqual((r.returncode, r.stdout), (2, b""), r.stderr)
+                first = r.stderr.decode().splitlines()[0]
+                self.assertIn("-F", first)
+                if fmt == "%J":
+                    self.assertIn("not supported", first)
+                    continue
+                self.assertEqual((m.returncode, m.stdout), (1, b""))  # mosquitto_sub refuses it too
+                self.assertIn("specifier", first)
+
     def test_timeout_prints_timed_out_and_exits_27(self):
         for argv in (self.tern("sub", "-t", "parity/none", "-W", "1"),
                      self.mosquitto(MOSQUITTO_SUB, "-t", "parity/none", "-W", "1")):

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "secure_file.h"
+#include "sub_format.h"
 #include "tern/tls.h"
 
 #define P (1u << TOOL_PUB)
@@ -203,6 +204,13 @@ static int property(void *opts, const tool_arg *arg, const char *cmd, tool_args_
     return tool_add_property(opts, cmd, name, value, value2, err, cap);
 }
 
+/* -F: checked before connecting, as mosquitto_sub checks it. */
+static int set_format(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    if (tool_format_check(v, err, cap) != 0) return -1;
+    return tool_arg_string(opts, arg, v, rest, err, cap);
+}
+
 static const tool_arg table[] = {
     {'h', "host", "HOST", ALL, tool_arg_string, AT(host), 0, 0, "broker host (default localhost)"},
     {'p', "port", "PORT", ALL, set_port, 0, 0, 0, "broker port (default 1883, 8883 with TLS)"},
@@ -225,7 +233,7 @@ static const tool_arg table[] = {
     {'W', "timeout", "SECONDS", S, tool_arg_long, AT(timeout_s), 1, 1L << 30, "stop after SECONDS: print \"Timed out\" and exit 27 (as mosquitto_sub)"},
     {'v', "verbose", NULL, S, tool_arg_true, AT(verbose), 0, 0, "print the topic before each message (control characters escaped on a terminal)"},
     {'N', NULL, NULL, S, tool_arg_true, AT(no_newline), 0, 0, "no newline after each message"},
-    {'F', "format", "FORMAT", S, tool_arg_string, AT(format), 0, 0, "print with FORMAT: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %U unix time, %I ISO time, %%, \\n, \\t"},
+    {'F', "format", "FORMAT", S, set_format, AT(format), 0, 0, "print with FORMAT, as mosquitto_sub: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %j JSON, %U/%I time, %A %C %D %E %F %P %R %S MQTT 5 properties, flags/width/precision (%-10.5t), @X strftime, \\n \\t \\0 \\e ... (see tern(1))"},
     {'R', "no-retained", NULL, S, tool_arg_true, AT(no_retained), 0, 0, "do not print retained (stale) messages"},
     {0, "retained-only", NULL, S, tool_arg_true, AT(retained_only), 0, 0, "print only retained messages; exit at the first other one"},
     {'E', "exit-after-subscribe", NULL, S, tool_arg_true, AT(exit_after_subscribe), 0, 0, "exit once the subscriptions are acknowledged"},
