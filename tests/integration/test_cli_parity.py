@@ -303,13 +303,67 @@ class CliParity(unittest.TestCase):
             self.assertIn(b"visible to", r.stdout)
 
 
+class OneParser(unittest.TestCase):
+    """Issue 16 items 8-9: tern fw parses its flags with the table parser pub and sub use, and
+    every connection flag is one row of one table: the same help line, the same value checks
+    and the same message in pub, sub, fw push and fw agent."""
+
+    COMMANDS = (["pub", "-t", "x", "-m", "y"], ["sub", "-t", "x"],
+                ["fw", "push", "--signing-key", "k", "--version", "1", "--device-class", "c", "image"],
+                ["fw", "agent", "--trust", "k.pub", "--device-class", "c", "--install-dir", "d"])
+
+    def help_lines(self, cmd):
+        r = subprocess.run([TERN, *cmd, "--help"], capture_output=True, text=True, timeout=scaled(20))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {l.split()[0].rstrip(","): l.strip() for l in r.stdout.splitlines() if l.startswith("  -")}
+
+    def test_connection_flags_read_the_same_in_every_command(self):
+        lines = [self.help_lines(c[:2] if c[0] == "fw" else c[:1]) for c in self.COMMANDS]
+        shared = ("-h -p -i -u -P --pw-file -k -V -c -x -D -d --quiet --will-topic --will-payload --will-qos "
+                  "--will-retain --cafile --capath --tls-use-os-certs --cert --key --tls-cert --tls-key --psk "
+                  "--psk-file --psk-identity --tls-version --alpn --ciphers --insecure --tls-session "
+                  "--tls-allow-weak-keys --tls-allow-sha1 --tls-ignore-key-usage").split()
+        for flag in shared:
+            with self.subTest(flag=flag):
+                self.assertEqual({l.get(flag) for l in lines}, {lines[0][flag]})
+        fw_own = {"push": "--signing-key --version --device-class --topic-prefix --chunk-size --manifest-out",
+                  "agent": "--trust --device-class --topic-prefix --install-dir --device-id --once",
+                  "keygen": "--out --type"}
+        for sub, flags in fw_own.items():
+            have = self.help_lines(["fw", sub])
+            for flag in flags.split():
+                with self.subTest(fw=sub, flag=flag):
+                    self.assertIn(flag, have)
+        self.assertNotIn("-h", self.help_lines(["fw", "keygen"]))  # no connection: no connection flags
+
+    def test_bad_values_get_the_same_message_everywhere(self):
+        bad = (["-p", "0"], ["-V", "7"], ["-k", "70000"], ["--tls-version", "ssl3"], ["-x", "soon"],
+               ["--cert", "c.crt"], ["--tls-key", "k.key"], ["--psk", "00"], ["-c"], ["-P", "pw", "-V", "311"],
+               ["--no-such-flag"], ["-p"])
+        for args in bad:
+            with self.subTest(args=args):
+                said = set()
+                for cmd in self.COMMANDS:
+                    r = subprocess.run(wrapped([TERN, *cmd, *args]), capture_output=True, text=True,
+                                       timeout=scaled(20))
+                    self.assertEqual(r.returncode, 2, (cmd, r.stderr))
+                    said.add(r.stderr.splitlines()[0].split(": ", 1)[1])
+                self.assertEqual(len(said), 1, said)
+
+    def test_old_push_spelling_of_the_signing_key_is_explained(self):
+        r = subprocess.run([TERN, "fw", "push", "--key", "signer", "--version", "1", "--device-class", "c", "img"],
+                           capture_output=True, text=True, timeout=scaled(20))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--signing-key", r.stderr.splitlines()[0])
+
+
 class ManualPage(unittest.TestCase):
     def test_man_page_names_every_flag_of_help(self):
         page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "tern.1")
         with open(page) as f:
             text = f.read().replace("\\-", "-")
-        for cmd in ("pub", "sub"):
-            r = subprocess.run([TERN, cmd, "--help"], capture_output=True, text=True, check=True)
+        for cmd in ("pub", "sub", "fw keygen", "fw push", "fw agent"):
+            r = subprocess.run([TERN, *cmd.split(), "--help"], capture_output=True, text=True, check=True)
             for line in r.stdout.splitlines():
                 words = line.split()
                 if not line.startswith("  -") or not words:
