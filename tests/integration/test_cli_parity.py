@@ -123,7 +123,8 @@ class CliParity(unittest.TestCase):
         self.run_ok(self.mosquitto(MOSQUITTO_PUB, "-t", "parity/nomem", "-q", "1", "-f", path))
         rc, out = sub.finish(timeout=60)
         self.assertEqual((rc, out), (1, b""), sub.trace)
-        self.assertEqual(sub.trace, b"tern: no memory for a message of 20000000 bytes\n")
+        ours = [l for l in sub.trace.splitlines() if not l.startswith(b"==")]  # not the sanitizer's warning
+        self.assertEqual(ours, [b"tern: no memory for a message of 20000000 bytes"])
 
     # Every format mosquitto_sub(1) documents (FORMAT), printed by both on the same messages:
     # MQTT 5 properties, no properties, empty, control characters and quotes, a NUL byte.
