@@ -135,6 +135,7 @@ class CliParity(unittest.TestCase):
         "a\\tb\\nc\\0d\\ae\\ef\\rg\\vh\\\\i|@@|@Y-@m-@d|@%|%I|%U|N<@N>|%30I|%-30I|%.4I",
         "%j",
         "%j|%j",
+        "%J|%t",
     ]
 
     def format_messages(self):
@@ -171,12 +172,31 @@ class CliParity(unittest.TestCase):
                 self.assertEqual(tout.count(b"\n"), mout.count(b"\n"))
                 self.assertNotEqual(self.without_time(tout), tout) if "%j" in fmt or "@N" in fmt else None
 
-    def test_unsupported_or_invalid_formats_are_refused_before_connecting(self):
-        """%J (mosquitto_sub re-prints a JSON payload with cJSON) is refused, as is every format
-        mosquitto_sub refuses: one line naming it, status 2, nothing printed, no connection."""
-        supported = set("%ACDEFIlmPpqRSrtjUxX")
+    # %J: the payload parsed and printed again as cJSON 1.7.15 does (mosquitto_sub's build).
+    JSON_PAYLOADS = [
+        '{"a":1}', ' { "a" : [ 1 , 2.50 , -0 , 1e3 , 1E-7 , 123456789012 , 0.1 , 1e400 , true , false , null ] } ',
+        '"str\\u00e9\\ud83d\\ude00\\n\\/\\b"', '[]', '{}', '[1,]', '01', '1.2.3', 'nul', '\ufeff{"bom":1}',
+        '{"k":"\\u0000cut","\\u00e9":2}', "[[[[[1]]]]]", "3.14159265358979323846", "-", '"unterminated',
+        '{"a" 1}', " 42 ", "true", '"\\ud800"', '"\\udc00"', '"raw\ttab"', '"\\uZZZZx"', "[" * 1001 + "]" * 1001,
+        "[" * 999 + "]" * 999, "0.30000000000000004", "-12.5e-3", '{"a":1}x', "",
+    ]
+
+    def test_json_payloads_print_as_mosquitto_sub(self):
+        """%J on valid and invalid JSON payloads: the same stdout (an invalid one prints nothing
+        for %J), and tern names each invalid payload in one stderr line."""
+        msgs = [["-t", "parity/json", "-m", p] if p else ["-t", "parity/json", "-n"] for p in self.JSON_PAYLOADS]
+        (trc, tout), (mrc, mout) = self.both_print(["-t", "parity/json", "-F", "%J|%l"], msgs, count=len(msgs))
+        self.assertEqual((trc, self.without_time(tout)), (mrc, self.without_time(mout)))
+        printed = [l for l in tout.split(b"\n") if l.startswith(b"{")]
+        self.assertGreater(len(printed), 10)  # the valid ones, compared above
+        self.assertIn(b'"payload":{"a":[1,2.5,-0,1000,1e-07,123456789012,0.1,null,true,false,null]}}', tout)
+
+    def test_invalid_formats_are_refused_before_connecting(self):
+        """Every format mosquitto_sub refuses is refused: one line naming it, status 2 (tern's
+        status for bad options; mosquitto_sub's is 1), nothing printed, no connection."""
+        supported = set("%ACDEFIlmPpqRSrtjJUxX")
         letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in supported]
-        bad = ["%" + c for c in letters] + ["%", "%5", "%-", "%10.", "@", "x\\", "\\q", "%J"]
+        bad = ["%" + c for c in letters] + ["%", "%5", "%-", "%10.", "@", "x\\", "\\q"]
         for fmt in bad:
             with self.subTest(format=fmt):
                 r = subprocess.run(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt]),
@@ -184,12 +204,9 @@ class CliParity(unittest.TestCase):
                 m = subprocess.run([MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt],
                                    capture_output=True, timeout=scaled(20))
                 self.assertEqual((r.returncode, r.stdout), (2, b""), r.stderr)
+                self.assertEqual((m.returncode, m.stdout), (1, b""))  # mosquitto_sub refuses it too
                 first = r.stderr.decode().splitlines()[0]
                 self.assertIn("-F", first)
-                if fmt == "%J":
-                    self.assertIn("not supported", first)
-                    continue
-                self.assertEqual((m.returncode, m.stdout), (1, b""))  # mosquitto_sub refuses it too
                 self.assertIn("specifier", first)
 
     def test_timeout_prints_timed_out_and_exits_27(self):

@@ -233,7 +233,7 @@ static const tool_arg table[] = {
     {'W', "timeout", "SECONDS", S, tool_arg_long, AT(timeout_s), 1, 1L << 30, "stop after SECONDS: print \"Timed out\" and exit 27 (as mosquitto_sub)"},
     {'v', "verbose", NULL, S, tool_arg_true, AT(verbose), 0, 0, "print the topic before each message (control characters escaped on a terminal)"},
     {'N', NULL, NULL, S, tool_arg_true, AT(no_newline), 0, 0, "no newline after each message"},
-    {'F', "format", "FORMAT", S, set_format, AT(format), 0, 0, "print with FORMAT, as mosquitto_sub: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %j JSON, %U/%I time, %A %C %D %E %F %P %R %S MQTT 5 properties, flags/width/precision (%-10.5t), @X strftime, \\n \\t \\0 \\e ... (see tern(1))"},
+    {'F', "format", "FORMAT", S, set_format, AT(format), 0, 0, "print with FORMAT, as mosquitto_sub: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %j/%J JSON, %U/%I time, %A %C %D %E %F %P %R %S MQTT 5 properties, flags/width/precision (%-10.5t), @X strftime, \\n \\t \\0 \\e ... (see tern(1))"},
     {'R', "no-retained", NULL, S, tool_arg_true, AT(no_retained), 0, 0, "do not print retained (stale) messages"},
     {0, "retained-only", NULL, S, tool_arg_true, AT(retained_only), 0, 0, "print only retained messages; exit at the first other one"},
     {'E', "exit-after-subscribe", NULL, S, tool_arg_true, AT(exit_after_subscribe), 0, 0, "exit once the subscriptions are acknowledged"},

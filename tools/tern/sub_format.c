@@ -33,8 +33,7 @@ static int check_directive(const char *f, char *err, size_t cap)
         while (*p >= '0' && *p <= '9') p++;
     }
     if (!*p) return fail(err, cap, "incomplete format specifier", 0);
-    if (*p == 'J') return fail(err, cap, "%J (the payload parsed as JSON) is not supported: %j prints it as a JSON string", 0);
-    if (!strchr("%ACDEFIlmPpqRSrtjUxX", *p)) return fail(err, cap, "invalid format specifier", *p);
+    if (!strchr("%ACDEFIlmPpqRSrtjJUxX", *p)) return fail(err, cap, "invalid format specifier", *p);
     return (int)(p - f) + 1;
 }
 
@@ -162,7 +161,7 @@ static void print_directive(FILE *out, char d, const field *fd, const tern_publi
     case 'F': print_int_prop(out, m, TERN_PROP_PAYLOAD_FORMAT, fd); break;
     case 'S': print_int_prop(out, m, TERN_PROP_SUBSCRIPTION_ID, fd); break;
     case 'I': case 'U': print_time(out, d, t, fd); break;
-    case 'j': tool_format_json(out, m, &t->tm, t->ns); break;
+    case 'j': case 'J': tool_format_json(out, m, &t->tm, t->ns, d == 'J'); break;
     case 'l': print_int(out, (int)m->payload.len, fd); break;
     case 'm': print_int(out, m->packet_id, fd); break;
     case 'P': print_user_props(out, m, escape); break;

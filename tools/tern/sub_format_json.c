@@ -1,10 +1,12 @@
-/* tern sub -F %j: the message as one JSON object, byte for byte as mosquitto_sub 2.0.11
+/* tern sub -F %j and %J: the message as one JSON object, byte for byte as mosquitto_sub 2.0.11
  * prints it with cJSON (Debian's build): its keys in its order, its string escapes, its
  * timestamp, the payload as a C string (cut at a NUL byte) or null when empty. */
 #define _POSIX_C_SOURCE 200809L
 #include "sub_format.h"
 
 #include <string.h>
+
+#include "sub_print.h"
 
 /* A JSON string as cJSON escapes it: quotes, backslashes and control characters. */
 static void json_string(FILE *out, tern_bytes s)
@@ -77,9 +79,15 @@ static void json_properties(FILE *out, const tern_publish *m)
     fputc('}', out);
 }
 
-void tool_format_json(FILE *out, const tern_publish *m, const struct tm *tm, long ns)
+void tool_format_json(FILE *out, const tern_publish *m, const struct tm *tm, long ns, int raw)
 {
     char tst[100];
+    if (raw && !tool_format_json_payload(NULL, m->payload)) {
+        fputs("tern: %J: the payload of a message on '", stderr);
+        tool_print_topic(stderr, m->topic, 1);
+        fputs("' is not valid JSON\n", stderr);
+        return;
+    }
     /* mosquitto_sub's own: microseconds written over the zeros, then a 'Z' before the offset. */
     strftime(tst, sizeof tst, "%Y-%m-%dT%H:%M:%S.000000Z%z", tm);
     snprintf(tst + 20, 9, "%06d", (int)(ns / 1000));
@@ -90,7 +98,8 @@ void tool_format_json(FILE *out, const tern_publish *m, const struct tm *tm, lon
     if (m->qos > 0) fprintf(out, ",\"mid\":%u", m->packet_id);
     if (m->props && m->props->raw.len) json_properties(out, m);
     fputs(",\"payload\":", out);
-    if (m->payload.len) json_string(out, c_string(m->payload));
+    if (raw) (void)tool_format_json_payload(out, m->payload);
+    else if (m->payload.len) json_string(out, c_string(m->payload));
     else fputs("null", out);
     fputc('}', out);
 }
