@@ -284,6 +284,21 @@ class CliParity(unittest.TestCase):
         self.assertIn(line, tern.trace)
         self.assertIn(line, mosq_out)
 
+    def test_debug_trace_of_a_message_larger_than_the_receive_buffer(self):
+        """Such a message is traced from its head (the engine has only that in its buffer):
+        the same line as mosquitto_sub's, not "malformed"."""
+        path = os.path.join(self.dir, "two.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(2_000_000))
+        for version in ("mqttv311", "mqttv5"):
+            with self.subTest(version=version):
+                args = ["-V", version, "-t", "parity/dbgbig", "-q", "1", "-C", "1", "-W", "20", "-d", "-N"]
+                tern = Subscriber(self.tern("sub", *args), self.broker)
+                self.run_ok(self.mosquitto(MOSQUITTO_PUB, "-V", version, "-t", "parity/dbgbig", "-q", "1", "-f", path))
+                tern.finish()
+                line = b"received PUBLISH (d0, q1, r0, m1, 'parity/dbgbig', ... (2000000 bytes))"
+                self.assertIn(line, tern.trace)
+
     def test_publisher_trace_reads_as_mosquitto_pubs(self):
         for version in ("mqttv311", "mqttv5"):
             for qos in "012":

@@ -8,11 +8,37 @@
 #include "session.h"
 #include "sub_print.h"
 
+/* A message larger than the receive buffer is traced from its head, all the engine holds of
+ * it: the fixed header says how long the whole is. 0, or -1 when even the head is cut. */
+static int decode_head(const tool_session *s, const uint8_t *pkt, size_t len, tern_publish *m)
+{
+    tern_header h;
+    size_t at, used;
+    uint32_t props_len = 0;
+    if (tern_codec_decode_header(pkt, len, &h) != TERN_OK || len >= (size_t)h.header_len + h.remaining ||
+        (at = h.header_len) + 2 > len)
+        return -1; /* a whole packet that did not decode is malformed */
+    m->topic = (tern_bytes){pkt + at + 2, (uint32_t)(pkt[at] << 8 | pkt[at + 1])};
+    at += 2 + m->topic.len;
+    m->qos = (uint8_t)((h.flags >> 1) & 3u);
+    m->dup = (uint8_t)((h.flags >> 3) & 1u);
+    m->retain = (uint8_t)(h.flags & 1u);
+    if (m->qos && at + 2 <= len) m->packet_id = (uint16_t)(pkt[at] << 8 | pkt[at + 1]);
+    at += m->qos ? 2 : 0;
+    if (s->conn.version == TERN_MQTT_5 && at <= len) {
+        if (tern_varint_decode(pkt + at, len - at, &props_len, &used) != TERN_OK) return -1;
+        at += used + props_len;
+    }
+    if (at > len || at > (size_t)h.header_len + h.remaining) return -1;
+    m->payload.len = (uint32_t)(h.header_len + h.remaining - at);
+    return 0;
+}
+
 static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
 {
     tern_publish m;
     memset(&m, 0, sizeof m);
-    if (tern_codec_decode_publish(pkt, len, s->conn.version, &m) != TERN_OK) {
+    if (tern_codec_decode_publish(pkt, len, s->conn.version, &m) != TERN_OK && decode_head(s, pkt, len, &m) != 0) {
         fprintf(stderr, " (malformed, %u bytes)", (unsigned)len);
         return;
     }
