@@ -112,8 +112,8 @@ class StopSignal(WithBroker):
                 self.assertEqual(self.stop_then_mark(sub, sig, will, watcher), [will.encode() + b" marker"])
 
     def test_a_stopped_publisher_delivers_what_it_read_and_publishes_no_will(self):
-        """tern pub -l reading a pipe, and tern pub --repeat, stopped by SIGINT or SIGTERM: the
-        QoS 1 message already read arrives, the broker gets a DISCONNECT, no will."""
+        """tern pub -l reading a pipe (QoS 1), and tern pub --repeat (QoS 2), stopped by SIGINT
+        or SIGTERM: the message already read arrives, the broker gets a DISCONNECT, no will."""
         for how in ("lines", "repeat"):
             for sig in (signal.SIGINT, signal.SIGTERM):
                 with self.subTest(how=how, signal=sig.name):
@@ -121,14 +121,15 @@ class StopSignal(WithBroker):
                     watcher = self.watch(will, data)
                     source = ["-l"] if how == "lines" else ["-m", "again", "--repeat", "100000",
                                                              "--repeat-delay", "0.5"]
+                    qos, acked = ("1", b"received PUBACK") if how == "lines" else ("2", b"received PUBCOMP")
                     pub = subprocess.Popen(wrapped([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-t",
-                                                    data, "-q", "1", "-d", *source, "--will-topic", will,
+                                                    data, "-q", qos, "-d", *source, "--will-topic", will,
                                                     "--will-payload", "the will"]),
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                     if how == "lines":
                         pub.stdin.write(b"read before the signal\n")
                         pub.stdin.flush()
-                    self.wait_for(pub.stderr, b"received PUBACK")
+                    self.wait_for(pub.stderr, acked)
                     first = b"read before the signal" if how == "lines" else b"again"
                     self.assertEqual(self.stop_then_mark(pub, sig, will, watcher),
                                      [data.encode() + b" " + first, will.encode() + b" marker"])
