@@ -58,6 +58,8 @@ static int load_message(const tool_options *o, uint8_t **data, size_t *len)
 
 /* A failure publish_lines has printed its own line for. */
 static int reported;
+/* Messages delivered: a signal before the first one is a failure, not a clean stop. */
+static long delivered;
 
 /* Room for a message of payload_len bytes: the buffers grow, up to MQTT's packet limit
  * (the codec refuses anything larger). */
@@ -87,6 +89,7 @@ static tern_status publish_lines(tool_session *s, tern_publish *m)
         m->payload.len = (uint32_t)n;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+        if (st == TERN_OK) delivered++;
     }
     /* getline's -1 is not only the end: never a silent stop (but a signal is a stop). */
     if (st == TERN_OK && ferror(stdin) && !tool_stop_requested) {
@@ -128,6 +131,7 @@ static tern_status publish_repeated(tool_session *s, const tern_publish *m)
         if (tool_stop_requested) break;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+        if (st == TERN_OK) delivered++;
     }
     return st;
 }
@@ -156,7 +160,9 @@ int tool_pub(const tool_options *o)
         /* Each message is delivered (wait_idle) before the next, the last one also when a
          * signal came: nothing is left to wait for. */
         tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
-        if (st == TERN_OK) rc = 0;
+        if (st == TERN_OK && tool_stop_requested && delivered == 0 && o->source != MSG_STDIN_LINES)
+            fprintf(stderr, "tern: publish: stopped by a signal before the message was sent\n");
+        else if (st == TERN_OK) rc = 0;
         else if (!reported) tool_fail(&s, "publish", st);
         if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
     }
