@@ -154,8 +154,8 @@ int tool_pub(const tool_options *o)
     uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + PROPS_ROOM;
     tool_session s;
     int rc = 1;
-    /* One slot: each message is acknowledged before the next is read. */
     tool_catch_stop_signals(); /* Ctrl-C: the message in flight is delivered, then DISCONNECT */
+    /* One slot: each message is acknowledged before the next is read. */
     if (tool_session_init(&s, o, room, 4096, 1, room, 0) == 0 && tool_session_connect(&s) == 0) {
         /* Each message is delivered (wait_idle) before the next, the last one also when a
          * signal came: nothing is left to wait for. */
