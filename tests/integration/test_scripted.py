@@ -4,12 +4,10 @@ once, keep-alive timing, server DISCONNECT, unknown ids, Receive Maximum, topic 
 import os
 import signal
 import subprocess
-import sys
 import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scripted_broker import (  # noqa: E402
+from ternlab.scripted_broker import (
     CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBSCRIBE,
     RECEIVE_MAXIMUM, TOPIC_ALIAS, TOPIC_ALIAS_MAXIMUM, REASON_STRING,
     ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, expect_nothing_for,
