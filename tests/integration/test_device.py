@@ -109,7 +109,7 @@ class FirmwareUpdateOnDevice(unittest.TestCase):
 
         def action(broker):
             out = subprocess.run([TERN, "fw", "push", "-h", "127.0.0.1", "-p", str(broker.port),
-                                  "--key", key, "--version", str(version), "--device-class",
+                                  "--signing-key", key, "--version", str(version), "--device-class",
                                   "mps2-an386", "--chunk-size", "512", image],
                                  capture_output=True, text=True, timeout=60)
             self.assertEqual(out.returncode, 0, out.stderr)

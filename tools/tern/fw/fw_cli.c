@@ -1,118 +1,153 @@
-/* tern fw: parse `keygen`, `push` and `agent` (their own flags plus the connection flags of
- * tern pub/sub, TLS included), the topic layout, and the progress bar. */
+/* tern fw: parse `keygen`, `push` and `agent` with the table parser (args.h): their own
+ * flags plus the connection flags of tern pub/sub, TLS included, each meaning what it means
+ * there; the topic layout, and the progress bar. */
 #define _POSIX_C_SOURCE 200809L
 #include "fw.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+typedef enum { FW_KEYGEN, FW_PUSH, FW_AGENT } fw_command;
+static const char *const fw_commands[] = {"keygen", "push", "agent"};
+
+#define KEYGEN (1u << FW_KEYGEN)
+#define PUSH (1u << FW_PUSH)
+#define AGENT (1u << FW_AGENT)
+#define AT(field) offsetof(fw_options, field)
+
 static const char fw_usage[] =
     "usage: tern fw keygen --out NAME [--type ed25519|p256]\n"
-    "       tern fw push  <connection flags> --key NAME|pkcs11:URI --version V --device-class C\n"
-    "                     [--topic-prefix P] [--chunk-size N] [--manifest-out FILE] IMAGE\n"
-    "                     (pkcs11:URI: an EC P-256 key in a token, as --key in tern pub)\n"
-    "       tern fw agent <connection flags> --trust NAME.pub [--trust ...] --device-class C\n"
+    "       tern fw push  [connection flags] --signing-key NAME|pkcs11:URI --version V\n"
+    "                     --device-class C [--topic-prefix P] [--chunk-size N] [--manifest-out FILE] IMAGE\n"
+    "       tern fw agent [connection flags] --trust NAME.pub [--trust ...] --device-class C\n"
     "                     [--topic-prefix P] --install-dir DIR [--device-id ID] [--once]\n"
-    "                     the status goes to P/C/status/ID, ID being the client id unless given\n"
-    "                     (the default client id names the host: give -i or --device-id to hide it)\n"
-    "connection flags: as tern pub/sub (-h -p -i -u -P -k -V, --cafile --capath --psk ...);\n"
-    "                  a TLS client certificate is --cert (or --tls-cert); its key is --key in\n"
-    "                  agent, --tls-key in push (where --key names the signing key)\n";
+    "connection flags: as tern pub/sub (-h -p -i -u -P -k -V -d, --cafile --cert --key --psk ...);\n"
+    "tern fw COMMAND --help lists every flag of COMMAND.\n";
 
-/* --key names the signing key in tern fw; a TLS client key is given as --tls-key. */
-static int fw_flag(fw_options *f, const char *a, const char *v, int *used, int agent)
+static int add_trust(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
-    char *end = NULL;
-    *used = 1;
-    if (!strcmp(a, "--once")) { f->once = 1; *used = 0; }
-    else if (!v) return 0;
-    else if (!strcmp(a, "--key") && agent) f->conn.key = v, f->conn.tls = 1; /* as pub/sub: no signing key here */
-    else if (!strcmp(a, "--key")) f->key = v;
-    else if (!strcmp(a, "--trust")) {
-        if (f->trust_count == FW_MAX_TRUST) return -1;
-        f->trust[f->trust_count++] = v;
-    } else if (!strcmp(a, "--device-class")) f->device_class = v;
-    else if (!strcmp(a, "--topic-prefix")) f->prefix = v;
-    else if (!strcmp(a, "--install-dir")) f->install_dir = v;
-    else if (!strcmp(a, "--device-id")) f->device_id = v;
-    else if (!strcmp(a, "--out")) f->out = v;
-    else if (!strcmp(a, "--type")) f->key_type = v;
-    else if (!strcmp(a, "--manifest-out")) f->manifest_out = v;
-    else if (!strcmp(a, "--version")) {
-        f->version = strtoull(v, &end, 10);
-        if (!*v || *end || f->version == 0) return -1;
-    } else if (!strcmp(a, "--chunk-size")) {
-        unsigned long n = strtoul(v, &end, 10);
-        if (!*v || *end || n < 16 || n > 65536) return -1;
-        f->chunk_size = (uint32_t)n;
-    } else if (!strcmp(a, "--tls-cert") || !strcmp(a, "--cert")) f->conn.cert = v, f->conn.tls = 1;
-    else if (!strcmp(a, "--tls-key")) f->conn.key = v, f->conn.tls = 1;
-    else return 0;
-    return 1;
+    fw_options *f = opts;
+    (void)arg, (void)rest;
+    if (f->trust_count == FW_MAX_TRUST) return snprintf(err, cap, "at most %d --trust keys", FW_MAX_TRUST), -1;
+    f->trust[f->trust_count++] = v;
+    return 0;
 }
 
-static int parse(fw_options *f, int agent, int argc, char **argv, char *err, size_t cap)
+static int set_version(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    char *end = NULL;
+    (void)arg, (void)rest;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (!*v || *end || *v == '-' || n == 0) return snprintf(err, cap, "invalid value '%s' for --version (1 or more)", v), -1;
+    ((fw_options *)opts)->version = n;
+    return 0;
+}
+
+static int set_chunk_size(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    long n;
+    (void)arg, (void)rest;
+    if (tool_parse_number(v, 16, 65536, &n)) return snprintf(err, cap, "invalid value '%s' for --chunk-size (16 to 65536)", v), -1;
+    ((fw_options *)opts)->chunk_size = (uint32_t)n;
+    return 0;
+}
+
+/* tern fw's own flags; the connection flags are tern pub/sub's rows (options.c), parsed by
+ * the same parser in the same pass. */
+static const tool_arg fw_table[] = {
+    {0, "out", "NAME", KEYGEN, tool_arg_string, AT(out), 0, 0, "write the private key to NAME (0600) and the public key to NAME.pub"},
+    {0, "type", "TYPE", KEYGEN, tool_arg_string, AT(key_type), 0, 0, "ed25519 (default) or p256"},
+    {0, "signing-key", "KEY", PUSH, tool_arg_string, AT(signing_key), 0, 0, "sign with KEY: a file written by keygen, or pkcs11:URI (an EC P-256 key in a token)"},
+    {0, "version", "V", PUSH, set_version, 0, 0, 0, "the image's version (a number from 1; devices refuse older ones)"},
+    {0, "device-class", "C", PUSH | AGENT, tool_arg_string, AT(device_class), 0, 0, "the class of devices (1-31 characters, no / + #)"},
+    {0, "topic-prefix", "P", PUSH | AGENT, tool_arg_string, AT(prefix), 0, 0, "topics under P (default " FW_DEFAULT_PREFIX ")"},
+    {0, "chunk-size", "N", PUSH, set_chunk_size, 0, 0, 0, "bytes per chunk, 16 to 65536 (default 1024)"},
+    {0, "manifest-out", "FILE", PUSH, tool_arg_string, AT(manifest_out), 0, 0, "also write the signed manifest to FILE"},
+    {0, "trust", "NAME.pub", AGENT, add_trust, 0, 0, 0, "install images signed by this public key (repeatable, up to 8)"},
+    {0, "install-dir", "DIR", AGENT, tool_arg_string, AT(install_dir), 0, 0, "where verified images are installed"},
+    {0, "device-id", "ID", AGENT, tool_arg_string, AT(device_id), 0, 0, "status topic P/C/status/ID (default: the client id, which names the host unless -i)"},
+    {0, "once", NULL, AGENT, tool_arg_true, AT(once), 0, 0, "exit after the first update (installed or refused)"},
+};
+#define FW_TABLE_SIZE (sizeof fw_table / sizeof fw_table[0])
+
+static int take_image(void *opts, const char *word, char *err, size_t cap)
+{
+    fw_options *f = opts;
+    if (f->image) return snprintf(err, cap, "one IMAGE only ('%s' and '%s')", f->image, word), -1;
+    f->image = word;
+    return 0;
+}
+
+static void print_help(fw_command cmd, fw_options *f)
+{
+    fputs(fw_usage, stdout);
+    printf("Flags of tern fw %s:\n", fw_commands[cmd]);
+    tool_args_help(stdout, fw_table, FW_TABLE_SIZE, cmd);
+    if (cmd == FW_KEYGEN) return;
+    tool_arg_table conn = tool_options_table(&f->conn);
+    tool_args_help(stdout, conn.rows, conn.count, conn.mode);
+}
+
+/* 0 when usable, 1 for --help (printed), -1 with a message in err. */
+static int parse(fw_options *f, fw_command cmd, int argc, char **argv, char *err, size_t cap)
 {
     memset(f, 0, sizeof *f);
     tool_options_defaults(&f->conn, TOOL_FW);
     f->prefix = FW_DEFAULT_PREFIX;
     f->chunk_size = FW_DEFAULT_CHUNK;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int used = 0, r = fw_flag(f, a, v, &used, agent);
-        if (r < 0) return snprintf(err, cap, "invalid value '%s' for %s", v ? v : "", a), -1;
-        if (r > 0) {
-            i += used;
-            continue;
-        }
-        if (a[0] != '-' && !f->image) {
-            f->image = a;
-            continue;
-        }
-        r = tool_parse_one(&f->conn, argc, argv, &i, err, cap);
-        if (r < 0) return -1;
-        if (r == 0) return snprintf(err, cap, "unknown option or missing value: %s", a), -1;
-    }
+    tool_arg_table tables[2] = {{fw_table, FW_TABLE_SIZE, cmd, f}, tool_options_table(&f->conn)};
+    int r = tool_args_parse_tables(tables, cmd == FW_KEYGEN ? 1 : 2, argc, argv,
+                                   cmd == FW_PUSH ? take_image : NULL, f, err, cap);
+    if (r == 1) print_help(cmd, f);
+    if (r != 0) return r;
+    if (cmd == FW_PUSH && f->conn.key && !f->signing_key && !f->conn.cert)
+        return snprintf(err, cap, "--key is the TLS client key, as in tern pub/sub; the signing key is --signing-key"), -1;
     return tool_options_finish(&f->conn, err, cap);
 }
 
-static int require(const char *cmd, int ok, const char *what)
+static int class_ok(const fw_options *f)
 {
-    if (!ok) fprintf(stderr, "tern fw %s: %s\n%s", cmd, what, fw_usage);
-    return ok;
+    return f->device_class && *f->device_class && strlen(f->device_class) < TERN_FW_CLASS_MAX &&
+           !strpbrk(f->device_class, "/+#");
+}
+
+/* What each command cannot do without: NULL when it has it all. */
+static const char *missing(fw_command cmd, const fw_options *f)
+{
+    if (cmd == FW_KEYGEN) return f->out ? NULL : "needs --out NAME";
+    if (cmd == FW_PUSH && !(f->signing_key && f->version && f->image && class_ok(f)))
+        return "needs --signing-key, --version, --device-class (1-31 characters, no / + #) and IMAGE";
+    if (cmd == FW_AGENT && !(f->trust_count > 0 && f->install_dir && class_ok(f)))
+        return "needs --trust, --device-class (1-31 characters, no / + #) and --install-dir";
+    return NULL;
 }
 
 int tool_fw(int argc, char **argv)
 {
-    fw_options f;
-    char err[256];
     if (argc < 1 || !strcmp(argv[0], "--help")) {
         fputs(fw_usage, argc < 1 ? stderr : stdout);
         return argc < 1 ? 2 : 0;
     }
-    const char *cmd = argv[0];
-    if (parse(&f, !strcmp(cmd, "agent"), argc - 1, argv + 1, err, sizeof err) != 0) {
-        fprintf(stderr, "tern fw %s: %s\n", cmd, err);
+    fw_command cmd = FW_KEYGEN;
+    while (cmd <= FW_AGENT && strcmp(argv[0], fw_commands[cmd])) cmd++;
+    if (cmd > FW_AGENT) {
+        fprintf(stderr, "tern fw: unknown command '%s'\n%s", argv[0], fw_usage);
         return 2;
     }
-    if (!strcmp(cmd, "keygen")) return fw_keygen(&f);
-    int cls_ok = f.device_class && *f.device_class && strlen(f.device_class) < TERN_FW_CLASS_MAX &&
-                 !strpbrk(f.device_class, "/+#");
-    if (!strcmp(cmd, "push")) {
-        if (!require(cmd, f.key && f.version && f.image && cls_ok,
-                     "needs --key, --version, --device-class (1-31 characters, no / + #) and IMAGE"))
-            return 2;
-        return fw_push(&f);
+    fw_options f;
+    char err[256] = "";
+    int r = parse(&f, cmd, argc, argv, err, sizeof err);
+    if (r == 1) return 0;
+    const char *lack = r == 0 ? missing(cmd, &f) : NULL;
+    if (r < 0 || lack) {
+        if (r < 0 && !err[0]) return 2; /* the one line was printed where the failure was found */
+        fprintf(stderr, "tern fw %s: %s\n(tern fw %s --help lists every flag)\n", argv[0], lack ? lack : err, argv[0]);
+        return 2;
     }
-    if (!strcmp(cmd, "agent")) {
-        if (!require(cmd, f.trust_count > 0 && f.install_dir && cls_ok,
-                     "needs --trust, --device-class (1-31 characters, no / + #) and --install-dir"))
-            return 2;
-        return fw_agent(&f);
-    }
-    fprintf(stderr, "tern fw: unknown command '%s'\n%s", cmd, fw_usage);
-    return 2;
+    if (cmd == FW_KEYGEN) return fw_keygen(&f);
+    return cmd == FW_PUSH ? fw_push(&f) : fw_agent(&f);
 }
 
 void fw_topic_manifest(char *out, size_t cap, const fw_options *o)
