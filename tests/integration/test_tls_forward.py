@@ -18,8 +18,8 @@ import tempfile
 import threading
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port, scaled, wrapped
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port, scaled, wrapped
 
 TLS_FORWARD = os.environ.get("TLS_FORWARD", "tls_forward")
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "mosquitto_pub"
