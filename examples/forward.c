@@ -91,7 +91,7 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     }
     int value_len = snprintf(value, sizeof value, "%lu %.2f", seq, celsius * 9.0 / 5.0 + 32.0);
     tern_publish out = {{(const uint8_t *)topic, (uint32_t)topic_len},
-                        {(const uint8_t *)value, (uint32_t)value_len}, NULL, 0, f->qos, 0, 0};
+                        {(const uint8_t *)value, (uint32_t)value_len}, NULL, 0, f->qos, 0, 0, NULL};
     tern_status st = tern_client_publish(c, &out, NULL);
     f->last_activity = time(NULL);
     if (st == TERN_OK) {

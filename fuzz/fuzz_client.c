@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     opts.auto_reconnect = 1;
     tern_client c;
     if (tern_client_init(&c, &cfg) != TERN_OK || tern_client_connect(&c, &opts) != TERN_OK) abort();
-    tern_publish m = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)"payload", 7}, NULL, 0, qos, 0, 0};
+    tern_publish m = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)"payload", 7}, NULL, 0, qos, 0, 0, NULL};
     for (int steps = 0; steps < 4096 && peer.pos < peer.len; steps++) {
         uint8_t ctl = peer.in[peer.pos++];
         peer.chunk = ctl & 0x1Fu;

@@ -76,36 +76,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&wa, 0, sizeof wa);
     (void)pb; (void)wb; (void)v;
 #if defined(FUZZ_CONNECT)
-    tern_connect a = {.props = &pa.props, .will_props = &wa.props}, b;
+    tern_connect a = {.props_store = &pa.props, .will_props_store = &wa.props}, b;
     if (tern_codec_decode_connect(data, size, &a) != TERN_OK) return 0;
     /* The one intended asymmetry: a 3.1.1 server must accept an empty client id without clean
      * session (to answer CONNACK 0x02), a client must never send one [MQTT-3.1.3-7/8]. */
     if (a.version == TERN_MQTT_311 && a.client_id.len == 0 && !a.clean_start) return 0;
     if (!prepare(&pa, &pb) || !prepare(&wa, &wb)) return 0;
     b = a;
-    b.props = &pb.props;
-    b.will_props = &wb.props;
+    b.props_store = &pb.props;
+    b.will_props_store = &wb.props;
     ROUND_TRIP(tern_codec_encode_connect(&a, out1, OUT_CAP, &n1),
                tern_codec_decode_connect(out1, n1, &b),
                (prepare(&pb, &pa), prepare(&wb, &wa), tern_codec_encode_connect(&b, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_CONNACK)
-    tern_connack a = {.props = &pa.props}, b;
+    tern_connack a = {.props_store = &pa.props}, b;
     if (tern_codec_decode_connack(data, size, v, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(tern_codec_encode_connack(&a, v, out1, OUT_CAP, &n1),
                tern_codec_decode_connack(out1, n1, v, &b),
                (prepare(&pb, &pa), tern_codec_encode_connack(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_PUBLISH)
-    tern_publish a = {.props = &pa.props}, b;
+    tern_publish a = {.props_store = &pa.props}, b;
     if (tern_codec_decode_publish(data, size, v, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(tern_codec_encode_publish(&a, v, out1, OUT_CAP, &n1),
                tern_codec_decode_publish(out1, n1, v, &b),
                (prepare(&pb, &pa), tern_codec_encode_publish(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_ACK)
-    tern_ack a = {.props = &pa.props}, b, bare = {0};
+    tern_ack a = {.props_store = &pa.props}, b, bare = {0};
     /* Without properties asked for, the short form is read straight: same verdict, same ack. */
     tern_status st_bare = tern_codec_decode_ack(data, size, v, &bare);
     tern_status st_a = tern_codec_decode_ack(data, size, v, &a);
@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (st_a != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(tern_codec_encode_ack(&a, v, out1, OUT_CAP, &n1),
                tern_codec_decode_ack(out1, n1, v, &b),
                (prepare(&pb, &pa), tern_codec_encode_ack(&b, v, out2, OUT_CAP, &n2)));
@@ -128,12 +128,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define ENCODE_SUB tern_codec_encode_unsubscribe
 #endif
     tern_subscription ea[MAX_ENTRIES], eb[MAX_ENTRIES];
-    tern_subscribe a = {.props = &pa.props, .entries = ea, .capacity = MAX_ENTRIES}, b;
+    tern_subscribe a = {.props_store = &pa.props, .entries_store = ea, .entries_capacity = MAX_ENTRIES}, b;
     if (DECODE_SUB(data, size, v, &a) != TERN_OK || a.count > MAX_ENTRIES) return 0;
     if (!prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
-    b.entries = eb;
+    b.props_store = &pb.props;
+    b.entries_store = eb;
     ROUND_TRIP(ENCODE_SUB(&a, v, out1, OUT_CAP, &n1), DECODE_SUB(out1, n1, v, &b),
                (prepare(&pb, &pa), ENCODE_SUB(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_SUBACK) || defined(FUZZ_UNSUBACK)
@@ -144,10 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #define DECODE_ACK tern_codec_decode_unsuback
 #define ENCODE_ACK tern_codec_encode_unsuback
 #endif
-    tern_suback a = {.props = &pa.props}, b;
+    tern_suback a = {.props_store = &pa.props}, b;
     if (DECODE_ACK(data, size, v, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(ENCODE_ACK(&a, v, out1, OUT_CAP, &n1), DECODE_ACK(out1, n1, v, &b),
                (prepare(&pb, &pa), ENCODE_ACK(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_PING)
@@ -157,18 +157,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     must(tern_codec_encode_ping(t, out1, OUT_CAP, &n1));
     same_bytes(out1, n1, data, 2);
 #elif defined(FUZZ_DISCONNECT)
-    tern_disconnect a = {.props = &pa.props}, b;
+    tern_disconnect a = {.props_store = &pa.props}, b;
     if (tern_codec_decode_disconnect(data, size, v, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(tern_codec_encode_disconnect(&a, v, out1, OUT_CAP, &n1),
                tern_codec_decode_disconnect(out1, n1, v, &b),
                (prepare(&pb, &pa), tern_codec_encode_disconnect(&b, v, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_AUTH)
-    tern_disconnect a = {.props = &pa.props}, b;
+    tern_disconnect a = {.props_store = &pa.props}, b;
     if (tern_codec_decode_auth(data, size, &a) != TERN_OK || !prepare(&pa, &pb)) return 0;
     b = a;
-    b.props = &pb.props;
+    b.props_store = &pb.props;
     ROUND_TRIP(tern_codec_encode_auth(&a, out1, OUT_CAP, &n1), tern_codec_decode_auth(out1, n1, &b),
                (prepare(&pb, &pa), tern_codec_encode_auth(&b, out2, OUT_CAP, &n2)));
 #elif defined(FUZZ_PROPS)

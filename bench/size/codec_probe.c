@@ -17,11 +17,11 @@ int main(void)
     con.keep_alive = 60;
     sink += tern_codec_encode_connect(&con, buf, cap, &n);
     tern_subscription sub = {{(const uint8_t *)"a/#", 3}, 1};
-    tern_subscribe s = {&sub, 0, 1, 1, 7};
+    tern_subscribe s = {.entries = &sub, .count = 1, .packet_id = 7};
     sink += tern_codec_encode_subscribe(&s, TERN_MQTT_311, buf, cap, &n);
-    tern_publish pub = {{(const uint8_t *)"a/b", 3}, {(const uint8_t *)"hi", 2}, 0, 8, 1, 0, 0};
+    tern_publish pub = {.topic = {(const uint8_t *)"a/b", 3}, .payload = {(const uint8_t *)"hi", 2}, .packet_id = 8, .qos = 1};
     sink += tern_codec_encode_publish(&pub, TERN_MQTT_311, buf, cap, &n);
-    tern_ack ack = {0, 8, TERN_PUBACK, 0};
+    tern_ack ack = {.packet_id = 8, .type = TERN_PUBACK};
     sink += tern_codec_encode_ack(&ack, TERN_MQTT_311, buf, cap, &n);
     sink += tern_codec_encode_ping(TERN_PINGREQ, buf, cap, &n);
     tern_disconnect d = {0};

@@ -34,7 +34,7 @@ int main(void)
     opts.client_id.len = 5;
     opts.keep_alive = 60;
     tern_subscription sub = {{(const uint8_t *)"a/#", 3}, 1};
-    tern_publish msg = {{(const uint8_t *)"a/b", 3}, {(const uint8_t *)"hi", 2}, 0, 0, 1, 0, 0};
+    tern_publish msg = {.topic = {(const uint8_t *)"a/b", 3}, .payload = {(const uint8_t *)"hi", 2}, .qos = 1};
     tern_client_init(&client, &cfg);
     tern_client_connect_wait(&client, &opts, 1000);
     tern_client_subscribe(&client, &sub, 1, 0, 0);

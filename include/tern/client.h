@@ -191,7 +191,7 @@ typedef struct {
                                       this connection, a new QoS 2 message waits unacknowledged
                                       in rx until one comes (never an id forgotten, so never a
                                       message delivered twice) */
-    tern_route *routes;          /**< message routes, or NULL */
+    const tern_route *routes;    /**< message routes, or NULL; read only */
     uint16_t route_count;        /**< number of routes */
     uint16_t topic_alias_count;  /**< MQTT 5: advertised as Topic Alias Maximum (0 = none) */
     tern_topic_alias *topic_aliases; /**< inbound alias table (topic_alias_count entries) */
@@ -218,7 +218,7 @@ typedef struct {
     uint16_t keep_alive;         /**< seconds; 0 = off */
     uint32_t session_expiry;     /**< MQTT 5: seconds the broker keeps the session */
     const tern_publish *will;    /**< NULL = no will; will->props are the will properties */
-    tern_props *props;           /**< MQTT 5: more CONNECT properties, or NULL */
+    const tern_props *props;     /**< MQTT 5: more CONNECT properties, or NULL */
     uint32_t reconnect_min_ms;   /**< first backoff (0: TERN_RECONNECT_MIN_MS) */
     uint32_t reconnect_max_ms;   /**< backoff ceiling (0: TERN_RECONNECT_MAX_MS) */
     uint32_t connect_timeout_ms; /**< transport open + CONNACK (0: TERN_CONNECT_TIMEOUT_MS) */
@@ -318,7 +318,7 @@ tern_status tern_client_publish(tern_client *c, const tern_publish *msg, uint16_
  *         TERN_ERR_BUFFER_TOO_SMALL; a codec status for an invalid filter or property.
  * Allowed from every callback but on_trace and on_store. */
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,
-                                  tern_props *props, uint16_t *packet_id);
+                                  const tern_props *props, uint16_t *packet_id);
 
 /** @brief Unsubscribe from several filters in one UNSUBSCRIBE; the result comes to on_suback.
  * Parameters, statuses and callers as tern_client_subscribe (the options are not used).
@@ -329,7 +329,7 @@ tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs,
  * @param packet_id gets the packet id (may be NULL)
  * @return as tern_client_subscribe */
 tern_status tern_client_unsubscribe(tern_client *c, const tern_subscription *subs,
-                                    uint16_t count, tern_props *props, uint16_t *packet_id);
+                                    uint16_t count, const tern_props *props, uint16_t *packet_id);
 
 /** @brief Send DISCONNECT (MQTT 5: with reason; best effort) and close; no reconnect.
  * In-flight messages stay in their slots for the next session. While backing off before a

@@ -413,6 +413,12 @@ int tern_reason_valid(uint8_t code, tern_packet_type packet);
 
 /* ---------------------------------------------------------------- packets */
 
+/* One struct per packet serves both directions. What an encoder reads is a `const` view
+ * (`props`, `entries`): the library never writes through it. A decoder needs somewhere to
+ * write, so the caller lends it the `*_store` fields (decode only; NULL = validate, don't
+ * keep); the decoder fills them and points the view at them (NULL when not stored). Builds
+ * without MQTT 5 (TERN_CFG_MQTT5=0) leave the property fields alone. See docs/api-changes.md. */
+
 /** @brief CONNECT. Presence of will, username and password is given by the has_ flags. */
 typedef struct {
     tern_bytes client_id;    /**< client identifier (may be empty: the broker assigns one) */
@@ -420,8 +426,8 @@ typedef struct {
     tern_bytes password;     /**< password (binary), when has_password */
     tern_bytes will_topic;   /**< will topic, when has_will */
     tern_bytes will_payload; /**< will message, when has_will */
-    tern_props *props;       /**< MQTT 5: CONNECT properties; NULL = none / don't store */
-    tern_props *will_props;  /**< MQTT 5: will properties; NULL = none / don't store */
+    const tern_props *props;      /**< MQTT 5: CONNECT properties, or NULL (decode: points at props_store) */
+    const tern_props *will_props; /**< MQTT 5: will properties, or NULL (decode: points at will_props_store) */
     uint16_t keep_alive;     /**< seconds; 0 = off */
     uint8_t version;         /**< tern_mqtt_version; filled by decode */
     uint8_t clean_start;     /**< "clean session" in 3.1.1 */
@@ -430,32 +436,37 @@ typedef struct {
     uint8_t will_retain;     /**< the will is retained */
     uint8_t has_username;    /**< username is present */
     uint8_t has_password;    /**< password is present */
+    tern_props *props_store;      /**< decode only: where to store the CONNECT properties; NULL = don't */
+    tern_props *will_props_store; /**< decode only: where to store the will properties; NULL = don't */
 } tern_connect;
 
 /** @brief CONNACK. */
 typedef struct {
-    tern_props *props;       /**< MQTT 5: CONNACK properties; NULL = don't store */
+    const tern_props *props; /**< MQTT 5: CONNACK properties, or NULL (decode: points at props_store) */
     uint8_t session_present; /**< the broker resumed a session */
     uint8_t reason_code;     /**< 3.1.1 return code or 5.0 reason code */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_connack;
 
 /** @brief PUBLISH: one message. */
 typedef struct {
     tern_bytes topic;        /**< topic name; may be empty in MQTT 5 when a topic alias is set */
     tern_bytes payload;      /**< the message (binary, may be empty) */
-    tern_props *props;       /**< MQTT 5: PUBLISH properties, or NULL */
+    const tern_props *props; /**< MQTT 5: PUBLISH properties, or NULL (decode: points at props_store) */
     uint16_t packet_id;      /**< QoS > 0 only */
     uint8_t qos;             /**< 0, 1 or 2 */
     uint8_t retain;          /**< retain flag */
     uint8_t dup;             /**< re-delivery flag */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_publish;
 
 /** @brief PUBACK, PUBREC, PUBREL, PUBCOMP. */
 typedef struct {
-    tern_props *props;       /**< MQTT 5: properties; NULL = none / don't store */
+    const tern_props *props; /**< MQTT 5: properties, or NULL (decode: points at props_store) */
     uint16_t packet_id;      /**< the packet identifier acknowledged */
     uint8_t type;            /**< TERN_PUBACK .. TERN_PUBCOMP */
     uint8_t reason_code;     /**< MQTT 5 reason code (0 in 3.1.1) */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_ack;
 
 /** @brief One entry of SUBSCRIBE (filter + options) or UNSUBSCRIBE (filter, options unused). */
@@ -477,29 +488,34 @@ typedef struct {
 /**
  * @brief SUBSCRIBE and UNSUBSCRIBE.
  *
- * Encode: entries[0..count). Decode: entries may point to `capacity` caller slots; every
- * entry is validated, the first `capacity` are stored, and count is set to the total.
+ * Encode: entries[0..count), read only. Decode: entries_store may point to entries_capacity
+ * caller slots; every entry is validated, the first entries_capacity are stored, entries
+ * points at them (NULL without entries_store) and count is set to the total.
  */
 typedef struct {
-    tern_subscription *entries; /**< the filters */
-    tern_props *props;       /**< MQTT 5: properties; NULL = none / don't store */
+    const tern_subscription *entries; /**< the filters (decode: points at entries_store) */
+    const tern_props *props; /**< MQTT 5: properties, or NULL (decode: points at props_store) */
     uint16_t count;          /**< entries to encode, or entries decoded */
-    uint16_t capacity;       /**< decode only: slots at entries */
     uint16_t packet_id;      /**< packet identifier (not 0) */
+    tern_subscription *entries_store; /**< decode only: entries_capacity slots for the filters */
+    uint16_t entries_capacity; /**< decode only: slots at entries_store */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_subscribe;
 
 /** @brief SUBACK and UNSUBACK (3.1.1 UNSUBACK has no codes: count 0). */
 typedef struct {
     const uint8_t *codes;    /**< one reason code per filter; on decode they point into the input */
-    tern_props *props;       /**< MQTT 5: properties; NULL = none / don't store */
+    const tern_props *props; /**< MQTT 5: properties, or NULL (decode: points at props_store) */
     uint16_t count;          /**< number of codes */
     uint16_t packet_id;      /**< the packet identifier acknowledged */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_suback;
 
 /** @brief DISCONNECT and AUTH (AUTH is MQTT 5 only; DISCONNECT in 3.1.1 has no fields). */
 typedef struct {
-    tern_props *props;       /**< MQTT 5: properties; NULL = none / don't store */
+    const tern_props *props; /**< MQTT 5: properties, or NULL (decode: points at props_store) */
     uint8_t reason_code;     /**< MQTT 5 reason code */
+    tern_props *props_store; /**< decode only: where to store the properties; NULL = don't */
 } tern_disconnect;
 
 /* Every encoder checks the fields (topic and UTF-8 rules, QoS, packet id, properties allowed

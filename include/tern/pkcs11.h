@@ -82,7 +82,7 @@ tern_status tern_pkcs11_open(tern_pkcs11 *p, const tern_pkcs11_config *cfg);
  *         certificate cannot be loaded or wolfSSL refuses the token's key.
  * Not from callbacks; not while t is connecting.
  */
-tern_status tern_tls_use_pkcs11_key(tern_tls *t, tern_pkcs11 *p, const char *cert_file);
+tern_status tern_tls_use_pkcs11_key(tern_tls *t, const tern_pkcs11 *p, const char *cert_file);
 
 /**
  * @brief The token key's public key, for a signature's key id: the CKA_EC_POINT of the

@@ -222,7 +222,7 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
     memset(&ack, 0, sizeof ack);
 #if TERN_CFG_MQTT5
     tern_props props;
-    ack.props = &props;
+    ack.props_store = &props;
 #endif
     if (refuses_mqtt5(c, pkt, len)) {
         c->last_reason = ack.reason_code = 1;

@@ -99,7 +99,7 @@ tern_status tern_decode_inbound_publish(tern_client *c, const uint8_t *buf, size
 {
     memset(m, 0, sizeof *m);
 #if TERN_CFG_MQTT5
-    if (tern_is_v5(c)) m->props = props;
+    if (tern_is_v5(c)) m->props_store = props;
 #else
     (void)props;
 #endif
@@ -169,7 +169,7 @@ static tern_status on_suback(tern_client *c, const uint8_t *pkt, size_t len, uin
     memset(&ack, 0, sizeof ack);
 #if TERN_CFG_MQTT5
     tern_props props;
-    if (tern_is_v5(c)) ack.props = &props;
+    if (tern_is_v5(c)) ack.props_store = &props;
 #endif
     tern_status st = type == TERN_SUBACK ? tern_codec_decode_suback(pkt, len, tern_version(c), &ack)
                                          : tern_codec_decode_unsuback(pkt, len, tern_version(c), &ack);

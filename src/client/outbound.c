@@ -199,12 +199,12 @@ static void sub_sent(tern_client *c, int i, int unsubscribe, uint16_t packet_id,
 }
 
 static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscription *subs,
-                             uint16_t count, tern_props *props, uint16_t *packet_id)
+                             uint16_t count, const tern_props *props, uint16_t *packet_id)
 {
     if (!can_send_now(c)) return TERN_ERR_NOT_CONNECTED;
     int slot = tern_sub_pending(c, 0);
     if (slot < 0) return TERN_ERR_BUSY; /* its answer could not be checked */
-    tern_subscribe p = {(tern_subscription *)(uintptr_t)subs, props, count, count, 0};
+    tern_subscribe p = {.entries = subs, .props = props, .count = count};
     p.packet_id = tern_next_packet_id(c);
     size_t n = 0, cap = 0;
     tern_status st;
@@ -221,13 +221,13 @@ static tern_status queue_sub(tern_client *c, int unsubscribe, const tern_subscri
 }
 
 tern_status tern_client_subscribe(tern_client *c, const tern_subscription *subs, uint16_t count,
-                                  tern_props *props, uint16_t *packet_id)
+                                  const tern_props *props, uint16_t *packet_id)
 {
     return queue_sub(c, 0, subs, count, props, packet_id);
 }
 
 tern_status tern_client_unsubscribe(tern_client *c, const tern_subscription *subs,
-                                    uint16_t count, tern_props *props, uint16_t *packet_id)
+                                    uint16_t count, const tern_props *props, uint16_t *packet_id)
 {
     return queue_sub(c, 1, subs, count, props, packet_id);
 }

@@ -75,7 +75,8 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     out->reason_code = 0;
     /* The short form (remaining length 2: reason 0, no properties) is nearly every ack there
      * is, two per QoS 2 message: read it straight when no properties are asked for. */
-    if (len >= 4 && buf[1] == 2 && (buf[0] & 0x0Fu) == flags && !out->props) {
+    if (len >= 4 && buf[1] == 2 && (buf[0] & 0x0Fu) == flags && !out->props_store) {
+        out->props = NULL;
         out->packet_id = (uint16_t)((buf[2] << 8) | buf[3]);
         return out->packet_id ? TERN_OK : TERN_ERR_PACKET_ID;
     }
@@ -86,9 +87,10 @@ tern_status tern_codec_decode_ack(const uint8_t *buf, size_t len, tern_mqtt_vers
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
     if (st != TERN_OK) return st;
 #if TERN_CFG_MQTT5
+    out->props = out->props_store;
     /* A 3.1.1 ack reads like 5.0's short form: reason 0, no properties. */
-    st = TERN_IS_V5(v) ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
-                          : tern_read_props(&r, 0, type, out->props);
+    st = TERN_IS_V5(v) ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props_store)
+                          : tern_read_props(&r, 0, type, out->props_store);
 #endif
     return st != TERN_OK ? st : tern_reader_end(&r);
 }

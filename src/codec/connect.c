@@ -145,7 +145,7 @@ static tern_status read_will(tern_reader *r, int is_v5, tern_connect *out)
 {
     tern_status st = TERN_OK;
 #if TERN_CFG_MQTT5
-    st = tern_read_props(r, is_v5, TERN_PROP_CTX_WILL, out->will_props);
+    st = tern_read_props(r, is_v5, TERN_PROP_CTX_WILL, out->will_props_store);
 #else
     (void)is_v5;
 #endif
@@ -168,8 +168,9 @@ static tern_status read_connect_tail(tern_reader *r, uint8_t flags, int is_v5,
     out->will_retain = (flags & CONNECT_WILL_RETAIN) != 0;
     out->clean_start = (flags & CONNECT_CLEAN_START) != 0;
 #if TERN_CFG_MQTT5
+    out->will_props = out->will_props_store;
     /* Without a will there are no will properties: the caller's set reads as empty. */
-    if (!out->has_will) st = tern_read_props(r, 0, TERN_PROP_CTX_WILL, out->will_props);
+    if (!out->has_will) st = tern_read_props(r, 0, TERN_PROP_CTX_WILL, out->will_props_store);
 #endif
     if (st == TERN_OK && out->has_will) st = read_will(r, is_v5, out);
     if (st == TERN_OK && out->has_username) st = tern_read_string(r, &out->username);
@@ -190,7 +191,8 @@ tern_status tern_codec_decode_connect(const uint8_t *buf, size_t len, tern_conne
     st = check_connect_flags(flags, is_v5);
     if (st == TERN_OK) st = tern_read_u16(&r, &out->keep_alive);
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, is_v5, TERN_CONNECT, out->props);
+    out->props = out->props_store;
+    if (st == TERN_OK) st = tern_read_props(&r, is_v5, TERN_CONNECT, out->props_store);
 #endif
     if (st == TERN_OK) st = tern_read_string(&r, &out->client_id);
     if (st == TERN_OK) st = read_connect_tail(&r, flags, is_v5, out);
@@ -267,7 +269,8 @@ tern_status tern_codec_decode_connack(const uint8_t *buf, size_t len, tern_mqtt_
     if (st == TERN_OK) st = tern_read_u8(&r, &out->reason_code);
     if (st == TERN_OK) st = check_connack(ack_flags, out->reason_code, TERN_IS_V5(v));
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), TERN_CONNACK, out->props);
+    out->props = out->props_store;
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), TERN_CONNACK, out->props_store);
 #endif
     if (st != TERN_OK) return st;
     out->session_present = (ack_flags & CONNACK_SESSION_PRESENT) != 0;

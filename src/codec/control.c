@@ -88,9 +88,10 @@ static tern_status decode_reason_packet(const uint8_t *buf, size_t len, uint8_t 
     if (st != TERN_OK) return st;
     out->reason_code = 0;
 #if TERN_CFG_MQTT5
+    out->props = out->props_store;
     /* A 3.1.1 DISCONNECT reads like 5.0's short form; its leftover bytes fail the end check. */
-    st = is_v5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props)
-               : tern_read_props(&r, 0, type, out->props);
+    st = is_v5 ? tern_read_reason_and_props(&r, type, &out->reason_code, out->props_store)
+               : tern_read_props(&r, 0, type, out->props_store);
 #else
     (void)is_v5;
 #endif

@@ -118,9 +118,10 @@ static tern_status read_publish_fields(tern_reader *r, const tern_header *h, ter
         if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
     }
 #if TERN_CFG_MQTT5
+    out->props = out->props_store;
     if (st == TERN_OK)
-        st = is_v5 ? read_publish_props(r, out->props, out->topic.len == 0)
-                   : tern_read_props(r, 0, TERN_PUBLISH, out->props);
+        st = is_v5 ? read_publish_props(r, out->props_store, out->topic.len == 0)
+                   : tern_read_props(r, 0, TERN_PUBLISH, out->props_store);
 #endif
     if (st != TERN_OK) return st;
     out->payload.data = r->p + r->pos;

@@ -37,7 +37,8 @@ static tern_status decode_suback(const uint8_t *buf, size_t len, tern_mqtt_versi
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props);
+    out->props = out->props_store;
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props_store);
 #endif
     if (st != TERN_OK) return st;
     int is_v5 = TERN_IS_V5(v);

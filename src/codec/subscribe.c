@@ -88,18 +88,19 @@ static tern_status encode_sub(const tern_subscribe *p, tern_mqtt_version v, uint
 }
 
 #if TERN_CFG_SERVER_SIDE
-/* The entries fill the rest of the packet: all are checked, the first `capacity` stored. */
+/* The entries fill the rest of the packet: all are checked, the first entries_capacity stored. */
 static tern_status read_entries(tern_reader *r, int with_options, int is_v5,
                                 tern_subscribe *out)
 {
     size_t count = 0;
+    out->entries = out->entries_store;
     while (tern_reader_left(r) > 0) {
         tern_subscription e = {{NULL, 0}, 0};
         tern_status st = tern_read_binary(r, &e.filter);
         if (st == TERN_OK && with_options) st = tern_read_u8(r, &e.options);
         if (st == TERN_OK) st = check_entry(&e, with_options, is_v5);
         if (st != TERN_OK) return st;
-        if (count < out->capacity) out->entries[count] = e;
+        if (out->entries_store && count < out->entries_capacity) out->entries_store[count] = e;
         /* The count field is 16 bits; a packet that long is nothing a client sends. */
         if (++count > UINT16_MAX) return TERN_ERR_PACKET_TOO_LARGE;
     }
@@ -119,7 +120,8 @@ static tern_status decode_sub(const uint8_t *buf, size_t len, tern_mqtt_version 
     if (st == TERN_OK) st = tern_read_u16(&r, &out->packet_id);
     if (st == TERN_OK && out->packet_id == 0) st = TERN_ERR_PACKET_ID;
 #if TERN_CFG_MQTT5
-    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props);
+    out->props = out->props_store;
+    if (st == TERN_OK) st = tern_read_props(&r, TERN_IS_V5(v), type, out->props_store);
 #endif
     if (st != TERN_OK) return st;
     return read_entries(&r, type == TERN_SUBSCRIBE, TERN_IS_V5(v), out);

@@ -69,15 +69,12 @@ static const char *login_failure(const tern_pkcs11 *p, const Pkcs11Token *tok)
 int tern_pkcs11_find_object(const tern_pkcs11 *p, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *found)
 {
     const Pkcs11Token *tok = p->token;
-    CK_ATTRIBUTE match[2] = {{CKA_CLASS, &cls, sizeof cls}, {CKA_LABEL, NULL, 0}};
-    if (p->key_id_len) {
-        match[1].type = CKA_ID;
-        match[1].pValue = (void *)(uintptr_t)p->key_id;
-        match[1].ulValueLen = (CK_ULONG)p->key_id_len;
-    } else {
-        match[1].pValue = (void *)(uintptr_t)p->key_label;
-        match[1].ulValueLen = (CK_ULONG)strlen(p->key_label);
-    }
+    /* A PKCS#11 template takes a writable pointer: give it a copy, not p's const bytes. */
+    uint8_t value[sizeof p->key_id > sizeof p->key_label ? sizeof p->key_id : sizeof p->key_label];
+    size_t len = p->key_id_len ? p->key_id_len : strlen(p->key_label);
+    memcpy(value, p->key_id_len ? (const void *)p->key_id : (const void *)p->key_label, len);
+    CK_ATTRIBUTE match[2] = {{CKA_CLASS, &cls, sizeof cls},
+                             {p->key_id_len ? CKA_ID : CKA_LABEL, value, (CK_ULONG)len}};
     CK_ULONG count = 0;
     if (tok->func->C_FindObjectsInit(tok->handle, match, 2) != CKR_OK) return 0;
     CK_RV rv = tok->func->C_FindObjects(tok->handle, found, 1, &count);
@@ -185,7 +182,7 @@ tern_status tern_pkcs11_open(tern_pkcs11 *p, const tern_pkcs11_config *cfg)
     return TERN_OK;
 }
 
-tern_status tern_tls_use_pkcs11_key(tern_tls *t, tern_pkcs11 *p, const char *cert_file)
+tern_status tern_tls_use_pkcs11_key(tern_tls *t, const tern_pkcs11 *p, const char *cert_file)
 {
     if (!t->ctx || !p->registered || !cert_file) {
         tern_tls_set_error(t, "the TLS transport or the PKCS#11 token is not ready");

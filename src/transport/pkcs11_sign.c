@@ -42,7 +42,9 @@ tern_status tern_pkcs11_p256_public_key(tern_pkcs11 *p, uint8_t pub[65])
 
 static int bind_key(const tern_pkcs11 *p, ecc_key *key)
 {
-    int rc = p->key_id_len ? wc_ecc_init_id(key, (unsigned char *)(uintptr_t)p->key_id, (int)p->key_id_len, NULL, p->dev_id)
+    uint8_t id[sizeof p->key_id]; /* wolfSSL takes the id writable and copies it: a copy it is */
+    memcpy(id, p->key_id, p->key_id_len);
+    int rc = p->key_id_len ? wc_ecc_init_id(key, id, (int)p->key_id_len, NULL, p->dev_id)
                            : wc_ecc_init_label(key, p->key_label, NULL, p->dev_id);
     if (rc != 0) return rc;
     rc = wc_ecc_set_curve(key, 32, ECC_SECP256R1); /* the token's key is P-256: sizes from here */

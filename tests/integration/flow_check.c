@@ -337,7 +337,7 @@ int main(int argc, char **argv)
             if (rate && (uint64_t)next * 1000u >= (mono_ms() - paced_from) * rate) break;
             int n = snprintf(payload, sizeof payload, "%u", next);
             tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)},
-                              {(const uint8_t *)payload, (uint32_t)n}, NULL, 0, (uint8_t)qos, 0, 0};
+                              {(const uint8_t *)payload, (uint32_t)n}, NULL, 0, (uint8_t)qos, 0, 0, NULL};
             uint16_t id = 0;
             if (tern_client_publish(&pub.client, &m, &id) != TERN_OK) break;
             pub_msg[id] = next;

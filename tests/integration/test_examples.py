@@ -87,6 +87,24 @@ class ExampleRunner:
         self.assertEqual(r.returncode, 1)
         self.assertIn("not signed by a trusted CA", r.stderr)
 
+    def test_tls_forward_republishes_over_tls(self):
+        fwd = subprocess.Popen(wrapped([self.bin("tls_forward"), "localhost", str(self.tls_port),
+                                        self.certs.path("ca.crt")]),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        try:
+            for line in iter(fwd.stdout.readline, ""):
+                if line == "subscribed\n":
+                    break
+            sub = self.mosquitto_sub("forwarded/examples/#", 1)
+            run([MOSQUITTO_PUB, "-p", str(self.broker.port), "-q", "1", "-t", "sensors/examples/tls",
+                 "-m", "via tls_forward"], check=True)
+            out, _ = sub.communicate(timeout=scaled(20))
+        finally:
+            fwd.terminate()  # SIGTERM: it waits for the last acknowledgement, then says how many
+            rest, err = fwd.communicate(timeout=scaled(20))
+        self.assertIn(b"via tls_forward", out)
+        self.assertEqual((fwd.returncode, rest), (0, "forwarded 1, held 0 times\n"), err)
+
     @classmethod
     def start_brokers(cls):
         from ternlab.certs import Certs
@@ -96,9 +114,8 @@ class ExampleRunner:
         os.makedirs(cls.certs.path(""), exist_ok=True)
         cls.certs.generate()
         cls.tls_port = free_port()
-        tls = (f"listener {cls.tls_port} 127.0.0.1\ncafile {cls.certs.path('ca.crt')}\n"
-               f"certfile {cls.certs.path('server-ec.crt')}\nkeyfile {cls.certs.path('server-ec.key')}\n")
-        cls.broker = Broker(extra="per_listener_settings false\n" + tls, extra_ports=[cls.tls_port]).start()
+        cls.broker = Broker(extra="per_listener_settings false\n" + cls.certs.tls_listener(cls.tls_port),
+                            extra_ports=[cls.tls_port]).start()
 
     @classmethod
     def stop_brokers(cls):

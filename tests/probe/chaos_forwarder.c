@@ -27,7 +27,7 @@ static void on_message(tern_client *c, const tern_publish *m, void *u)
 {
     (void)u; if (getenv("HOLD_ALL")) { tern_status h = tern_client_hold(c); if (h) fprintf(stderr, "hold: %s\n", tern_status_str(h)); else held++; return; }
     char topic[128]; int tl = snprintf(topic, sizeof topic, "out/%.*s", (int)m->topic.len - 3, (const char *)m->topic.data + 3);
-    tern_publish out = {{(const uint8_t *)topic, (uint32_t)tl}, m->payload, NULL, 0, (uint8_t)qos, 0, 0};
+    tern_publish out = {{(const uint8_t *)topic, (uint32_t)tl}, m->payload, NULL, 0, (uint8_t)qos, 0, 0, NULL};
     tern_status st = tern_client_publish(c, &out, NULL);
     if (st == TERN_ERR_BUSY || st == TERN_WOULD_BLOCK) { tern_status h = tern_client_hold(c); if (h == TERN_OK) { held++; return; }
         { static int dumped; if (!dumped++) { const uint8_t *b = c->cfg->rx; uint32_t at = 0, n[16] = {0};

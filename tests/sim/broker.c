@@ -96,8 +96,8 @@ static void on_connect(const uint8_t *p, uint32_t n)
     memset(&c, 0, sizeof c);
 #if TERN_CFG_MQTT5
     tern_props props, will_props;
-    c.props = &props;
-    c.will_props = &will_props;
+    c.props_store = &props;
+    c.will_props_store = &will_props;
 #endif
     tern_status st = tern_codec_decode_connect(p, n, &c);
     if (st != TERN_OK) sim_fail("the client sent a malformed CONNECT: %s", tern_status_name(st));
@@ -225,7 +225,7 @@ static void on_publish(const uint8_t *p, uint32_t n)
     memset(&m, 0, sizeof m);
 #if TERN_CFG_MQTT5
     tern_props props;
-    if (B.v == TERN_MQTT_5) m.props = &props;
+    if (B.v == TERN_MQTT_5) m.props_store = &props;
 #endif
     tern_status st = tern_codec_decode_publish(p, n, B.v, &m);
     if (st != TERN_OK) sim_fail("the client sent a malformed PUBLISH: %s", tern_status_name(st));
@@ -283,11 +283,11 @@ static void on_subscribe(const uint8_t *p, uint32_t n, int unsubscribe)
     tern_subscription entries[8];
     tern_subscribe s;
     memset(&s, 0, sizeof s);
-    s.entries = entries;
-    s.capacity = 8;
+    s.entries_store = entries;
+    s.entries_capacity = 8;
 #if TERN_CFG_MQTT5
     tern_props props;
-    if (B.v == TERN_MQTT_5) s.props = &props;
+    if (B.v == TERN_MQTT_5) s.props_store = &props;
 #endif
     tern_status st = unsubscribe ? tern_codec_decode_unsubscribe(p, n, B.v, &s) : tern_codec_decode_subscribe(p, n, B.v, &s);
     if (st != TERN_OK || s.count > 8) sim_fail("the client sent a malformed (UN)SUBSCRIBE: %s", tern_status_name(st));

@@ -56,7 +56,7 @@ static void maybe_call(tern_client *c, int cb)
     if (cb != fx.cb || fx.made) return;
     fx.made = 1;
     static const char fill[64] = "fills the send queue up to the last two bytes, or waits.........";
-    tern_publish m = {{(const uint8_t *)"out", 3}, {(const uint8_t *)fill, 0}, NULL, 0, 0, 0, 0};
+    tern_publish m = {{(const uint8_t *)"out", 3}, {(const uint8_t *)fill, 0}, NULL, 0, 0, 0, 0, NULL};
     switch (fx.call) {
     case CALL_PUBLISH0:
     case CALL_PUBLISH1:
@@ -217,7 +217,7 @@ static void run_one(int mode, tern_mqtt_version v, int cb, int call)
     pump_and_answer(v, acks);
     if (tern_client_is_connected(&fx.client)) {
         (void)tern_client_subscribe(&fx.client, &filter, 1, NULL, NULL);
-        tern_publish m = {{(const uint8_t *)"out", 3}, {(const uint8_t *)"x", 1}, NULL, 0, 1, 0, 0};
+        tern_publish m = {{(const uint8_t *)"out", 3}, {(const uint8_t *)"x", 1}, NULL, 0, 1, 0, 0, NULL};
         (void)tern_client_publish(&fx.client, &m, NULL);
         pump_and_answer(v, acks);
     }

@@ -126,7 +126,7 @@ static void connect_ok(tern_mqtt_version v, int session_present)
     size_t len = 0;
     const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
     tern_props props;
-    tern_connect c = {.props = &props};
+    tern_connect c = {.props_store = &props};
     assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
     assert_int_equal(c.version, v);
     assert_int_equal(c.keep_alive, 10);
@@ -140,7 +140,7 @@ static void connect_ok(tern_mqtt_version v, int session_present)
 static tern_publish message(uint8_t qos, const char *payload)
 {
     tern_publish m = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)payload, (uint32_t)strlen(payload)},
-                      NULL, 0, qos, 0, 0};
+                      NULL, 0, qos, 0, 0, NULL};
     return m;
 }
 
@@ -515,7 +515,7 @@ static void quota_window_lets_pubrels_pass_a_held_publish(void **state)
         for (int i = 0; i < 2; i++) {
             assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_PUBREL);
             memset(&ack, 0, sizeof ack);
-            ack.props = &props;
+            ack.props_store = &props;
             assert_int_equal(tern_codec_decode_ack(pkt, len, v, &ack), TERN_OK);
             assert_int_equal(ack.packet_id, i ? idb : ida);
         }
@@ -694,7 +694,7 @@ static void refused_and_unknown_acks(void **state)
         tern_ack ack;
         tern_props props;
         memset(&ack, 0, sizeof ack);
-        ack.props = &props;
+        ack.props_store = &props;
         assert_int_equal(tern_codec_decode_ack(rel, len, v, &ack), TERN_OK);
         assert_int_equal(ack.packet_id, 42);
         assert_int_equal(ack.reason_code, v == TERN_MQTT_5 ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
@@ -857,13 +857,13 @@ static void subscribe_results_and_routes(void **state)
         size_t len;
         const uint8_t *pkt = peer_expect(&fx.peer, TERN_SUBSCRIBE, &len);
         tern_subscription got[2];
-        tern_subscribe s = {got, NULL, 0, 2, 0};
+        tern_subscribe s = {.entries_store = got, .entries_capacity = 2};
         assert_int_equal(tern_codec_decode_subscribe(pkt, len, v, &s), TERN_OK);
         assert_int_equal(s.count, 2);
         assert_int_equal(s.packet_id, id);
         assert_int_equal(got[1].options & 3, 2);
         uint8_t codes[2] = {1, 0x80};
-        tern_suback ack = {codes, NULL, 2, id};
+        tern_suback ack = {.codes = codes, .count = 2, .packet_id = id};
         uint8_t buf[16];
         size_t n = 0;
         assert_int_equal(tern_codec_encode_suback(&ack, v, buf, sizeof buf, &n), TERN_OK);
@@ -890,14 +890,14 @@ static void unsubscribe_sends_filters_and_reports_the_unsuback(void **state)
         size_t len;
         const uint8_t *pkt = peer_expect(&fx.peer, TERN_UNSUBSCRIBE, &len);
         tern_subscription got[2];
-        tern_subscribe s = {got, NULL, 0, 2, 0};
+        tern_subscribe s = {.entries_store = got, .entries_capacity = 2};
         assert_int_equal(tern_codec_decode_unsubscribe(pkt, len, v, &s), TERN_OK);
         assert_int_equal(s.count, 2);
         assert_int_equal(s.packet_id, id);
         assert_int_equal(got[0].filter.len, 3);
         assert_memory_equal(got[0].filter.data, "a/#", 3);
         uint8_t codes[2] = {0, 0x11};
-        tern_suback ack = {codes, NULL, 2, id};
+        tern_suback ack = {.codes = codes, .count = 2, .packet_id = id};
         uint8_t buf[16];
         size_t n = 0;
         assert_int_equal(tern_codec_encode_unsuback(&ack, v, buf, sizeof buf, &n), TERN_OK);
@@ -912,6 +912,63 @@ static void unsubscribe_sends_filters_and_reports_the_unsuback(void **state)
     })
 }
 
+/* Inputs the library only reads can be const all the way down: a const SUBSCRIBE property
+ * set, const PUBLISH properties and const CONNECT properties go out as given. */
+static void const_inputs_go_out_as_given(void **state)
+{
+    (void)state;
+    static const tern_user_prop who = {{(const uint8_t *)"k", 1}, {(const uint8_t *)"v", 1}};
+    static const tern_props sub_props = {.present = TERN_PROP_BIT(TERN_PROP_SUBSCRIPTION_ID),
+                                         .subscription_id = 7};
+    static const tern_props unsub_props = {.user_props = &who, .user_prop_count = 1};
+    static const tern_props pub_props = {.present = TERN_PROP_BIT(TERN_PROP_CONTENT_TYPE),
+                                         .content_type = {(const uint8_t *)"text", 4}};
+    static const tern_props connect_props = {.present = TERN_PROP_BIT(TERN_PROP_SESSION_EXPIRY),
+                                             .session_expiry = 60};
+    static const tern_subscription filter = {{(const uint8_t *)"a/#", 3}, 1};
+    static const tern_publish msg = {.topic = {(const uint8_t *)"a/b", 3},
+                                     .payload = {(const uint8_t *)"x", 1}, .props = &pub_props};
+    FOR_EACH_MODE_AND_VERSION({
+        int v5 = v == TERN_MQTT_5;
+        fx.opts.props = &connect_props;
+        assert_int_equal(tern_client_connect(&fx.client, &fx.opts), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        size_t len;
+        tern_props got;
+        memset(&got, 0, sizeof got); /* a build without MQTT 5 leaves it alone */
+        const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
+        tern_connect c = {.props_store = &got};
+        assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
+        assert_ptr_equal(c.props, TERN_CFG_MQTT5 ? &got : NULL);
+        assert_int_equal(got.session_expiry, v5 ? 60 : 0);
+        peer_feed_connack(&fx.peer, v, 0, 0);
+        peer_pump(&fx.peer, &fx.client);
+        assert_true(tern_client_is_connected(&fx.client));
+
+        assert_int_equal(tern_client_subscribe(&fx.client, &filter, 1, &sub_props, NULL), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &msg, NULL), TERN_OK);
+        assert_int_equal(tern_client_unsubscribe(&fx.client, &filter, 1, &unsub_props, NULL), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        tern_subscription entry;
+        tern_subscribe s = {.entries_store = &entry, .entries_capacity = 1, .props_store = &got};
+        pkt = peer_expect(&fx.peer, TERN_SUBSCRIBE, &len);
+        assert_int_equal(tern_codec_decode_subscribe(pkt, len, v, &s), TERN_OK);
+        assert_ptr_equal(s.entries, &entry);
+        assert_int_equal(entry.options, 1);
+        assert_int_equal(got.subscription_id, v5 ? 7 : 0);
+        tern_publish m = {.props_store = &got};
+        pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
+        assert_int_equal(tern_codec_decode_publish(pkt, len, v, &m), TERN_OK);
+        assert_int_equal(got.content_type.len, v5 ? 4 : 0);
+        pkt = peer_expect(&fx.peer, TERN_UNSUBSCRIBE, &len);
+        s = (tern_subscribe){.props_store = &got};
+        assert_int_equal(tern_codec_decode_unsubscribe(pkt, len, v, &s), TERN_OK);
+        assert_null(s.entries); /* nowhere to store them: counted only */
+        assert_int_equal(s.count, 1);
+        assert_int_equal(got.user_prop_count, v5 ? 1 : 0);
+    })
+}
+
 #if TERN_CFG_MQTT5
 static void feed_aliased(const char *topic, uint16_t alias)
 {
@@ -919,7 +976,7 @@ static void feed_aliased(const char *topic, uint16_t alias)
     memset(&props, 0, sizeof props);
     props.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS);
     props.topic_alias = alias;
-    tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)}, {(const uint8_t *)"p", 1}, &props, 0, 0, 0, 0};
+    tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)}, {(const uint8_t *)"p", 1}, &props, 0, 0, 0, 0, NULL};
     uint8_t buf[64];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_publish(&m, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
@@ -962,7 +1019,7 @@ static void broker_receive_maximum_limits_in_flight(void **state)
         memset(&props, 0, sizeof props);
         props.present = TERN_PROP_BIT(TERN_PROP_RECEIVE_MAXIMUM);
         props.receive_maximum = 1;
-        tern_connack a = {&props, 0, 0};
+        tern_connack a = {.props = &props};
         uint8_t buf[32];
         size_t n = 0;
         assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
@@ -1151,7 +1208,7 @@ static const uint8_t *sent_publish(tern_publish *m, tern_props *props)
     size_t len = 0;
     const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
     memset(m, 0, sizeof *m);
-    m->props = props;
+    m->props_store = props;
     assert_int_equal(tern_codec_decode_publish(pkt, len, TERN_MQTT_5, m), TERN_OK);
     return pkt;
 }
@@ -1171,7 +1228,7 @@ static void outgoing_topic_aliases_for_qos0(void **state)
             memset(&cp, 0, sizeof cp);
             cp.present = TERN_PROP_BIT(TERN_PROP_TOPIC_ALIAS_MAXIMUM);
             cp.topic_alias_maximum = 5;
-            tern_connack a = {&cp, 0, 0};
+            tern_connack a = {.props = &cp};
             uint8_t buf[32];
             size_t n = 0;
             assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
@@ -1354,7 +1411,7 @@ static void connect_carries_will_credentials_and_properties(void **state)
         will_props.will_delay = 30;
         will_props.content_type = (tern_bytes){(const uint8_t *)"text", 4};
         tern_publish will = {{(const uint8_t *)"dev/1/status", 12}, {(const uint8_t *)"gone", 4},
-                             v == TERN_MQTT_5 ? &will_props : NULL, 0, 1, 1, 0};
+                             v == TERN_MQTT_5 ? &will_props : NULL, 0, 1, 1, 0, NULL};
         tern_props extra;
         memset(&extra, 0, sizeof extra);
         extra.present = TERN_PROP_BIT(TERN_PROP_REQUEST_PROBLEM_INFO);
@@ -1371,7 +1428,7 @@ static void connect_carries_will_credentials_and_properties(void **state)
         size_t len = 0;
         const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
         tern_props props, wp;
-        tern_connect c = {.props = &props, .will_props = &wp};
+        tern_connect c = {.props_store = &props, .will_props_store = &wp};
         assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
         assert_true(c.has_will);
         assert_int_equal(c.will_qos, 1);
@@ -1531,7 +1588,7 @@ static void send_queue_slides_and_would_block(void **state)
             tern_publish got;
             tern_props gp;
             memset(&got, 0, sizeof got);
-            got.props = &gp;
+            got.props_store = &gp;
             size_t len;
             const uint8_t *pkt = peer_expect(&fx.peer, TERN_PUBLISH, &len);
             assert_int_equal(tern_codec_decode_publish(pkt, len, v, &got), TERN_OK);
@@ -1618,7 +1675,7 @@ static void answers_wait_for_send_queue_room(void **state)
 static void feed_connack_props(const tern_props *props, int session_present)
 {
     tern_props p = *props;
-    tern_connack a = {&p, (uint8_t)session_present, 0};
+    tern_connack a = {.props = &p, .session_present = (uint8_t)session_present};
     uint8_t buf[64];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_connack(&a, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
@@ -2016,7 +2073,7 @@ static void chunked_delivery_edges(void **state)
         const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
         if (v == TERN_MQTT_5) {
             tern_props props;
-            tern_connect c = {.props = &props};
+            tern_connect c = {.props_store = &props};
             assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
             assert_false(props.present & TERN_PROP_BIT(TERN_PROP_MAXIMUM_PACKET_SIZE));
         }
@@ -2189,7 +2246,7 @@ static void works_without_callbacks_or_optional_hooks(void **state)
         assert_true(tern_client_is_connected(&fx.client));
         peer_feed_ack(&fx.peer, v, TERN_PUBACK, id);
         uint8_t codes[1] = {1};
-        tern_suback sa = {codes, NULL, 1, 2}; /* the PUBLISH took id 1 */
+        tern_suback sa = {.codes = codes, .count = 1, .packet_id = 2}; /* the PUBLISH took id 1 */
         uint8_t buf[16];
         size_t n = 0;
         assert_int_equal(tern_codec_encode_suback(&sa, v, buf, sizeof buf, &n), TERN_OK);
@@ -2308,7 +2365,7 @@ static void publish_on_b(tern_client *c, const tern_publish *m, void *user)
     static const char fill[] = "0123456789012345678901234567890123456789012345678901234567";
     /* 64 bytes in all: header 2, topic 2 + 3, MQTT 5 property length 1, payload. */
     uint32_t payload = 64u - 7u - (fx.opts.version == TERN_MQTT_5 ? 1u : 0u);
-    tern_publish big = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)fill, payload}, NULL, 0, 0, 0, 0};
+    tern_publish big = {{(const uint8_t *)"t/x", 3}, {(const uint8_t *)fill, payload}, NULL, 0, 0, 0, 0, NULL};
     publish_in_callback_status = tern_client_publish(c, &big, NULL);
 }
 
@@ -2601,7 +2658,7 @@ static void mqtt5_refused_by_a_311_broker(void **state)
                 size_t len;
                 peer_expect(&fx.peer, TERN_CONNECT, &len);
                 const uint8_t *pkt = peer_expect(&fx.peer, TERN_CONNECT, &len);
-                tern_connect cp = {.props = NULL};
+                tern_connect cp = {.props_store = NULL};
                 assert_int_equal(tern_codec_decode_connect(pkt, len, &cp), TERN_OK);
                 assert_int_equal(cp.version, TERN_MQTT_311);
                 peer_feed_connack(&fx.peer, TERN_MQTT_311, 0, 0);
@@ -2712,7 +2769,7 @@ static int forwarded, forward_lost;
 static void forward_or_hold(tern_client *c, const tern_publish *m, void *user)
 {
     (void)user;
-    tern_publish out = {{(const uint8_t *)"fwd", 3}, m->payload, NULL, 0, 1, 0, 0};
+    tern_publish out = {{(const uint8_t *)"fwd", 3}, m->payload, NULL, 0, 1, 0, 0, NULL};
     tern_status st = tern_client_publish(c, &out, NULL);
     if (st == TERN_OK) forwarded++;
     else if (tern_client_hold(c) != TERN_OK) forward_lost++;
@@ -2815,7 +2872,7 @@ static int subscribes_sent(int filters_each)
     while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
         if (t != TERN_SUBSCRIBE) continue;
         tern_subscription got[4];
-        tern_subscribe s = {got, NULL, 0, 4, 0};
+        tern_subscribe s = {.entries_store = got, .entries_capacity = 4};
         assert_int_equal(tern_codec_decode_subscribe(pkt, len, fx.opts.version, &s), TERN_OK);
         assert_int_equal(s.count, filters_each);
         assert_memory_equal(got[1].filter.data, "b/#", 3);
@@ -3083,9 +3140,8 @@ static void broker_protocol_errors(void **state)
                     if (want == TERN_ERR_PACKET_TOO_LARGE) {
                         peer_feed(&fx.peer, (const uint8_t *)big, 254);
                     } else if (i == 0) { /* whatever the codec says of it */
-                        uint8_t codes[4];
                         tern_props sp;
-                        tern_suback sa = {codes, v == TERN_MQTT_5 ? &sp : NULL, 4, 0};
+                        tern_suback sa = {.props_store = v == TERN_MQTT_5 ? &sp : NULL};
                         want = tern_codec_decode_suback(cases[i].b, cases[i].n, v, &sa);
                         assert_int_not_equal(want, TERN_OK);
                     }
@@ -3300,6 +3356,7 @@ int main(void)
 #endif
         cmocka_unit_test(subscribe_results_and_routes),
         cmocka_unit_test(unsubscribe_sends_filters_and_reports_the_unsuback),
+        cmocka_unit_test(const_inputs_go_out_as_given),
 #if TERN_CFG_MQTT5
         cmocka_unit_test(inbound_topic_aliases),
 #endif

@@ -60,7 +60,7 @@ static void reset_peer_buffers(void)
 /* Publish SLOTS messages, acknowledge them all the way, repeat until n are done. */
 static void publish_many(tern_mqtt_version v, uint8_t qos, int n)
 {
-    tern_publish m = {{(const uint8_t *)"bench/t", 7}, {(const uint8_t *)"0123456789abcdef", 16}, NULL, 0, qos, 0, 0};
+    tern_publish m = {{(const uint8_t *)"bench/t", 7}, {(const uint8_t *)"0123456789abcdef", 16}, NULL, 0, qos, 0, 0, NULL};
     for (int done = 0; done < n;) {
         uint16_t ids[SLOTS];
         int batch = 0;

@@ -132,7 +132,7 @@ static void start(uint64_t installed)
 /* The broker sends a message; the client and then the agent run. */
 static void deliver(const char *topic, const uint8_t *payload, size_t len)
 {
-    tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)}, {payload, (uint32_t)len}, NULL, 0, 0, 0, 0};
+    tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)}, {payload, (uint32_t)len}, NULL, 0, 0, 0, 0, NULL};
     uint8_t buf[2048];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_publish(&m, V, buf, sizeof buf, &n), TERN_OK);

@@ -467,7 +467,7 @@ static void ack_short_form_reads_as_the_general_path(void **state)
                     const uint8_t in[5] = {(uint8_t)b0, b1, (uint8_t)(ids[k] >> 8), (uint8_t)ids[k], 0};
                     for (size_t len = 1; len <= sizeof in; len++) {
                         tern_props props;
-                        tern_ack fast = {0}, general = {.props = &props};
+                        tern_ack fast = {0}, general = {.props_store = &props};
                         tern_status st = tern_codec_decode_ack(in, len, v, &fast);
                         assert_int_equal(st, tern_codec_decode_ack(in, len, v, &general));
                         if (st != TERN_OK) continue;
@@ -522,13 +522,13 @@ static void subscribe_spec_example(void **state)
     tern_subscribe p = {.entries = spec_filters, .count = 2, .packet_id = 10};
     pv_check_vector(PK_SUBSCRIBE, &p, V3, subscribe_spec, sizeof subscribe_spec);
     tern_subscription e[2] = {0};
-    tern_subscribe d = {.entries = e, .capacity = 2};
+    tern_subscribe d = {.entries_store = e, .entries_capacity = 2};
     assert_int_equal(tern_codec_decode_subscribe(subscribe_spec, sizeof subscribe_spec, V3, &d),
                      TERN_OK);
     assert_int_equal(d.packet_id, 10);
     assert_int_equal(d.count, 2);
     assert_ptr_equal(d.entries, e);
-    assert_int_equal(d.capacity, 2);
+    assert_int_equal(d.entries_capacity, 2);
     assert_bytes(e[0].filter, "a/b");
     assert_int_equal(e[0].options, 1);
     assert_bytes(e[1].filter, "c/d");
@@ -540,13 +540,13 @@ static void subscribe_stores_up_to_capacity_and_counts_all(void **state)
 {
     (void)state;
     tern_subscription e[2] = {{{NULL, 0}, 0}, {{NULL, 0}, 0x77}};
-    tern_subscribe d = {.entries = e, .capacity = 1};
+    tern_subscribe d = {.entries_store = e, .entries_capacity = 1};
     assert_int_equal(tern_codec_decode_subscribe(subscribe_spec, sizeof subscribe_spec, V3, &d),
                      TERN_OK);
     assert_int_equal(d.count, 2);
     assert_bytes(e[0].filter, "a/b");
     assert_int_equal(e[1].options, 0x77); /* past capacity: untouched */
-    d = (tern_subscribe){.entries = NULL, .capacity = 0};
+    d = (tern_subscribe){.entries_store = NULL, .entries_capacity = 0};
     assert_int_equal(tern_codec_decode_subscribe(subscribe_spec, sizeof subscribe_spec, V3, &d),
                      TERN_OK);
     assert_int_equal(d.count, 2);
@@ -562,7 +562,7 @@ static void unsubscribe_spec_example(void **state)
     tern_subscribe p = {.entries = spec_filters, .count = 2, .packet_id = 10};
     pv_check_vector(PK_UNSUBSCRIBE, &p, V3, unsubscribe_spec, sizeof unsubscribe_spec);
     tern_subscription e[2] = {0};
-    tern_subscribe d = {.entries = e, .capacity = 2};
+    tern_subscribe d = {.entries_store = e, .entries_capacity = 2};
     assert_int_equal(
         tern_codec_decode_unsubscribe(unsubscribe_spec, sizeof unsubscribe_spec, V3, &d),
         TERN_OK);

@@ -62,7 +62,7 @@ static void connect_spec_example_with_will_properties(void **state)
     pv_check_vector(PK_CONNECT, &p, V5, connect_ce, sizeof connect_ce);
 
     tern_props dp, dw;
-    tern_connect d = {.props = &dp, .will_props = &dw};
+    tern_connect d = {.props_store = &dp, .will_props_store = &dw};
     assert_int_equal(tern_codec_decode_connect(connect_ce, sizeof connect_ce, &d), TERN_OK);
     assert_ptr_equal(d.props, &dp);
     assert_ptr_equal(d.will_props, &dw);
@@ -106,7 +106,7 @@ static void connect_minimal_and_password_alone(void **state)
 
     /* Without a will there are no will properties: stale ones are cleared, not kept. */
     tern_props dp, dw = {.present = BIT(TERN_PROP_WILL_DELAY), .will_delay = 9};
-    tern_connect d = {.props = &dp, .will_props = &dw};
+    tern_connect d = {.props_store = &dp, .will_props_store = &dw};
     assert_int_equal(tern_codec_decode_connect(minimal, sizeof minimal, &d), TERN_OK);
     assert_int_equal(dw.present, 0);
     assert_int_equal(dp.present, 0);
@@ -182,7 +182,7 @@ static void connack_with_server_properties(void **state)
     pv_check_vector(PK_CONNACK, &p, V5, connack_server_props, sizeof connack_server_props);
 
     tern_props dp;
-    tern_connack d = {.props = &dp};
+    tern_connack d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_connack(connack_server_props, sizeof connack_server_props,
                                                V5, &d),
                      TERN_OK);
@@ -210,7 +210,7 @@ static void connack_short_and_refused(void **state)
     p = (tern_connack){.reason_code = TERN_RC_NOT_AUTHORIZED, .props = &why};
     pv_check_vector(PK_CONNACK, &p, V5, refused, sizeof refused);
     tern_props dp;
-    tern_connack d = {.props = &dp};
+    tern_connack d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_connack(refused, sizeof refused, V5, &d), TERN_OK);
     assert_int_equal(d.reason_code, TERN_RC_NOT_AUTHORIZED);
     assert_bytes(dp.reason_string, "no");
@@ -268,7 +268,7 @@ static void publish_with_request_response_properties(void **state)
     pv_check_vector(PK_PUBLISH, &p, V5, publish_props, sizeof publish_props);
 
     tern_props dp;
-    tern_publish d = {.props = &dp};
+    tern_publish d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_publish(publish_props, sizeof publish_props, V5, &d),
                      TERN_OK);
     assert_ptr_equal(d.props, &dp);
@@ -313,7 +313,7 @@ static void publish_with_two_subscription_ids(void **state)
                                   0x0B, 0x01, 0x0B, 0x81, 0x01, 'x'};
     pv_check_decode_bounds(PK_PUBLISH, V5, pkt, sizeof pkt);
     tern_props dp;
-    tern_publish d = {.props = &dp};
+    tern_publish d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_publish(pkt, sizeof pkt, V5, &d), TERN_OK);
     assert_int_equal(dp.subscription_id, 1);
     size_t offset = 0;
@@ -339,7 +339,7 @@ static void publish_empty_topic_needs_a_topic_alias(void **state)
     tern_publish p = {.topic = STR(""), .payload = STR("hi"), .props = &alias};
     pv_check_vector(PK_PUBLISH, &p, V5, alias_only, sizeof alias_only);
     tern_props dp;
-    tern_publish d = {.props = &dp};
+    tern_publish d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_publish(alias_only, sizeof alias_only, V5, &d), TERN_OK);
     assert_int_equal(d.topic.len, 0);
     assert_int_equal(dp.topic_alias, 5);
@@ -416,7 +416,7 @@ static void ack_short_forms(void **state)
     static const uint8_t long_success[] = {0x50, 0x04, 0x00, 0x0A, 0x00, 0x00};
     pv_check_decode_bounds(PK_ACK, V5, long_success, sizeof long_success);
     tern_props dp = {.present = BIT(TERN_PROP_REASON_STRING)};
-    tern_ack d = {.props = &dp};
+    tern_ack d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_ack(not_found, sizeof not_found, V5, &d), TERN_OK);
     assert_int_equal(d.type, TERN_PUBREL);
     assert_int_equal(d.reason_code, TERN_RC_PACKET_ID_NOT_FOUND);
@@ -433,7 +433,7 @@ static void ack_with_properties(void **state)
                   .reason_code = TERN_RC_UNSPECIFIED_ERROR, .props = &why};
     pv_check_vector(PK_ACK, &p, V5, pubrec, sizeof pubrec);
     tern_props dp;
-    tern_ack d = {.props = &dp};
+    tern_ack d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_ack(pubrec, sizeof pubrec, V5, &d), TERN_OK);
     assert_int_equal(d.type, TERN_PUBREC);
     assert_int_equal(d.reason_code, TERN_RC_UNSPECIFIED_ERROR);
@@ -491,7 +491,7 @@ static void subscribe_with_options_and_subscription_id(void **state)
 
     tern_subscription e[2];
     tern_props dp;
-    tern_subscribe d = {.entries = e, .capacity = 2, .props = &dp};
+    tern_subscribe d = {.entries_store = e, .entries_capacity = 2, .props_store = &dp};
     assert_int_equal(
         tern_codec_decode_subscribe(subscribe_props, sizeof subscribe_props, V5, &d), TERN_OK);
     assert_int_equal(d.count, 2);
@@ -591,7 +591,7 @@ static void suback_vectors_and_rejections(void **state)
     tern_suback p = {.codes = codes, .count = 3, .packet_id = 10, .props = &why};
     pv_check_vector(PK_SUBACK, &p, V5, with_reason, sizeof with_reason);
     tern_props dp;
-    tern_suback d = {.props = &dp};
+    tern_suback d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_suback(with_reason, sizeof with_reason, V5, &d), TERN_OK);
     assert_int_equal(d.count, 3);
     assert_ptr_equal(d.codes, with_reason + 10);
@@ -661,7 +661,7 @@ static void disconnect_vectors(void **state)
     pv_check_vector(PK_DISCONNECT, &p, V5, expiry, sizeof expiry);
 
     tern_props dp;
-    tern_disconnect d = {.props = &dp};
+    tern_disconnect d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_disconnect(shutdown, sizeof shutdown, V5, &d), TERN_OK);
     assert_int_equal(d.reason_code, TERN_RC_SERVER_SHUTTING_DOWN);
     assert_bytes(dp.reason_string, "bye");
@@ -705,7 +705,7 @@ static void auth_vectors_and_rejections(void **state)
     p = (tern_disconnect){.reason_code = TERN_RC_CONTINUE_AUTHENTICATION, .props = &method};
     pv_check_vector(PK_AUTH, &p, V5, cont, sizeof cont);
     tern_props dp;
-    tern_disconnect d = {.props = &dp};
+    tern_disconnect d = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_auth(cont, sizeof cont, &d), TERN_OK);
     assert_int_equal(d.reason_code, TERN_RC_CONTINUE_AUTHENTICATION);
     assert_bytes(dp.auth_method, "X");
@@ -736,7 +736,7 @@ static void decoding_3_1_1_leaves_no_stale_properties(void **state)
 {
     (void)state;
     tern_props dp;
-    tern_connack c = {.props = &dp};
+    tern_connack c = {.props_store = &dp};
     assert_int_equal(tern_codec_decode_connack(connack_server_props,
                                                sizeof connack_server_props, V5, &c),
                      TERN_OK);
@@ -752,7 +752,7 @@ static void decoding_3_1_1_leaves_no_stale_properties(void **state)
                                        0xFF, 0xFF, 0x00, 0x01, 'c', 0x00, 0x01, 't', 0x00, 0x00};
     tern_props wp = {.present = BIT(TERN_PROP_WILL_DELAY), .will_delay = 9};
     dp.present = BIT(TERN_PROP_SESSION_EXPIRY);
-    tern_connect con = {.props = &dp, .will_props = &wp};
+    tern_connect con = {.props_store = &dp, .will_props_store = &wp};
     assert_int_equal(tern_codec_decode_connect(will_311, sizeof will_311, &con), TERN_OK);
     assert_int_equal(con.version, TERN_MQTT_311);
     assert_int_equal(dp.present, 0);

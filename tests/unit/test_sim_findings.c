@@ -86,7 +86,7 @@ static void publish_when_lost(tern_client *c, uint16_t id, tern_status st, uint8
     if (st != TERN_ERR_SESSION_LOST) return;
     fx.lost++;
     if (fx.republish--) {
-        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"again", 5}, NULL, 0, 1, 0, 0};
+        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"again", 5}, NULL, 0, 1, 0, 0, NULL};
         assert_int_equal(tern_client_publish(c, &m, &fx.republished_id), TERN_OK);
     }
 }
@@ -196,7 +196,7 @@ static void connect_with_another_version_reports_messages_encoded_for_the_old_on
     fx.cfg.cb.on_publish_done = note_done;
     connect_ok(TERN_MQTT_311, 0);
     assert_int_equal(tern_client_disconnect(&fx.client, 0), TERN_OK);
-    tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"\x05offline", 8}, NULL, 0, 1, 0, 0};
+    tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"\x05offline", 8}, NULL, 0, 1, 0, 0, NULL};
     uint16_t id = 0;
     assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
     const uint8_t *pkt;
@@ -234,7 +234,7 @@ static void new_session_forgets_inbound_qos2_ids_even_if_a_callback_disconnects(
         fx.cfg.cb.on_publish_done = disconnect_when_lost;
         fx.cfg.cb.on_message = count_message;
         connect_ok(TERN_MQTT_311, 0);
-        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"mine", 4}, NULL, 0, 1, 0, 0};
+        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"mine", 4}, NULL, 0, 1, 0, 0, NULL};
         assert_int_equal(tern_client_publish(&fx.client, &m, NULL), TERN_OK);
         peer_feed_publish(&fx.peer, TERN_MQTT_311, "t", "first", 2, 5, 0);
         (void)peer_pump(&fx.peer, &fx.client);
@@ -277,7 +277,7 @@ static void error_path_never_cuts_a_half_sent_packet(void **state)
     size_t len;
     assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_CONNECT);
     tern_props props;
-    tern_connect c = {.props = &props};
+    tern_connect c = {.props_store = &props};
     assert_int_equal(tern_codec_decode_connect(pkt, len, &c), TERN_OK);
     assert_int_equal(peer_next(&fx.peer, &pkt, &len), TERN_DISCONNECT);
     assert_int_equal(fx.peer.sent_pos, fx.peer.sent_len); /* nothing else */
@@ -296,7 +296,7 @@ static void message_published_while_a_lost_session_is_reported_survives(void **s
         fx.cfg.cb.on_publish_done = publish_when_lost;
         fx.republish = 1;
         connect_ok(TERN_MQTT_311, 0);
-        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"first", 5}, NULL, 0, 1, 0, 0};
+        tern_publish m = {{(const uint8_t *)"t", 1}, {(const uint8_t *)"first", 5}, NULL, 0, 1, 0, 0, NULL};
         uint16_t first = 0;
         assert_int_equal(tern_client_publish(&fx.client, &m, &first), TERN_OK);
         (void)peer_pump(&fx.peer, &fx.client);

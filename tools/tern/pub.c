@@ -143,8 +143,7 @@ int tool_pub(const tool_options *o)
     m.topic = tern_str(o->topics[0]);
     m.qos = (uint8_t)o->qos;
     m.retain = (uint8_t)o->retain;
-    tern_props props = o->publish_props.props; /* the message takes them writable */
-    if (o->has_publish_props) m.props = &props;
+    if (o->has_publish_props) m.props = &o->publish_props.props;
     if (check_topic(o, m.topic)) return 1;
     uint8_t *data;
     size_t len;

@@ -136,8 +136,7 @@ static int send_filters(tool_session *s, const char *const *filters, int n, int 
 {
     tern_subscription subs[TERN_TOOL_MAX_TOPICS];
     for (int i = 0; i < n; i++) subs[i] = (tern_subscription){tern_str(filters[i]), (uint8_t)s->o->qos};
-    tern_props props = s->o->subscribe_props.props; /* the engine takes them writable */
-    tern_props *with = s->o->has_subscribe_props && !unsubscribe ? &props : NULL;
+    const tern_props *with = s->o->has_subscribe_props && !unsubscribe ? &s->o->subscribe_props.props : NULL;
     tern_status st = unsubscribe ? tern_client_unsubscribe(&s->client, subs, (uint16_t)n, NULL, NULL)
                                  : tern_client_subscribe(&s->client, subs, (uint16_t)n, with, NULL);
     if (st != TERN_OK) {

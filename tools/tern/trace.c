@@ -73,10 +73,10 @@ static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t le
     tern_subscription entries[TERN_TOOL_MAX_TOPICS];
     tern_subscribe sub;
     memset(&sub, 0, sizeof sub);
-    sub.entries = entries;
-    sub.capacity = TERN_TOOL_MAX_TOPICS;
+    sub.entries_store = entries;
+    sub.entries_capacity = TERN_TOOL_MAX_TOPICS;
     if (tern_codec_decode_subscribe(pkt, len, s->conn.version, &sub) != TERN_OK) return;
-    for (uint16_t i = 0; i < sub.count && i < sub.capacity; i++) {
+    for (uint16_t i = 0; i < sub.count && i < sub.entries_capacity; i++) {
         if (i) trace_head(s, 1, TERN_SUBSCRIBE);
         fprintf(stderr, " (Mid: %u, Topic: ", sub.packet_id);
         tool_print_topic(stderr, entries[i].filter, isatty(STDERR_FILENO));

@@ -180,6 +180,12 @@ class Certs:
                  "-out", self.path("client-key.der"))
         return self
 
+    def tls_listener(self, port):
+        """mosquitto.conf lines: a TLS listener on 127.0.0.1:port with the test CA and the
+        ECDSA server certificate (after generate())."""
+        return (f"listener {port} 127.0.0.1\ncafile {self.path('ca.crt')}\n"
+                f"certfile {self.path('server-ec.crt')}\nkeyfile {self.path('server-ec.key')}\n")
+
 
 if __name__ == "__main__":
     import sys

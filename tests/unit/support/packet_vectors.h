@@ -96,36 +96,36 @@ static inline tern_status pv_decode(packet_kind k, const uint8_t *buf, size_t le
     tern_props *props = keep_props ? &d->props : NULL;
     switch (k) {
     case PK_CONNECT:
-        d->u.connect.props = props;
-        d->u.connect.will_props = keep_props ? &d->will_props : NULL;
+        d->u.connect.props_store = props;
+        d->u.connect.will_props_store = keep_props ? &d->will_props : NULL;
         return tern_codec_decode_connect(buf, len, &d->u.connect);
     case PK_CONNACK:
-        d->u.connack.props = props;
+        d->u.connack.props_store = props;
         return tern_codec_decode_connack(buf, len, v, &d->u.connack);
     case PK_PUBLISH:
-        d->u.publish.props = props;
+        d->u.publish.props_store = props;
         return tern_codec_decode_publish(buf, len, v, &d->u.publish);
     case PK_ACK:
-        d->u.ack.props = props;
+        d->u.ack.props_store = props;
         return tern_codec_decode_ack(buf, len, v, &d->u.ack);
     case PK_SUBSCRIBE:
     case PK_UNSUBSCRIBE:
-        d->u.subscribe.props = props;
-        d->u.subscribe.entries = d->entries;
-        d->u.subscribe.capacity = (uint16_t)COUNT(d->entries);
+        d->u.subscribe.props_store = props;
+        d->u.subscribe.entries_store = d->entries;
+        d->u.subscribe.entries_capacity = (uint16_t)COUNT(d->entries);
         return k == PK_SUBSCRIBE ? tern_codec_decode_subscribe(buf, len, v, &d->u.subscribe)
                                  : tern_codec_decode_unsubscribe(buf, len, v, &d->u.subscribe);
     case PK_SUBACK:
     case PK_UNSUBACK:
-        d->u.suback.props = props;
+        d->u.suback.props_store = props;
         return k == PK_SUBACK ? tern_codec_decode_suback(buf, len, v, &d->u.suback)
                               : tern_codec_decode_unsuback(buf, len, v, &d->u.suback);
     case PK_PING: return tern_codec_decode_ping(buf, len, &d->u.ping);
     case PK_DISCONNECT:
-        d->u.disconnect.props = props;
+        d->u.disconnect.props_store = props;
         return tern_codec_decode_disconnect(buf, len, v, &d->u.disconnect);
     case PK_AUTH:
-        d->u.disconnect.props = props;
+        d->u.disconnect.props_store = props;
         return tern_codec_decode_auth(buf, len, &d->u.disconnect);
     }
     return TERN_ERR_INVALID_ARG;

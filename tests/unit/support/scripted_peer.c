@@ -84,7 +84,7 @@ void peer_feed(scripted_peer *p, const uint8_t *bytes, size_t n)
 
 void peer_feed_connack(scripted_peer *p, tern_mqtt_version v, int session_present, uint8_t code)
 {
-    tern_connack a = {NULL, (uint8_t)session_present, code};
+    tern_connack a = {.session_present = (uint8_t)session_present, .reason_code = code};
     uint8_t buf[16];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_connack(&a, v, buf, sizeof buf, &n), TERN_OK);
@@ -93,7 +93,7 @@ void peer_feed_connack(scripted_peer *p, tern_mqtt_version v, int session_presen
 
 void peer_feed_ack(scripted_peer *p, tern_mqtt_version v, uint8_t type, uint16_t id)
 {
-    tern_ack a = {NULL, id, type, 0};
+    tern_ack a = {.packet_id = id, .type = type};
     uint8_t buf[8];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_ack(&a, v, buf, sizeof buf, &n), TERN_OK);
@@ -104,7 +104,7 @@ void peer_feed_publish(scripted_peer *p, tern_mqtt_version v, const char *topic,
                        uint8_t qos, uint16_t id, int dup)
 {
     tern_publish m = {{(const uint8_t *)topic, (uint32_t)strlen(topic)},
-                      {(const uint8_t *)payload, (uint32_t)strlen(payload)}, NULL, id, qos, 0, (uint8_t)dup};
+                      {(const uint8_t *)payload, (uint32_t)strlen(payload)}, NULL, id, qos, 0, (uint8_t)dup, NULL};
     uint8_t buf[1024];
     size_t n = 0;
     assert_int_equal(tern_codec_encode_publish(&m, v, buf, sizeof buf, &n), TERN_OK);
