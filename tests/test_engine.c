@@ -27,6 +27,7 @@ typedef struct {
     char last_topic[64];
     uint16_t done_ids[16];
     tern_status done_status[16];
+    uint8_t done_reason[16];
     int done;
     tern_status last_error_cb, last_disconnect;
     /* messages in pieces, reassembled */
@@ -65,11 +66,12 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
 
 static void on_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
 {
-    (void)c, (void)reason;
+    (void)c;
     fixture *f = user;
     if (f->done < 16) {
         f->done_ids[f->done] = id;
         f->done_status[f->done] = st;
+        f->done_reason[f->done] = reason;
     }
     f->done++;
 }
@@ -664,6 +666,35 @@ static void refused_and_unknown_acks(void **state)
             const uint8_t *pkt;
             while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBREL);
         }
+    })
+}
+
+/* MQTT 5: a QoS 2 message is the broker's once its PUBREC succeeded [MQTT-4.3.3]. A PUBCOMP
+ * with 0x92 (the broker finished the id already: our PUBREL went again after its PUBCOMP was
+ * lost) completes it as delivered, the reason passed on; mosquitto answers so. */
+static void pubcomp_id_not_found_is_delivered(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        if (v != TERN_MQTT_5) continue;
+        connect_ok(v, 0);
+        tern_publish m = message(2, "m");
+        uint16_t id = 0;
+        size_t len;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), id);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREL, &len);
+        feed_ack_with_reason(TERN_PUBCOMP, id, TERN_RC_PACKET_ID_NOT_FOUND);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_ids[0], id);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+        assert_int_equal(fx.done_reason[0], TERN_RC_PACKET_ID_NOT_FOUND);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        assert_true(tern_client_is_connected(&fx.client));
     })
 }
 
@@ -3266,6 +3297,7 @@ int main(void)
         cmocka_unit_test(no_persistence_in_this_build),
 #endif
         cmocka_unit_test(refused_and_unknown_acks),
+        cmocka_unit_test(pubcomp_id_not_found_is_delivered),
         cmocka_unit_test(invalid_arguments_and_states_are_refused),
         cmocka_unit_test(connect_carries_will_credentials_and_properties),
         cmocka_unit_test(offline_publish_waits_for_the_session),

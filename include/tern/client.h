@@ -136,7 +136,10 @@ typedef struct {
     void (*on_disconnect)(tern_client *c, tern_status why, void *user);
     /** An outgoing QoS 1/2 message finished: TERN_OK (acknowledged; reason is the v5 reason
      * code), TERN_ERR_SESSION_LOST (the broker did not resume the session: dropped), or
-     * TERN_ERR_MESSAGE_REFUSED when the broker refused it (MQTT 5 reason >= 0x80). */
+     * TERN_ERR_MESSAGE_REFUSED when the broker refused it (MQTT 5 reason >= 0x80 in the PUBACK
+     * or PUBREC). A QoS 2 message is the broker's once its PUBREC succeeded: a PUBCOMP with
+     * 0x92 (Packet Identifier not found: the broker had finished the id already, its PUBCOMP
+     * lost with a connection) is TERN_OK with reason 0x92. */
     void (*on_publish_done)(tern_client *c, uint16_t packet_id, tern_status st, uint8_t reason,
                             void *user);
     /** SUBACK or UNSUBACK (ack->codes has one code per filter, MQTT 5 UNSUBACK too; empty for
