@@ -2488,6 +2488,71 @@ static void subscriptions_beyond_the_checked_ones(void **state)
     })
 }
 
+/* The blocking layer's publish, subscribe and unsubscribe wait for room where the non-blocking
+ * calls say TERN_ERR_BUSY or TERN_WOULD_BLOCK: an application that subscribes or publishes in a
+ * loop after connect_wait loses nothing to a full table. They wait for room, not for the ack,
+ * and give up after their time (TERN_ERR_TIMEOUT) or with the connection. */
+static void blocking_calls_wait_for_room(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+        uint16_t ids[TERN_SUBS_IN_FLIGHT], id = 0;
+        for (int i = 0; i < TERN_SUBS_IN_FLIGHT; i++) /* room now: taken at once, even in no time */
+            assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &ids[i], 0), TERN_OK);
+        uint32_t before = fx.peer.now;
+        assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &id, 500), TERN_ERR_TIMEOUT);
+        assert_true(fx.peer.now - before >= 500);
+        assert_int_equal(tern_client_unsubscribe_wait(&fx.client, &sub, 1, NULL, &id, 100), TERN_ERR_TIMEOUT);
+        feed_suback(v, TERN_SUBACK, ids[3], 1);
+        assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &id, 5000), TERN_OK);
+        assert_int_equal(fx.subacks, 1);
+        feed_suback(v, TERN_SUBACK, ids[5], 1);
+        uint16_t unsub_id = 0;
+        assert_int_equal(tern_client_unsubscribe_wait(&fx.client, &sub, 1, NULL, &unsub_id, 5000), TERN_OK);
+        assert_int_equal(fx.subacks, 2);
+        peer_pump(&fx.peer, &fx.client);
+        int subscribes = 0, unsubscribes = 0;
+        const uint8_t *pkt;
+        size_t len;
+        uint8_t t;
+        while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
+            subscribes += t == TERN_SUBSCRIBE;
+            unsubscribes += t == TERN_UNSUBSCRIBE;
+        }
+        assert_int_equal(subscribes, TERN_SUBS_IN_FLIGHT + 1);
+        assert_int_equal(unsubscribes, 1);
+
+        /* Every slot taken: publish waits for an ack to free one. */
+        tern_publish m = message(1, "m");
+        uint16_t pids[SLOTS];
+        for (int i = 0; i < SLOTS; i++)
+            assert_int_equal(tern_client_publish_wait(&fx.client, &m, &pids[i], 0), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_ERR_BUSY);
+        assert_int_equal(tern_client_publish_wait(&fx.client, &m, &id, 300), TERN_ERR_TIMEOUT);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, pids[1]);
+        id = 0;
+        assert_int_equal(tern_client_publish_wait(&fx.client, &m, &id, 5000), TERN_OK);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_ids[0], pids[1]);
+        assert_int_not_equal(id, 0);
+        /* The send queue full: publish waits for the transport to take it. */
+        peer_pump(&fx.peer, &fx.client);
+        (void)fill_send_queue();
+        tern_publish q0 = message(0, "q");
+        assert_int_equal(tern_client_publish_wait(&fx.client, &q0, NULL, 300), TERN_ERR_TIMEOUT);
+        limit_sends(SIZE_MAX);
+        assert_int_equal(tern_client_publish_wait(&fx.client, &q0, NULL, 5000), TERN_OK);
+        /* The connection ends while waiting (no auto_reconnect): its status. */
+        fx.peer.closed = 1;
+        tern_status st = tern_client_publish_wait(&fx.client, &m, &id, 5000);
+        assert_int_not_equal(st, TERN_OK);
+        assert_int_not_equal(st, TERN_ERR_TIMEOUT);
+        assert_false(tern_client_is_connected(&fx.client));
+    })
+}
+
 /* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
  * QoS 2 PUBLISH with a PUBACK) ends the connection at once with TERN_ERR_ACK_TYPE, and what
  * follows it is not handled. A duplicate PUBREC is not wrong: it gets its PUBREL again. */
@@ -3331,6 +3396,7 @@ int main(void)
         cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(subscriptions_beyond_the_checked_ones),
+        cmocka_unit_test(blocking_calls_wait_for_room),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
         cmocka_unit_test(hold_only_from_on_message),
