@@ -16,9 +16,10 @@
  * Evidence for the test, on stderr (one line each):
  *   connect ROLE N at MS resumed R session-present S   every CONNACK (MS: CLOCK_MONOTONIC)
  *   duplicate message I packet-id P dup D               a message delivered more than once
- *   dupinfo message I packet-id P prev-id Q released R  ...and what preceded it: Q the id of
- *                   the previous delivery, R 1 if the broker had sent PUBREL for Q (it had
- *                   declared the message finished) before the message came again
+ *   dupinfo message I packet-id P prev-id Q released R pub-id X  ...and what preceded it:
+ *                   Q the id of the previous delivery, R 1 if the broker had sent PUBREL for Q
+ *                   (it had declared the message finished) before the message came again, X
+ *                   the publisher's packet id of the message (to find it in the broker's log)
  *   missing message I acked A pub-id P on-wire W        never delivered; A: PUBACK/PUBCOMP
  *                   reached the publisher; W: times the subscriber's socket saw it arrive
  *   idreuse message I packet-id P held-for J            the broker sent message I with an
@@ -151,8 +152,8 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     /* The test checks each duplicate against the broker's log: print what it needs. */
     if (seen[i] > 1) {
         fprintf(stderr, "duplicate message %u packet-id %u dup %u\n", i, m->packet_id, m->dup);
-        fprintf(stderr, "dupinfo message %u packet-id %u prev-id %u released %u\n", i,
-                m->packet_id, last_id[i], released[i]);
+        fprintf(stderr, "dupinfo message %u packet-id %u prev-id %u released %u pub-id %u\n", i,
+                m->packet_id, last_id[i], released[i], pub_id[i]);
     }
     if (m->qos > 0) {
         last_in_delivered[m->packet_id] = 1;
