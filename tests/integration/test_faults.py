@@ -35,7 +35,15 @@ not the client's; this test counts it separately and asserts what the client gua
        QoS 2 message when the publisher's PUBREL arrives). The subscriber still holds the
        first delivery's id awaiting a PUBREL that the restored broker no longer knows of;
        no client can tell the second copy from a new message.
-    A duplicate with the id the client still held (a re-send it should have recognised) fails,
+    c. the broker overran its in-flight limit toward the subscriber (its log shows more QoS 2
+       messages sent and not completed at once than the limit: MQTT 5 the client's Receive
+       Maximum, 32; 3.1.1 the broker's own max_inflight_messages, 20 -- seen after a restore:
+       mosquitto 2.0.11 then sent hundreds), the client's table of ids awaiting PUBREL (64)
+       overflowed and forgot the first delivery's id (on_error TERN_ERR_RECEIVE_MAXIMUM, the
+       id named by flow_check's mirror of the table), and the broker re-sent that message
+       after a reconnect. A fixed table cannot outlast a broker that ignores the limit; the
+       application is told each time an id is forgotten.
+    A duplicate with an id the client still held (a re-send it should have recognised) fails,
     and so does any other.
   Why (b) cannot be configured away: mosquitto saves at most once per pass of its main loop,
   after the pass has answered its packets (the log shows "Sending PUBCOMP" before "Saving
@@ -108,11 +116,31 @@ class Run:
         self.dupinfo = [tuple(map(int, m)) for m in re.findall(
             r"^dupinfo message (\d+) packet-id (\d+) prev-id (\d+) released (\d+) pub-id (\d+)",
             err, re.M)]
+        self.forgot = {(int(p), int(m)) for p, m in re.findall(
+            r"^forgot packet-id (\d+) message (\d+)", err, re.M)}
         self.idreuse = {int(m): (int(p), int(h)) for m, p, h in re.findall(
             r"^idreuse message (\d+) packet-id (\d+) held-for (\d+)", err, re.M)}
 
     def n(self, key):
         return int(self.stats[key])
+
+
+def most_outstanding(log, sub):
+    """The most QoS 2 messages the broker had sent to `sub` and not seen completed (PUBCOMP)
+    at once, in any one broker instance, by its own log."""
+    most = 0
+    for text in re.split(r"^.*mosquitto version \S+ starting$", log, flags=re.M)[1:]:
+        out = set()
+        for line in text.splitlines():
+            m = re.search(rf"Sending PUBLISH to {sub} \(d\d, q2, r\d, m(\d+),", line)
+            if m:
+                out.add(m.group(1))
+                most = max(most, len(out))
+                continue
+            m = re.search(rf"Received PUBCOMP from {sub} \(Mid: (\d+)", line)
+            if m:
+                out.discard(m.group(1))
+    return most
 
 
 class BrokerKilledMidStream(unittest.TestCase):
@@ -168,9 +196,9 @@ class BrokerKilledMidStream(unittest.TestCase):
                 proc.wait()
             proxy.close()
             broker.cleanup()
-        self.check(run, log, name, qos, tls, launches, kills, cuts)
+        self.check(run, log, name, version, qos, tls, launches, kills, cuts)
 
-    def check(self, run, log, name, qos, tls, launches, kills, cuts):
+    def check(self, run, log, name, version, qos, tls, launches, kills, cuts):
         r = run.report
         context = f"{r}\n{run.err[-3000:]}"
         self.assertFalse(run.timeout, context)
@@ -205,14 +233,22 @@ class BrokerKilledMidStream(unittest.TestCase):
 
         # QoS 2: every duplicate is the broker's: a re-send after it had sent PUBREL for the
         # first delivery (a), or the publisher's message released twice across a kill (b).
-        dups_after_pubrel = dups_released_twice = 0
+        dups_after_pubrel = dups_released_twice = dups_overrun = 0
+        overrun = 0
         if qos == 2:
             instances = re.split(r"^.*mosquitto version \S+ starting$", log, flags=re.M)[1:]
+            limit = 32 if version == 5 else 20  # flow_check's Receive Maximum; max_inflight
+            overrun = most_outstanding(log, f"{name}-sub")
             for msg, pid, prev, released, pub in run.dupinfo:
                 if released:
                     self.assertIn(f"Sending PUBREL to {name}-sub (m{prev})", log,
                                   f"message {msg}: the broker's log does not show its PUBREL")
                     dups_after_pubrel += 1
+                    continue
+                if pid == prev and (prev, msg) in run.forgot:
+                    self.assertGreater(overrun, limit, f"message {msg}: id {prev} forgotten for a "
+                                                       "full table, but the broker never overran")
+                    dups_overrun += 1
                     continue
                 releasing = [k for k, text in enumerate(instances)
                              if f"Received PUBREL from {name}-pub (Mid: {pub})" in text]
@@ -224,7 +260,8 @@ class BrokerKilledMidStream(unittest.TestCase):
                                 + "\n".join(f"connect {c}" for c in run.connects)
                                 + f"\n{context}")
                 dups_released_twice += 1
-            self.assertEqual(dups_after_pubrel + dups_released_twice, run.n("duplicates"), r)
+            self.assertEqual(dups_after_pubrel + dups_released_twice + dups_overrun,
+                             run.n("duplicates"), r)
 
         # TLS: a client's reconnect to a broker instance it already knows resumes its session.
         must_resume = resumed_must = resumed_first = firsts = 0
@@ -250,7 +287,9 @@ class BrokerKilledMidStream(unittest.TestCase):
                  f"{resumed_first}/{firsts} first connections to a (re)started one" if tls else "")
               + f"; duplicates {run.n('duplicates')}"
               + (f" ({dups_after_pubrel} after the broker's PUBREL, {dups_released_twice} "
-                 "released twice by the broker across a kill)" if qos == 2 else "")
+                 f"released twice by the broker across a kill, {dups_overrun} forgotten in a table "
+                 f"the broker overran: at most {overrun} QoS 2 in flight to the subscriber)"
+                 if qos == 2 else "")
               + f"; lost by the broker {lost_in_broker} (acked, never sent on)"
               + f", {lost_to_id_reuse} (sent with an id still held)"
               + f"; QoS 2 ids forgotten for a full table {run.n('qos2_evictions')}",
