@@ -36,9 +36,9 @@ outcome() {
 show() { sed 's/^/       /'; }
 
 port=$(free_port); tls_port=$(free_port); bad_port=$(free_port)
-PYTHONPATH="$root/tests/integration" python3 - "$dir" <<'PY'
+PYTHONPATH="$root/tests/lib" python3 - "$dir" <<'PY'
 import sys
-from certs import Certs
+from ternlab.certs import Certs
 c = Certs(sys.argv[1])
 c._ca("ca", "tern demo CA")
 c._issue("server-ec", "localhost")

@@ -53,7 +53,7 @@
  * nothing more from that connection reaches the application. From on_disconnect, publish
  * QoS 1/2 stores the message for the next session, QoS 0, subscribe and unsubscribe return
  * TERN_ERR_NOT_CONNECTED, disconnect stops an automatic reconnect, and connect starts anew.
- * tests/test_callbacks.c makes each allowed call from each callback.
+ * tests/unit/test_callbacks.c makes each allowed call from each callback.
  */
 #ifndef TERN_CLIENT_H
 #define TERN_CLIENT_H

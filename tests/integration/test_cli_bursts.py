@@ -1,14 +1,11 @@
 """The CLI's framing under bursts (the outside probe's findings P11, P12): `tern sub -C 7` prints
 and acknowledges exactly 7 of a 50-message burst, and `tern pub -l` never splits a long line
 into two messages (it sends it whole, or refuses it in one line). Both failed before their fixes."""
-import os
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import scaled, wrapped  # noqa: E402
-from test_cli_sessions import TERN, WithBroker  # noqa: E402
+from ternlab.harness import scaled, wrapped
+from test_cli_sessions import TERN, WithBroker
 
 
 class Bursts(WithBroker):

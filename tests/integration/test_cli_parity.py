@@ -11,9 +11,9 @@ import tempfile
 import time
 import unittest
 
-from harness import Broker, scaled, wrapped
-from scripted_broker import (CONNECT, DISCONNECT, SUBSCRIBE, ScriptedBroker, call, connack, expect,
-                             publish, send, suback)
+from ternlab.harness import Broker, scaled, wrapped
+from ternlab.scripted_broker import (CONNECT, DISCONNECT, SUBSCRIBE, ScriptedBroker, call, connack,
+                                     expect, publish, send, suback)
 
 TERN = os.environ.get("TERN_BIN", "tern")
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "mosquitto_pub"

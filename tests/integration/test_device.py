@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from device import psk_listener, run_firmware, tls_listener
-from harness import free_port
+from ternlab.harness import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("DEVICE_BUILD", os.path.join(ROOT, "build-device"))

@@ -14,8 +14,8 @@ import tempfile
 import time
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 # examples/fw_device: the device-shaped program on emulated NOR flash (set by ctest).

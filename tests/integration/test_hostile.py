@@ -2,17 +2,14 @@
 the tern CLI over real TCP. For each: the client ends within a bounded time, with a non-zero
 status (not a signal) and one line on stderr naming the reason; MQTT 5 clients tell the broker
 why with a DISCONNECT first. The flood case: the client stays up and keeps delivering."""
-import os
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scripted_broker import (  # noqa: E402
+from ternlab.scripted_broker import (
     AUTH, CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBLISH, SUBSCRIBE, UNSUBSCRIBE,
     ScriptedBroker, call, close, connack, disconnect, drip, expect, expect_closed, expect_until, packet,
     props, publish, send, suback, utf8)
-from test_scripted import ScriptedCase  # noqa: E402
+from test_scripted import ScriptedCase
 
 MALFORMED, PROTOCOL_ERROR = 0x81, 0x82
 

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port, scaled, wrapped
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port, scaled, wrapped
 from test_cli import Sub
 
 TERN = os.environ.get("TERN_BIN", "tern")

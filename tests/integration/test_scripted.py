@@ -2,11 +2,9 @@
 scripted broker over real TCP: CONNACK refusals, QoS 1/2 resumption, inbound QoS 2 exactly
 once, keep-alive timing, server DISCONNECT, unknown ids, Receive Maximum, topic aliases."""
 import os
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scripted_broker import (  # noqa: E402
+from ternlab.scripted_broker import (
     CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBSCRIBE,
     RECEIVE_MAXIMUM, TOPIC_ALIAS, TOPIC_ALIAS_MAXIMUM, REASON_STRING,
     ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, expect_nothing_for,
