@@ -11,11 +11,9 @@ ways tern can be driven (many_topics.c):
 Both MQTT versions. Every message must come back, on every topic."""
 import os
 import subprocess
-import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from ternlab.harness import Broker, scaled, wrapped
 
 MANY_TOPICS = os.environ.get("MANY_TOPICS", "many_topics")
 TOPICS = 20
