@@ -54,7 +54,10 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
     if (type == TERN_SUBACK && ack->count == 1 && ack->codes[0] < 0x80) p->subscribed = 1;
 }
 
-/* Subscribe as soon as the CONNACK is in: from the callback, as client.h allows. */
+/* Subscribe as soon as the CONNACK is in: from the callback, as client.h allows. Many topics:
+ * pass them all in one call (a SUBSCRIBE carries any number of filters), or, one call each,
+ * go on from on_suback when a call says TERN_ERR_BUSY (TERN_SUBS_IN_FLIGHT requests await
+ * their ack; tests/integration/many_topics.c does both ways). */
 static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, void *user)
 {
     peer *p = user;

@@ -75,7 +75,9 @@ int main(int argc, char **argv)
     tern_client client;
     tern_status st = tern_client_init(&client, &cfg);
     if (st == TERN_OK) st = tern_client_connect_wait(&client, &opts, 5000);
-    if (st == TERN_OK) st = tern_client_subscribe(&client, &sub, 1, NULL, NULL);
+    /* The blocking layer's subscribe waits for room (TERN_SUBS_IN_FLIGHT requests awaiting
+     * their SUBACK): a loop of these calls subscribes to any number of topics. */
+    if (st == TERN_OK) st = tern_client_subscribe_wait(&client, &sub, 1, NULL, NULL, 5000);
     while (st == TERN_OK && !p.refused && p.received < p.wanted) st = tern_client_run(&client, 1000);
     if (st != TERN_OK || p.refused) {
         fprintf(stderr, "subscribe: %s\n", p.refused ? "subscription refused" : tern_status_str(st));

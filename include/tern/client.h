@@ -12,7 +12,9 @@
  *  - external event loop: poll tern_client_socket() for reading (and for writing when
  *    tern_client_wants_write()), call tern_client_on_readable / _on_writable when it is,
  *    and tern_client_tick() at least every tern_client_next_timeout_ms();
- *  - blocking: tern_client_connect_wait(), tern_client_run(), tern_client_wait_idle().
+ *  - blocking: tern_client_connect_wait(), tern_client_run(), tern_client_wait_idle(), and
+ *    tern_client_publish_wait() / _subscribe_wait() / _unsubscribe_wait(), which wait for room
+ *    where the non-blocking calls return TERN_ERR_BUSY.
  *
  * @par Threads
  * A client is used from one thread at a time: every tern_client_* call on one client, and
@@ -43,7 +45,8 @@
  * The state queries (is_connected, inflight, last_reason, last_error, version, held,
  * socket, wants_write, next_timeout_ms) may be called from any callback. Never call
  * tern_client_init, tern_client_restore, or anything that drives the client (poll,
- * on_readable, on_writable, tick, connect_wait, run, wait_idle) from a callback.
+ * on_readable, on_writable, tick, connect_wait, run, wait_idle, the *_wait calls) from a
+ * callback.
  * While an inbound packet is handled, the room its answer needs in the send queue is kept
  * from the application: a publish that would take it returns TERN_WOULD_BLOCK (hold the
  * message, or drop your own copy knowingly). After tern_client_disconnect from a callback,
@@ -136,7 +139,10 @@ typedef struct {
     void (*on_disconnect)(tern_client *c, tern_status why, void *user);
     /** An outgoing QoS 1/2 message finished: TERN_OK (acknowledged; reason is the v5 reason
      * code), TERN_ERR_SESSION_LOST (the broker did not resume the session: dropped), or
-     * TERN_ERR_MESSAGE_REFUSED when the broker refused it (MQTT 5 reason >= 0x80). */
+     * TERN_ERR_MESSAGE_REFUSED when the broker refused it (MQTT 5 reason >= 0x80 in the PUBACK
+     * or PUBREC). A QoS 2 message is the broker's once its PUBREC succeeded: a PUBCOMP with
+     * 0x92 (Packet Identifier not found: the broker had finished the id already, its PUBCOMP
+     * lost with a connection) is TERN_OK with reason 0x92. */
     void (*on_publish_done)(tern_client *c, uint16_t packet_id, tern_status st, uint8_t reason,
                             void *user);
     /** SUBACK or UNSUBACK (ack->codes has one code per filter, MQTT 5 UNSUBACK too; empty for
@@ -401,6 +407,50 @@ tern_status tern_client_run(tern_client *c, uint32_t ms);
  * @return TERN_OK; TERN_ERR_TIMEOUT; the status that ended the connection. Not from a
  *         callback. */
 tern_status tern_client_wait_idle(tern_client *c, uint32_t timeout_ms);
+
+/** @brief Blocking layer: tern_client_publish, waiting while there is no room for the message
+ * (TERN_ERR_BUSY: every in-flight slot taken or the broker's Receive Maximum reached;
+ * TERN_WOULD_BLOCK: the send buffer full) -- the connection is driven meanwhile, so the acks
+ * that free a slot arrive. It waits for room, not for the acknowledgement (on_publish_done,
+ * tern_client_wait_idle). The engine keeps no queue of its own: this is how a loop that
+ * publishes more messages than there are slots sends them all, in order.
+ * @param c the client
+ * @param msg as tern_client_publish; copied before this returns
+ * @param packet_id as tern_client_publish (may be NULL)
+ * @param timeout_ms how long to wait for room at most
+ * @return what tern_client_publish returned once it was not BUSY or WOULD_BLOCK (TERN_OK:
+ *         taken); TERN_ERR_TIMEOUT when there was no room in time; the status that ended the
+ *         connection (unless auto_reconnect is on: then QoS 1/2 messages wait in their slots
+ *         across the reconnect, and QoS 0 gets TERN_ERR_NOT_CONNECTED). Not from a callback. */
+tern_status tern_client_publish_wait(tern_client *c, const tern_publish *msg, uint16_t *packet_id,
+                                     uint32_t timeout_ms);
+/** @brief Blocking layer: tern_client_subscribe, waiting while TERN_SUBS_IN_FLIGHT requests
+ * await their ack (TERN_ERR_BUSY) or the send buffer is full (TERN_WOULD_BLOCK), driving the
+ * connection meanwhile. So a loop of one call per filter after tern_client_connect_wait works
+ * for any number of filters. It waits for room, not for the SUBACK (on_suback).
+ * @param c the client, connected
+ * @param subs as tern_client_subscribe; copied before this returns
+ * @param count as tern_client_subscribe
+ * @param props as tern_client_subscribe
+ * @param packet_id as tern_client_subscribe (may be NULL)
+ * @param timeout_ms how long to wait for room at most
+ * @return what tern_client_subscribe returned once it was not BUSY or WOULD_BLOCK;
+ *         TERN_ERR_TIMEOUT; the status that ended the connection (TERN_ERR_NOT_CONNECTED once
+ *         it is lost with auto_reconnect on). Not from a callback. */
+tern_status tern_client_subscribe_wait(tern_client *c, const tern_subscription *subs, uint16_t count,
+                                       tern_props *props, uint16_t *packet_id, uint32_t timeout_ms);
+/** @brief Blocking layer: tern_client_unsubscribe, waiting for room as
+ * tern_client_subscribe_wait does.
+ * @param c the client, connected
+ * @param subs the filters
+ * @param count how many
+ * @param props MQTT 5 UNSUBSCRIBE properties, or NULL
+ * @param packet_id gets the packet id (may be NULL)
+ * @param timeout_ms how long to wait for room at most
+ * @return as tern_client_subscribe_wait. Not from a callback. */
+tern_status tern_client_unsubscribe_wait(tern_client *c, const tern_subscription *subs,
+                                         uint16_t count, tern_props *props, uint16_t *packet_id,
+                                         uint32_t timeout_ms);
 
 /** @brief Connected (the CONNACK accepted)?
  * @param c the client

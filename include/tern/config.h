@@ -71,11 +71,16 @@
 #endif
 
 /** @brief How many SUBSCRIBE and UNSUBSCRIBE requests may await their acknowledgement at once
- *         (4 bytes of tern_client each). The engine remembers each one's filter count to check
- *         the broker's answer (a wrong count, the wrong kind of ack, an ack for no request: a
- *         protocol violation); one more returns TERN_ERR_BUSY. Default 8. */
+ *         (4 bytes of tern_client each), 1 to 8. The engine remembers each one's filter count to
+ *         check the broker's answer (a wrong count, the wrong kind of ack, an ack for no request:
+ *         a protocol violation); one more returns TERN_ERR_BUSY (tern_client_subscribe_wait
+ *         waits instead). Many topics fit one request: a SUBSCRIBE carries any number of
+ *         filters. Default 8. */
 #ifndef TERN_SUBS_IN_FLIGHT
 #define TERN_SUBS_IN_FLIGHT 8
+#endif
+#if TERN_SUBS_IN_FLIGHT < 1 || TERN_SUBS_IN_FLIGHT > 8
+#error "TERN_SUBS_IN_FLIGHT must be 1 to 8 (tern_client keeps a bit per request in one byte)"
 #endif
 
 /** @brief While a message is held (tern_client_hold), how often at least it is offered again

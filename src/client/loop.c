@@ -100,25 +100,30 @@ static void wait_a_while(tern_client *c, uint32_t ms)
     if (t->wait) (void)t->wait(t->ctx, tern_client_wants_write(c), ms);
 }
 
-/* Drive until done(c) or the time is up; stops on a failure unless auto_reconnect is on. */
-static tern_status drive(tern_client *c, uint32_t ms, int (*done)(const tern_client *))
+/* Drive until done(c, arg) or the time is up; stops on a failure unless auto_reconnect is on. */
+static tern_status drive(tern_client *c, uint32_t ms, int (*done)(tern_client *, void *), void *arg)
 {
     uint32_t start = tern_now(c);
     for (;;) {
         tern_status st = tern_client_poll(c);
         if (st != TERN_OK && !(c->opts && c->opts->auto_reconnect)) return st;
+        if (done && done(c, arg)) return TERN_OK;
         if (c->state == TERN_STATE_IDLE) return c->last_error != TERN_OK ? c->last_error : TERN_ERR_NOT_CONNECTED;
-        if (done && done(c)) return TERN_OK;
         uint32_t elapsed = tern_now(c) - start;
         if (elapsed >= ms) return done ? TERN_ERR_TIMEOUT : TERN_OK;
         wait_a_while(c, ms - elapsed);
     }
 }
 
-static int is_connected(const tern_client *c) { return c->state == TERN_STATE_CONNECTED; }
-
-static int is_idle(const tern_client *c)
+static int is_connected(tern_client *c, void *arg)
 {
+    (void)arg;
+    return c->state == TERN_STATE_CONNECTED;
+}
+
+static int is_idle(tern_client *c, void *arg)
+{
+    (void)arg;
     return c->state == TERN_STATE_CONNECTED && c->unacked == 0 && c->tx_head == c->tx_len;
 }
 
@@ -126,15 +131,66 @@ tern_status tern_client_connect_wait(tern_client *c, const tern_connect_options 
                                      uint32_t timeout_ms)
 {
     tern_status st = tern_client_connect(c, opts);
-    if (st == TERN_OK) st = drive(c, timeout_ms, is_connected);
+    if (st == TERN_OK) st = drive(c, timeout_ms, is_connected, NULL);
     /* With auto_reconnect the attempts failed until the time ran out: say why they failed
      * (a wrong CA, a refused port), not just that time ran out. */
     return st == TERN_ERR_TIMEOUT && c->last_error != TERN_OK ? c->last_error : st;
 }
 
-tern_status tern_client_run(tern_client *c, uint32_t ms) { return drive(c, ms, NULL); }
+tern_status tern_client_run(tern_client *c, uint32_t ms) { return drive(c, ms, NULL, NULL); }
 
 tern_status tern_client_wait_idle(tern_client *c, uint32_t timeout_ms)
 {
-    return drive(c, timeout_ms, is_idle);
+    return drive(c, timeout_ms, is_idle, NULL);
+}
+
+/* A publish, subscribe or unsubscribe the blocking layer makes again until the engine has room
+ * for it: the engine holds no queue, so waiting means driving the connection until an ack frees
+ * a slot (or a request entry) and the send queue drains. */
+typedef struct {
+    const tern_publish *msg;        /* a publish, or NULL: */
+    const tern_subscription *subs;  /*   a subscribe or unsubscribe of these */
+    tern_props *props;
+    uint16_t *packet_id;
+    uint16_t count;
+    uint8_t unsubscribe;
+    tern_status st;                 /* what the last attempt said */
+} request;
+
+static int taken(tern_client *c, void *arg)
+{
+    request *r = arg;
+    r->st = r->msg          ? tern_client_publish(c, r->msg, r->packet_id)
+            : r->unsubscribe ? tern_client_unsubscribe(c, r->subs, r->count, r->props, r->packet_id)
+                             : tern_client_subscribe(c, r->subs, r->count, r->props, r->packet_id);
+    return r->st != TERN_ERR_BUSY && r->st != TERN_WOULD_BLOCK;
+}
+
+static tern_status until_taken(tern_client *c, request *r, uint32_t timeout_ms)
+{
+    if (taken(c, r)) return r->st; /* room now: no poll first */
+    tern_status st = drive(c, timeout_ms, taken, r);
+    return st == TERN_OK ? r->st : st;
+}
+
+tern_status tern_client_publish_wait(tern_client *c, const tern_publish *msg, uint16_t *packet_id,
+                                     uint32_t timeout_ms)
+{
+    request r = {msg, NULL, NULL, packet_id, 0, 0, TERN_OK};
+    return until_taken(c, &r, timeout_ms);
+}
+
+tern_status tern_client_subscribe_wait(tern_client *c, const tern_subscription *subs, uint16_t count,
+                                       tern_props *props, uint16_t *packet_id, uint32_t timeout_ms)
+{
+    request r = {NULL, subs, props, packet_id, count, 0, TERN_OK};
+    return until_taken(c, &r, timeout_ms);
+}
+
+tern_status tern_client_unsubscribe_wait(tern_client *c, const tern_subscription *subs,
+                                         uint16_t count, tern_props *props, uint16_t *packet_id,
+                                         uint32_t timeout_ms)
+{
+    request r = {NULL, subs, props, packet_id, count, 1, TERN_OK};
+    return until_taken(c, &r, timeout_ms);
 }

@@ -128,7 +128,10 @@ static int wrong_ack_type(const tern_client *c, const tern_ack *ack)
 }
 
 /* PUBACK, PUBREC or PUBCOMP. A PUBREC means the QoS 2 message is with the broker: the slot
- * then holds the PUBREL. A reason >= 0x80 (MQTT 5) ends the flow, refused. */
+ * then holds the PUBREL. A reason >= 0x80 (MQTT 5) in a PUBACK or PUBREC ends the flow,
+ * refused. Not in a PUBCOMP: the message was the broker's at its PUBREC [MQTT-4.3.3], and its
+ * one error, 0x92, says only that the broker already finished the id (a PUBREL re-sent after a
+ * lost PUBCOMP): delivered, the reason passed on. */
 tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
 {
     tern_ack ack;
@@ -144,7 +147,7 @@ tern_status tern_on_pub_ack(tern_client *c, const uint8_t *pkt, size_t len)
                                        : tern_tx_ack(c, TERN_PUBREL, ack.packet_id,
                                                      tern_is_v5(c) ? TERN_RC_PACKET_ID_NOT_FOUND : 0);
     }
-    int refused = ack.reason_code >= 0x80;
+    int refused = ack.reason_code >= 0x80 && ack.type != TERN_PUBCOMP;
     if (refused && kept_for_quota(c, s, ack.reason_code)) return TERN_OK;
     if (refused || ack.type != TERN_PUBREC) {
         tern_slot_release(c, s, refused ? TERN_ERR_MESSAGE_REFUSED : TERN_OK, ack.reason_code);

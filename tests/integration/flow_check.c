@@ -16,9 +16,10 @@
  * Evidence for the test, on stderr (one line each):
  *   connect ROLE N at MS resumed R session-present S   every CONNACK (MS: CLOCK_MONOTONIC)
  *   duplicate message I packet-id P dup D               a message delivered more than once
- *   dupinfo message I packet-id P prev-id Q released R  ...and what preceded it: Q the id of
- *                   the previous delivery, R 1 if the broker had sent PUBREL for Q (it had
- *                   declared the message finished) before the message came again
+ *   dupinfo message I packet-id P prev-id Q released R pub-id X  ...and what preceded it:
+ *                   Q the id of the previous delivery, R 1 if the broker had sent PUBREL for Q
+ *                   (it had declared the message finished) before the message came again, X
+ *                   the publisher's packet id of the message (to find it in the broker's log)
  *   missing message I acked A pub-id P on-wire W        never delivered; A: PUBACK/PUBCOMP
  *                   reached the publisher; W: times the subscriber's socket saw it arrive
  *   idreuse message I packet-id P held-for J            the broker sent message I with an
@@ -27,7 +28,9 @@
  *                   PUBLISH that was neither delivered nor held (must never happen)
  *   double-ack message I                                the publisher was told twice
  *   error ROLE STATUS                                   on_error (e.g. the inbound QoS 2 table
- *                   was full and forgot an id: TERN_ERR_RECEIVE_MAXIMUM) */
+ *                   was full and forgot an id: TERN_ERR_RECEIVE_MAXIMUM)
+ *   forgot packet-id P message I                        ...the id it forgot (the one that
+ *                   arrived longest ago, as the engine keeps its table), and its message */
 #define _POSIX_C_SOURCE 200809L
 #include <poll.h>
 #include <stdio.h>
@@ -43,6 +46,7 @@
 
 #define SLOTS 16 /* 3.1.1 has no flow control: stay under mosquitto's default of 20 in flight */
 #define SLOT_BYTES 256
+#define QOS2_IDS 64 /* the subscriber's inbound QoS 2 table */
 
 typedef struct {
     tern_tcp tcp;
@@ -58,7 +62,7 @@ typedef struct {
     uint8_t tx[8192], rx[8192];
     tern_inflight slots[SLOTS];
     uint8_t slot_mem[SLOTS][SLOT_BYTES];
-    uint16_t qos2[64];
+    uint16_t qos2[QOS2_IDS];
     char id[64];
     unsigned connects;
     int want_subscribe;
@@ -93,6 +97,16 @@ static uint32_t pub_msg[65536];  /* publisher packet id -> message */
 static uint32_t held[65536], last_in[65536];
 static uint8_t last_in_delivered[65536];
 static unsigned id_reuses, acks_without_delivery, double_acks;
+/* The subscriber's inbound QoS 2 ids awaiting PUBREL in the order the engine keeps them
+ * (oldest first; one more while on_error reports the one it forgets). */
+static uint16_t table[QOS2_IDS + 1];
+static unsigned table_n;
+
+static void table_remove(unsigned at)
+{
+    memmove(table + at, table + at + 1, (table_n - at - 1u) * sizeof *table);
+    table_n--;
+}
 static uint64_t last_delivery_ms;
 
 static unsigned message_number(tern_bytes payload)
@@ -133,6 +147,11 @@ static void on_sub_trace(tern_client *c, int outgoing, const uint8_t *pkt, size_
         if (type == TERN_PUBREL) {
             if (held[id] != NONE && last_id[held[id]] == id) released[held[id]] = 1;
             held[id] = NONE;
+            for (unsigned k = 0; k < table_n; k++)
+                if (table[k] == id) {
+                    table_remove(k);
+                    break;
+                }
         } else if (!last_in_delivered[id] && !(type == TERN_PUBREC && held[id] != NONE)) {
             acks_without_delivery++;
             fprintf(stderr, "ack-without-delivery packet-id %u\n", id);
@@ -151,8 +170,8 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     /* The test checks each duplicate against the broker's log: print what it needs. */
     if (seen[i] > 1) {
         fprintf(stderr, "duplicate message %u packet-id %u dup %u\n", i, m->packet_id, m->dup);
-        fprintf(stderr, "dupinfo message %u packet-id %u prev-id %u released %u\n", i,
-                m->packet_id, last_id[i], released[i]);
+        fprintf(stderr, "dupinfo message %u packet-id %u prev-id %u released %u pub-id %u\n", i,
+                m->packet_id, last_id[i], released[i], pub_id[i]);
     }
     if (m->qos > 0) {
         last_in_delivered[m->packet_id] = 1;
@@ -160,6 +179,7 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
         released[i] = 0;
     }
     if (m->qos == 2) held[m->packet_id] = i;
+    if (m->qos == 2 && table_n <= QOS2_IDS) table[table_n++] = m->packet_id;
 }
 
 static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, void *user)
@@ -175,6 +195,8 @@ static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, 
         if (p->use_tls) resumed = tern_tls_resumed(&p->tls);
 #endif
         p->resumed += (unsigned)resumed;
+        /* A new session starts with an empty table. */
+        if (strcmp(p->role, "sub") == 0 && ack && !ack->session_present) table_n = 0;
         fprintf(stderr, "connect %s %u at %llu resumed %d session-present %u\n", p->role,
                 p->connects, (unsigned long long)mono_ms(), resumed, ack ? ack->session_present : 0u);
     }
@@ -194,6 +216,10 @@ static void on_error(tern_client *c, tern_status st, void *user)
     peer *p = user;
     (void)c;
     if (st == TERN_ERR_RECEIVE_MAXIMUM) qos2_evictions++;
+    if (st == TERN_ERR_RECEIVE_MAXIMUM && table_n > 0) {
+        fprintf(stderr, "forgot packet-id %u message %u\n", table[0], held[table[0]]);
+        table_remove(0);
+    }
     fprintf(stderr, "error %s %s\n", p->role, tern_status_name(st));
 }
 
@@ -246,7 +272,7 @@ static void peer_init(peer *p, const char *name, const char *role, const char *h
     p->cfg.inflight = p->slots;
     p->cfg.inflight_count = SLOTS;
     p->cfg.inbound_qos2 = p->qos2;
-    p->cfg.inbound_qos2_count = 64;
+    p->cfg.inbound_qos2_count = QOS2_IDS;
     p->cfg.cb.user = p;
     p->cfg.cb.on_message = on_message;
     p->cfg.cb.on_connect = on_connect;

@@ -274,8 +274,9 @@ static void on_pubrel(const uint8_t *p, uint32_t n)
         B.s.qos2_tokens[at] = B.s.qos2_tokens[B.s.qos2_count];
         B.held--;
     }
-    /* Success also for an id already completed: its PUBCOMP was lost with a connection. */
-    broker_ack(TERN_PUBCOMP, a.packet_id, 0);
+    /* An id already completed (its PUBCOMP was lost with a connection) is unknown now: MQTT 5
+     * says so (0x92, as mosquitto does); the message itself was taken at its PUBREC. */
+    broker_ack(TERN_PUBCOMP, a.packet_id, at >= 0 ? 0 : TERN_RC_PACKET_ID_NOT_FOUND);
 }
 
 static void on_subscribe(const uint8_t *p, uint32_t n, int unsubscribe)

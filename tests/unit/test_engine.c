@@ -27,6 +27,7 @@ typedef struct {
     char last_topic[64];
     uint16_t done_ids[16];
     tern_status done_status[16];
+    uint8_t done_reason[16];
     int done;
     tern_status last_error_cb, last_disconnect;
     /* messages in pieces, reassembled */
@@ -65,11 +66,12 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
 
 static void on_done(tern_client *c, uint16_t id, tern_status st, uint8_t reason, void *user)
 {
-    (void)c, (void)reason;
+    (void)c;
     fixture *f = user;
     if (f->done < 16) {
         f->done_ids[f->done] = id;
         f->done_status[f->done] = st;
+        f->done_reason[f->done] = reason;
     }
     f->done++;
 }
@@ -718,6 +720,35 @@ static void refused_and_unknown_acks(void **state)
             const uint8_t *pkt;
             while (peer_next(&fx.peer, &pkt, &len)) assert_int_not_equal(pkt[0] >> 4, TERN_PUBREL);
         }
+    })
+}
+
+/* MQTT 5: a QoS 2 message is the broker's once its PUBREC succeeded [MQTT-4.3.3]. A PUBCOMP
+ * with 0x92 (the broker finished the id already: our PUBREL went again after its PUBCOMP was
+ * lost) completes it as delivered, the reason passed on; mosquitto answers so. */
+static void pubcomp_id_not_found_is_delivered(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        if (v != TERN_MQTT_5) continue;
+        connect_ok(v, 0);
+        tern_publish m = message(2, "m");
+        uint16_t id = 0;
+        size_t len;
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_OK);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(sent_publish_id(NULL), id);
+        peer_feed_ack(&fx.peer, v, TERN_PUBREC, id);
+        peer_pump(&fx.peer, &fx.client);
+        peer_expect(&fx.peer, TERN_PUBREL, &len);
+        feed_ack_with_reason(TERN_PUBCOMP, id, TERN_RC_PACKET_ID_NOT_FOUND);
+        peer_pump(&fx.peer, &fx.client);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_ids[0], id);
+        assert_int_equal(fx.done_status[0], TERN_OK);
+        assert_int_equal(fx.done_reason[0], TERN_RC_PACKET_ID_NOT_FOUND);
+        assert_int_equal(tern_client_inflight(&fx.client), 0);
+        assert_true(tern_client_is_connected(&fx.client));
     })
 }
 
@@ -2571,6 +2602,71 @@ static void subscriptions_beyond_the_checked_ones(void **state)
     })
 }
 
+/* The blocking layer's publish, subscribe and unsubscribe wait for room where the non-blocking
+ * calls say TERN_ERR_BUSY or TERN_WOULD_BLOCK: an application that subscribes or publishes in a
+ * loop after connect_wait loses nothing to a full table. They wait for room, not for the ack,
+ * and give up after their time (TERN_ERR_TIMEOUT) or with the connection. */
+static void blocking_calls_wait_for_room(void **state)
+{
+    (void)state;
+    FOR_EACH_MODE_AND_VERSION({
+        connect_ok(v, 0);
+        tern_subscription sub = {{(const uint8_t *)"t/#", 3}, 1};
+        uint16_t ids[TERN_SUBS_IN_FLIGHT], id = 0;
+        for (int i = 0; i < TERN_SUBS_IN_FLIGHT; i++) /* room now: taken at once, even in no time */
+            assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &ids[i], 0), TERN_OK);
+        uint32_t before = fx.peer.now;
+        assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &id, 500), TERN_ERR_TIMEOUT);
+        assert_true(fx.peer.now - before >= 500);
+        assert_int_equal(tern_client_unsubscribe_wait(&fx.client, &sub, 1, NULL, &id, 100), TERN_ERR_TIMEOUT);
+        feed_suback(v, TERN_SUBACK, ids[3], 1);
+        assert_int_equal(tern_client_subscribe_wait(&fx.client, &sub, 1, NULL, &id, 5000), TERN_OK);
+        assert_int_equal(fx.subacks, 1);
+        feed_suback(v, TERN_SUBACK, ids[5], 1);
+        uint16_t unsub_id = 0;
+        assert_int_equal(tern_client_unsubscribe_wait(&fx.client, &sub, 1, NULL, &unsub_id, 5000), TERN_OK);
+        assert_int_equal(fx.subacks, 2);
+        peer_pump(&fx.peer, &fx.client);
+        int subscribes = 0, unsubscribes = 0;
+        const uint8_t *pkt;
+        size_t len;
+        uint8_t t;
+        while ((t = peer_next(&fx.peer, &pkt, &len)) != 0) {
+            subscribes += t == TERN_SUBSCRIBE;
+            unsubscribes += t == TERN_UNSUBSCRIBE;
+        }
+        assert_int_equal(subscribes, TERN_SUBS_IN_FLIGHT + 1);
+        assert_int_equal(unsubscribes, 1);
+
+        /* Every slot taken: publish waits for an ack to free one. */
+        tern_publish m = message(1, "m");
+        uint16_t pids[SLOTS];
+        for (int i = 0; i < SLOTS; i++)
+            assert_int_equal(tern_client_publish_wait(&fx.client, &m, &pids[i], 0), TERN_OK);
+        assert_int_equal(tern_client_publish(&fx.client, &m, &id), TERN_ERR_BUSY);
+        assert_int_equal(tern_client_publish_wait(&fx.client, &m, &id, 300), TERN_ERR_TIMEOUT);
+        peer_feed_ack(&fx.peer, v, TERN_PUBACK, pids[1]);
+        id = 0;
+        assert_int_equal(tern_client_publish_wait(&fx.client, &m, &id, 5000), TERN_OK);
+        assert_int_equal(fx.done, 1);
+        assert_int_equal(fx.done_ids[0], pids[1]);
+        assert_int_not_equal(id, 0);
+        /* The send queue full: publish waits for the transport to take it. */
+        peer_pump(&fx.peer, &fx.client);
+        (void)fill_send_queue();
+        tern_publish q0 = message(0, "q");
+        assert_int_equal(tern_client_publish_wait(&fx.client, &q0, NULL, 300), TERN_ERR_TIMEOUT);
+        limit_sends(SIZE_MAX);
+        assert_int_equal(tern_client_publish_wait(&fx.client, &q0, NULL, 5000), TERN_OK);
+        /* The connection ends while waiting (no auto_reconnect): its status. */
+        fx.peer.closed = 1;
+        tern_status st = tern_client_publish_wait(&fx.client, &m, &id, 5000);
+        assert_int_not_equal(st, TERN_OK);
+        assert_int_not_equal(st, TERN_ERR_TIMEOUT);
+        assert_false(tern_client_is_connected(&fx.client));
+    })
+}
+
 /* Issue 13, defect 9: an ack of the wrong type for an id in flight (RabbitMQ 3.10 answers a
  * QoS 2 PUBLISH with a PUBACK) ends the connection at once with TERN_ERR_ACK_TYPE, and what
  * follows it is not handled. A duplicate PUBREC is not wrong: it gets its PUBREL again. */
@@ -3381,6 +3477,7 @@ int main(void)
         cmocka_unit_test(no_persistence_in_this_build),
 #endif
         cmocka_unit_test(refused_and_unknown_acks),
+        cmocka_unit_test(pubcomp_id_not_found_is_delivered),
         cmocka_unit_test(invalid_arguments_and_states_are_refused),
         cmocka_unit_test(connect_carries_will_credentials_and_properties),
         cmocka_unit_test(offline_publish_waits_for_the_session),
@@ -3414,6 +3511,7 @@ int main(void)
         cmocka_unit_test(connect_wait_reports_the_last_cause),
         cmocka_unit_test(nothing_delivered_after_a_protocol_violation),
         cmocka_unit_test(subscriptions_beyond_the_checked_ones),
+        cmocka_unit_test(blocking_calls_wait_for_room),
         cmocka_unit_test(wrong_ack_type_is_a_protocol_violation),
         cmocka_unit_test(held_messages_wait_in_order_and_are_acked_once_taken),
         cmocka_unit_test(hold_only_from_on_message),
