@@ -438,7 +438,7 @@ tern_status tern_client_publish_wait(tern_client *c, const tern_publish *msg, ui
  *         TERN_ERR_TIMEOUT; the status that ended the connection (TERN_ERR_NOT_CONNECTED once
  *         it is lost with auto_reconnect on). Not from a callback. */
 tern_status tern_client_subscribe_wait(tern_client *c, const tern_subscription *subs, uint16_t count,
-                                       tern_props *props, uint16_t *packet_id, uint32_t timeout_ms);
+                                       const tern_props *props, uint16_t *packet_id, uint32_t timeout_ms);
 /** @brief Blocking layer: tern_client_unsubscribe, waiting for room as
  * tern_client_subscribe_wait does.
  * @param c the client, connected
@@ -449,7 +449,7 @@ tern_status tern_client_subscribe_wait(tern_client *c, const tern_subscription *
  * @param timeout_ms how long to wait for room at most
  * @return as tern_client_subscribe_wait. Not from a callback. */
 tern_status tern_client_unsubscribe_wait(tern_client *c, const tern_subscription *subs,
-                                         uint16_t count, tern_props *props, uint16_t *packet_id,
+                                         uint16_t count, const tern_props *props, uint16_t *packet_id,
                                          uint32_t timeout_ms);
 
 /** @brief Connected (the CONNACK accepted)?

@@ -150,7 +150,7 @@ tern_status tern_client_wait_idle(tern_client *c, uint32_t timeout_ms)
 typedef struct {
     const tern_publish *msg;        /* a publish, or NULL: */
     const tern_subscription *subs;  /*   a subscribe or unsubscribe of these */
-    tern_props *props;
+    const tern_props *props;
     uint16_t *packet_id;
     uint16_t count;
     uint8_t unsubscribe;
@@ -181,14 +181,14 @@ tern_status tern_client_publish_wait(tern_client *c, const tern_publish *msg, ui
 }
 
 tern_status tern_client_subscribe_wait(tern_client *c, const tern_subscription *subs, uint16_t count,
-                                       tern_props *props, uint16_t *packet_id, uint32_t timeout_ms)
+                                       const tern_props *props, uint16_t *packet_id, uint32_t timeout_ms)
 {
     request r = {NULL, subs, props, packet_id, count, 0, TERN_OK};
     return until_taken(c, &r, timeout_ms);
 }
 
 tern_status tern_client_unsubscribe_wait(tern_client *c, const tern_subscription *subs,
-                                         uint16_t count, tern_props *props, uint16_t *packet_id,
+                                         uint16_t count, const tern_props *props, uint16_t *packet_id,
                                          uint32_t timeout_ms)
 {
     request r = {NULL, subs, props, packet_id, count, 1, TERN_OK};

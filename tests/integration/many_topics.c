@@ -82,8 +82,8 @@ static tern_publish message(unsigned n)
     static char payload[16];
     unsigned t = n % app.topics;
     snprintf(payload, sizeof payload, "%u", n);
-    tern_publish m = {{(const uint8_t *)app.names[t], (uint32_t)strlen(app.names[t])},
-                      {(const uint8_t *)payload, (uint32_t)strlen(payload)}, NULL, 0, 1, 0, 0};
+    tern_publish m = {.topic = {(const uint8_t *)app.names[t], (uint32_t)strlen(app.names[t])},
+                      .payload = {(const uint8_t *)payload, (uint32_t)strlen(payload)}, .qos = 1};
     return m;
 }
 
