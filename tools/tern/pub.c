@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pub_message.h"
 #include "session.h"
 #include "stop_signal.h"
 #include "sub_print.h"
@@ -14,47 +15,6 @@
 
 #define LINE_MAX_BYTES 65536u /* the first send buffer; it grows for a longer -l line */
 #define PROPS_ROOM 1024u      /* header, topic length, packet id, -D properties */
-
-/* Read the whole of f; *len gets the size. NULL on failure. */
-static uint8_t *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *bigger = realloc(buf, cap * 2);
-        if (!bigger) free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    *len = n;
-    return ferror(f) ? (free(buf), NULL) : buf;
-}
-
-static int load_message(const tool_options *o, uint8_t **data, size_t *len)
-{
-    *data = NULL;
-    *len = 0;
-    if (o->source == MSG_ARG) {
-        *len = strlen(o->message);
-        *data = (uint8_t *)strdup(o->message);
-    } else if (o->source == MSG_FILE) {
-        FILE *f = fopen(o->message, "rb");
-        if (!f) {
-            fprintf(stderr, "tern: cannot open '%s'\n", o->message);
-            return -1;
-        }
-        *data = read_all(f, len);
-        fclose(f);
-    } else if (o->source == MSG_STDIN_ALL) {
-        *data = read_all(stdin, len);
-    } else {
-        *data = malloc(1); /* -n and -l: an empty start */
-    }
-    if (!*data) fprintf(stderr, "tern: cannot read the message\n");
-    return *data ? 0 : -1;
-}
 
 /* A failure publish_lines has printed its own line for. */
 static int reported;
@@ -147,7 +107,7 @@ int tool_pub(const tool_options *o)
     if (check_topic(o, m.topic)) return 1;
     uint8_t *data;
     size_t len;
-    if (load_message(o, &data, &len)) return 1;
+    if (pub_load_message(o, &data, &len)) return 1;
     m.payload.data = data;
     m.payload.len = (uint32_t)len;
     uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + PROPS_ROOM;
