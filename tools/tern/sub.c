@@ -34,6 +34,13 @@ static int filtered_out(const tool_options *o, tern_bytes topic)
 static void deliver(tern_client *c, tool_session *s, const tern_publish *m, int can_hold)
 {
     const tool_options *o = s->o;
+    if (o->exit_after_subscribe) {
+        /* -E: only the SUBACK is waited for; what the broker sends with it (retained
+         * messages, a persistent session's queue) is neither printed nor acknowledged, so
+         * the queue is still there for the next run (mosquitto_sub -E prints nothing). */
+        if (can_hold) (void)tern_client_hold(c);
+        return;
+    }
     if (state.stop || filtered_out(o, m->topic) || (o->no_retained && m->retain)) return;
     if (o->count && s->received >= o->count) {
         /* -C N: the N-th is printed; what came in the same burst is left unacknowledged, so a
