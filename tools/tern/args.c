@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* getopt_long */
 #include "args.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 int tool_parse_number(const char *s, long min, long max, long *out)
 {
     char *end = NULL;
+    /* Digits only (a '-' first when negatives are allowed): strtol alone takes " 5" and "+5". */
+    if (!isdigit((unsigned char)s[s[0] == '-' && min < 0])) return -1;
     long v = strtol(s, &end, 10);
-    if (!*s || *end || v < min || v > max) return -1;
+    if (*end || v < min || v > max) return -1;
     *out = v;
     return 0;
 }
@@ -30,7 +33,8 @@ const char *tool_arg_name(const tool_arg *arg, char *buf, size_t cap)
 static int bad_value(const tool_arg *arg, const char *value, char *err, size_t cap)
 {
     char name[64];
-    snprintf(err, cap, "invalid value '%s' for %s", value, tool_arg_name(arg, name, sizeof name));
+    snprintf(err, cap, "invalid value '%s' for %s (%ld to %ld)", value, tool_arg_name(arg, name, sizeof name),
+             arg->min, arg->max);
     return -1;
 }
 

@@ -23,7 +23,8 @@ static int set_port(void *opts, const tool_arg *arg, const char *v, tool_args_re
     tool_options *o = opts;
     long port;
     (void)arg, (void)rest;
-    if (tool_parse_number(v, 1, 65535, &port)) return snprintf(err, cap, "invalid value '%s' for -p/--port", v), -1;
+    if (tool_parse_number(v, 1, 65535, &port))
+        return snprintf(err, cap, "invalid value '%s' for -p/--port (1 to 65535)", v), -1;
     o->port = (uint16_t)port;
     o->port_given = 1;
     return 0;
@@ -204,6 +205,13 @@ static int property(void *opts, const tool_arg *arg, const char *cmd, tool_args_
     return tool_add_property(opts, cmd, name, value, value2, err, cap);
 }
 
+/* A mosquitto flag that asks for what tern always does. */
+static int accepted(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    (void)opts, (void)arg, (void)v, (void)rest, (void)err, (void)cap;
+    return 0;
+}
+
 /* -F: checked before connecting, as mosquitto_sub checks it. */
 static int set_format(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
@@ -216,7 +224,8 @@ static const tool_arg table[] = {
     {'p', "port", "PORT", ALL, set_port, 0, 0, 0, "broker port (default 1883, 8883 with TLS)"},
     {'L', "url", "URL", P | S, url, 0, 0, 0, "mqtt(s)://[user[:password]@]host[:port]/topic, or ws(s)://...[/path] for MQTT over WebSocket (a password here is visible to other users)"},
     {0, "ws-path", "PATH", P | S, ws_path, 0, 0, 0, "MQTT over WebSocket with this HTTP path (default /mqtt)"},
-    {'t', "topic", "TOPIC", P | S, add_topic, 0, 0, 0, "topic to publish to; sub: filter to subscribe to (repeatable)"},
+    {'t', "topic", "TOPIC", P, add_topic, 0, 0, 0, "topic to publish to (wins over the topic of -L)"},
+    {'t', "topic", "FILTER", S, add_topic, 0, 0, 0, "filter to subscribe to (repeatable)"},
     {'T', "filter-out", "FILTER", S, add_filter_out, 0, 0, 0, "do not print messages whose topic matches FILTER (repeatable)"},
     {'U', "unsubscribe", "FILTER", S, add_unsubscribe, 0, 0, 0, "unsubscribe from FILTER first (a persistent session's; repeatable)"},
     {'q', "qos", "QOS", P | S, tool_arg_int, AT(qos), 0, 2, "quality of service: 0, 1 or 2 (default 0)"},
@@ -237,7 +246,7 @@ static const tool_arg table[] = {
     {'R', "no-retained", NULL, S, tool_arg_true, AT(no_retained), 0, 0, "do not print retained (stale) messages"},
     {0, "retained-only", NULL, S, tool_arg_true, AT(retained_only), 0, 0, "print only retained messages; exit at the first other one"},
     {'E', "exit-after-subscribe", NULL, S, tool_arg_true, AT(exit_after_subscribe), 0, 0, "exit once the subscriptions are acknowledged"},
-    {'i', "id", "ID", ALL, tool_arg_string, AT(client_id), 0, 0, "client id (default tern-pub-PID, tern-sub-PID, tern-fw-HOSTNAME)"},
+    {'i', "id", "ID", ALL, tool_arg_string, AT(client_id), 0, 0, "client id (default: the command's name and the process id, or the host name for tern fw)"},
     {'u', "username", "USER", ALL, tool_arg_string, AT(username), 0, 0, "user name"},
     {'P', "pw", "PASSWORD", ALL, tool_arg_string, AT(password), 0, 0, "password (visible to other users: prefer --pw-file)"},
     {0, "pw-file", "FILE", ALL, secret_file, 0, 0, 0, "read the password from the first line of FILE (mode 0600 or stricter)"},
@@ -247,13 +256,14 @@ static const tool_arg table[] = {
     {'x', "session-expiry-interval", "SECONDS", ALL, tool_arg_long, AT(session_expiry), 0, 4294967295L, "MQTT 5 session expiry"},
     {'D', "property", "CMD NAME VALUE", ALL, property, 0, 0, 0, "MQTT 5 property of CMD (connect, publish, subscribe, will), e.g. -D publish content-type text/plain"},
     {'d', "debug", NULL, ALL, tool_arg_true, AT(debug), 0, 0, "trace every packet on stderr"},
+    {0, "nodelay", NULL, P | S, accepted, 0, 0, 0, "accepted for mosquitto's scripts: tern always disables Nagle's algorithm"},
     {0, "quiet", NULL, ALL, tool_arg_true, AT(quiet), 0, 0, "no error messages"},
     {0, "will-topic", "TOPIC", ALL, tool_arg_string, AT(will_topic), 0, 0, "the will's topic"},
     {0, "will-payload", "MESSAGE", ALL, tool_arg_string, AT(will_payload), 0, 0, "the will's message"},
     {0, "will-qos", "QOS", ALL, tool_arg_int, AT(will_qos), 0, 2, "the will's QoS"},
     {0, "will-retain", NULL, ALL, tool_arg_true, AT(will_retain), 0, 0, "retain the will"},
     {0, "cafile", "FILE", ALL, tls_string, AT(cafile), 0, 0, "TLS: trusted CA certificates (PEM or DER); turns TLS on"},
-    {0, "capath", "DIR", ALL, tls_string, AT(capath), 0, 0, "TLS: a directory of trusted CA certificates"},
+    {0, "capath", "DIR", ALL, tls_string, AT(capath), 0, 0, "TLS: a directory of CA certificates; every certificate file in it is trusted (no c_rehash needed)"},
     {0, "tls-use-os-certs", NULL, ALL, tls_flag, 0, 0, 0, "TLS with the system's CA store"},
     {0, "cert", "FILE", ALL, tls_string, AT(cert), 0, 0, "TLS: client certificate (with --key)"},
     {0, "key", "FILE", ALL, tls_string, AT(key), 0, 0, "TLS: client private key (a file, or a pkcs11: URI for a key in a token)"},
@@ -264,6 +274,7 @@ static const tool_arg table[] = {
     {0, "psk-identity", "ID", ALL, tls_string, AT(psk_identity), 0, 0, "TLS-PSK identity"},
     {0, "tls-version", "VERSION", ALL, tls_version, 0, 0, 0, "only this TLS version: tlsv1.2 or tlsv1.3"},
     {0, "alpn", "LIST", ALL, tls_string, AT(alpn), 0, 0, "TLS ALPN protocols, comma-separated"},
+    {0, "tls-alpn", "LIST", ALL, tls_string, AT(alpn), 0, 0, "the same as --alpn (mosquitto's spelling)"},
     {0, "ciphers", "LIST", ALL, tls_string, AT(ciphers), 0, 0, "TLS cipher suites, colon-separated"},
     {0, "insecure", NULL, ALL, tls_flag, 1, 0, 0, "TLS without checking the broker's host name (warns)"},
     {0, "tls-session", "FILE", ALL, tls_string, AT(tls_session), 0, 0, "resume the TLS session saved in FILE, and save it there"},
@@ -302,7 +313,7 @@ static int check_session(const tool_options *o, char *err, size_t cap)
 {
     if (o->password && !o->username && o->version == 4)
         return snprintf(err, cap, "-P needs -u with MQTT 3.1.1"), -1;
-    if (!o->clean_session && !o->client_id)
+    if (!o->clean_session && (!o->client_id || !o->client_id[0]))
         return snprintf(err, cap, "-c (persistent session) needs a client id (-i)"), -1;
     if (o->session_expiry && o->version != 5)
         return snprintf(err, cap, "-x (session expiry) needs MQTT 5 (-V 5)"), -1;
@@ -321,6 +332,7 @@ static int check_tls(const tool_options *o, char *err, size_t cap)
 
 int tool_options_finish(tool_options *o, char *err, size_t err_cap)
 {
+    if (o->mode == TOOL_PUB && o->topic_count == 0 && o->url_topic) o->topics[o->topic_count++] = o->url_topic;
     if (o->tls && !o->port_given) o->port = 8883;
     if (check_messages(o, err, err_cap) || check_session(o, err, err_cap) || check_tls(o, err, err_cap))
         return -1;

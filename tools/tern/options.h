@@ -86,6 +86,7 @@ typedef struct {
     int websocket;
     const char *ws_path;          /* the HTTP path (NULL: /mqtt) */
     char url[512];                /* -L: the URL, cut into host, user, password, topic or path */
+    const char *url_topic;        /* pub -L's topic: used unless -t gives one (as mosquitto_pub) */
 } tool_options;
 
 /* Parse argv (argv[0] is the subcommand's name). On error, writes a one-line message to err

@@ -82,6 +82,10 @@ int tool_parse_url(tool_options *o, const char *url, char *err, size_t cap)
         return 0;
     }
     if (!path[0] || !path[1]) return snprintf(err, cap, "-L: the URL needs a topic: mqtt://host/topic"), -1;
+    if (o->mode == TOOL_PUB) {
+        o->url_topic = path + 1;
+        return 0;
+    }
     if (o->topic_count == TERN_TOOL_MAX_TOPICS) return snprintf(err, cap, "at most %d topics", TERN_TOOL_MAX_TOPICS), -1;
     o->topics[o->topic_count++] = path + 1;
     return 0;

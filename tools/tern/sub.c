@@ -170,8 +170,7 @@ static int unsubscribe_first(tool_session *s)
 {
     const tool_options *o = s->o;
     if (!o->unsubscribe_count) return 0;
-    if (check_filters(o->unsubscribe, o->unsubscribe_count) || send_filters(s, o->unsubscribe, o->unsubscribe_count, 1))
-        return -1;
+    if (send_filters(s, o->unsubscribe, o->unsubscribe_count, 1)) return -1;
     return wait_ack(s, &s->unsubacked);
 }
 
@@ -212,7 +211,10 @@ int tool_sub(const tool_options *o)
     tool_session s;
     int rc = 1;
     state.escape_topics = isatty(STDOUT_FILENO);
-    if (o->topic_count && check_filters(o->topics, o->topic_count)) return 1;
+    /* -t, -T and -U alike: a bad filter is refused before connecting. */
+    if (check_filters(o->topics, o->topic_count) || check_filters(o->filter_out, o->filter_out_count) ||
+        check_filters(o->unsubscribe, o->unsubscribe_count))
+        return 1;
     if (tool_session_init(&s, o, 8192, SUB_RX_BYTES, 0, 0, 64) != 0) goto out;
     s.cfg.cb.on_message = on_message;
     s.cfg.cb.on_disconnect = on_disconnect;

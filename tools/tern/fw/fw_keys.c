@@ -64,8 +64,12 @@ int fw_keygen(const fw_options *o)
                   : !strcmp(o->key_type, "p256")                 ? TERN_FW_SIG_ECDSA_P256
                                                                  : 0;
     fw_signing_key k;
-    if (!alg || !o->out) {
-        fprintf(stderr, "tern fw keygen: need --out NAME (and --type ed25519|p256)\n");
+    if (!alg) {
+        fprintf(stderr, "tern fw keygen: invalid value '%s' for --type (ed25519 or p256)\n", o->key_type);
+        return 2;
+    }
+    if (!o->out) {
+        fprintf(stderr, "tern fw keygen: need --out NAME\n");
         return 2;
     }
     char pub_path[4096];
