@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 from ternlab.harness import Broker, free_port, scaled, wrapped
@@ -134,6 +135,30 @@ class WithBroker(unittest.TestCase):
         self.assertEqual(again.stdout, b"")
         later = self.ok(self.cmd(TERN, "sub", *session, "-C", "1", "-W", "20"))
         self.assertEqual(later.stdout, b"queued\n")
+
+    def test_id_prefix_is_followed_by_the_process_id(self):
+        sub = subprocess.Popen(self.cmd(TERN, "sub", "-I", "edges-prefix-", "-t", "edge/i", "-C", "1", "-W", "20"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + scaled(20)
+            while not (m := re.search(r"Sending SUBACK to edges-prefix-(\d+)\b", self.broker.log_all())):
+                self.assertLess(time.monotonic(), deadline, self.broker.log())
+                self.assertIsNone(sub.poll(), sub.stderr.read() if sub.poll() is not None else "")
+                time.sleep(0.05)
+            if not wrapped([]):  # a wrapper may run tern in a process of its own
+                self.assertEqual(int(m.group(1)), sub.pid)
+            self.ok(self.cmd(MOSQUITTO_PUB, "-t", "edge/i", "-m", "hi"))
+            self.assertEqual(sub.communicate(timeout=scaled(20))[0], b"hi\n")
+        finally:
+            if sub.poll() is None:
+                sub.kill()
+            sub.wait()
+        for args, why in ((["-i", "x", "-I", "p"], "exclude"), (["-c", "-I", "p"], "(-i)"),
+                          (["-I", "p" * 41], "40 bytes")):
+            with self.subTest(args=args):
+                r = run(self.cmd(TERN, "sub", "-t", "a", *args))
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(why.encode(), r.stderr)
 
     def test_the_topic_of_t_wins_over_the_one_of_the_url(self):
         url = f"mqtt://127.0.0.1:{self.port}/edge/url"

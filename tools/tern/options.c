@@ -205,6 +205,16 @@ static int property(void *opts, const tool_arg *arg, const char *cmd, tool_args_
     return tool_add_property(opts, cmd, name, value, value2, err, cap);
 }
 
+/* -I: the generated id must fit tern_session's 64 bytes whole (a cut id is another client). */
+static int id_prefix(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    (void)arg, (void)rest;
+    if (strlen(v) > TOOL_ID_PREFIX_MAX)
+        return snprintf(err, cap, "-I: the prefix is longer than %d bytes", TOOL_ID_PREFIX_MAX), -1;
+    ((tool_options *)opts)->id_prefix = v;
+    return 0;
+}
+
 /* A mosquitto flag that asks for what tern always does. */
 static int accepted(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
 {
@@ -247,6 +257,7 @@ static const tool_arg table[] = {
     {0, "retained-only", NULL, S, tool_arg_true, AT(retained_only), 0, 0, "print only retained messages; exit at the first other one"},
     {'E', "exit-after-subscribe", NULL, S, tool_arg_true, AT(exit_after_subscribe), 0, 0, "exit once the subscriptions are acknowledged"},
     {'i', "id", "ID", ALL, tool_arg_string, AT(client_id), 0, 0, "client id (default: the command's name and the process id, or the host name for tern fw)"},
+    {'I', "id-prefix", "PREFIX", P | S, id_prefix, 0, 0, 0, "client id PREFIX followed by the process id (not with -i)"},
     {'u', "username", "USER", ALL, tool_arg_string, AT(username), 0, 0, "user name"},
     {'P', "pw", "PASSWORD", ALL, tool_arg_string, AT(password), 0, 0, "password (visible to other users: prefer --pw-file)"},
     {0, "pw-file", "FILE", ALL, secret_file, 0, 0, 0, "read the password from the first line of FILE (mode 0600 or stricter)"},
@@ -313,7 +324,8 @@ static int check_session(const tool_options *o, char *err, size_t cap)
 {
     if (o->password && !o->username && o->version == 4)
         return snprintf(err, cap, "-P needs -u with MQTT 3.1.1"), -1;
-    if (!o->clean_session && (!o->client_id || !o->client_id[0]))
+    if (o->client_id && o->id_prefix) return snprintf(err, cap, "-i and -I exclude each other"), -1;
+    if (!o->clean_session && (!o->client_id || !o->client_id[0])) /* -I too: its id changes every run */
         return snprintf(err, cap, "-c (persistent session) needs a client id (-i)"), -1;
     if (o->session_expiry && o->version != 5)
         return snprintf(err, cap, "-x (session expiry) needs MQTT 5 (-V 5)"), -1;

@@ -12,6 +12,7 @@
 
 #define TERN_TOOL_MAX_TOPICS 32
 #define TOOL_MAX_USER_PROPS 8
+#define TOOL_ID_PREFIX_MAX 40 /* -I: with a process id, the generated id fits in 64 bytes */
 
 /* TOOL_FW: the connection flags only (tern fw push / agent add their own). */
 typedef enum { TOOL_PUB, TOOL_SUB, TOOL_FW } tool_mode;
@@ -42,6 +43,7 @@ typedef struct {
     int qos;
     int retain;
     const char *client_id;
+    const char *id_prefix;        /* -I: the client id is this and the process id (mosquitto) */
     const char *username;
     const char *password;         /* -P, --pw-file or -L: the secret itself */
     int keepalive;

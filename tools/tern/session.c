@@ -69,6 +69,8 @@ static void set_connect_options(tool_session *s, const tool_options *o)
         char host[48] = "device";
         (void)gethostname(host, sizeof host - 1);
         snprintf(s->generated_id, sizeof s->generated_id, "tern-fw-%s", host);
+    } else if (o->id_prefix) {
+        snprintf(s->generated_id, sizeof s->generated_id, "%s%ld", o->id_prefix, (long)getpid());
     } else snprintf(s->generated_id, sizeof s->generated_id, "tern-%s-%ld",
                     o->mode == TOOL_PUB ? "pub" : "sub", (long)getpid());
     s->conn.version = o->version == 5 ? TERN_MQTT_5 : TERN_MQTT_311;
