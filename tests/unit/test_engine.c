@@ -336,8 +336,8 @@ static void inbound_qos2_full_table_forgets_the_oldest(void **state)
 /* More QoS 2 messages awaiting PUBREL on one connection than the table holds (legal in MQTT
  * 3.1.1, which has no flow control): no id may be forgotten, or its re-send is delivered twice
  * (found by the second outside probe: 70 unreleased messages, then DUP re-sends of the first
- * ones were delivered again). 3.1.1: the message waits unacknowledged until a PUBREL frees an
- * id. MQTT 5: the broker went past our Receive Maximum: DISCONNECT 0x93, nothing delivered. */
+ * ones were delivered again). The message waits unacknowledged until a PUBREL frees an id, in
+ * MQTT 5 too (where the broker went past our Receive Maximum; mosquitto does after a restore). */
 static int count_sent(uint8_t type);
 static void inbound_qos2_full_table_waits_for_a_pubrel(void **state)
 {
@@ -351,16 +351,6 @@ static void inbound_qos2_full_table_waits_for_a_pubrel(void **state)
         tern_status st = peer_pump(&fx.peer, &fx.client);
         assert_int_equal(fx.messages, 4);
         assert_int_equal(count_sent(TERN_PUBREC), 4);
-        if (v == TERN_MQTT_5) {
-            assert_int_equal(st, TERN_ERR_RECEIVE_MAXIMUM);
-            if (mode != PEER_WOULD_BLOCK) {
-                size_t len;
-                fx.peer.sent_pos = 0;
-                const uint8_t *d = peer_expect(&fx.peer, TERN_DISCONNECT, &len);
-                assert_int_equal(d[2], TERN_RC_RECEIVE_MAXIMUM_EXCEEDED);
-            }
-            continue;
-        }
         assert_int_equal(st, TERN_OK);
         assert_int_equal(fx.errors, 0);
         assert_true(tern_client_is_connected(&fx.client));
