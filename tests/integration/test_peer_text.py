@@ -1,0 +1,138 @@
+"""Nothing a peer controls reaches the user's terminal unescaped (probe finding N1).
+
+A server, or anyone who answers the TCP connection, chooses its certificate's names, its HTTP
+status line and its MQTT reason strings and server references. For each layer a hostile peer
+puts terminal commands there (an OSC title, a clear-screen, a CSI as the UTF-8 C1 control,
+DEL, a lone C1 byte where the layer allows one), and the invariant is the same: tern's stderr
+holds no byte below 0x20 but the line ends, no DEL, no C1 control (lone or UTF-8).
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Broker, free_port  # noqa: E402
+from scripted_broker import (  # noqa: E402
+    CONNECT, ScriptedBroker, close, connack, disconnect, expect, expect_closed, props, send)
+
+TERN = os.environ.get("TERN_BIN", "tern")
+BAD = "evil\x1b]0;pwned\x07\x1b[2J\u009b1m\x7f"
+SERVER_REFERENCE, REASON_STRING = 0x1C, 0x1F
+# Control bytes: C0 but the newline, DEL, C1 as UTF-8 (C2 80..9F) or as a lone byte.
+CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|(?<![\xc2-\xf4])[\x80-\x9f]")
+
+
+def tern(*args, timeout=60):
+    return subprocess.run([TERN, *args], capture_output=True, timeout=timeout)
+
+
+class PeerText(unittest.TestCase):
+    def assert_clean(self, r, *words):
+        """Failed, and every byte of stderr printable; the escaped evidence is there."""
+        self.assertNotEqual(r.returncode, 0, r)
+        err = r.stderr
+        found = CONTROL.search(err)
+        self.assertIsNone(found, f"raw control byte {found and found.group()!r} on stderr: {err!r}")
+        for w in words:
+            self.assertIn(w.encode(), err)
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class X509Names(PeerText):
+    """mosquitto serving self-signed certificates whose subject and issuer are BAD."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.mkdtemp(prefix="tern-peer-text-")
+        listeners, cls.ports = [], {}
+        for name, san in (("evil-local", "DNS:localhost"), ("evil-wrong", "DNS:wrong.example.com")):
+            key, crt = (os.path.join(cls.work, name + ext) for ext in (".key", ".crt"))
+            openssl("req", "-x509", "-utf8", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", key, "-out", crt, "-days", "30", "-subj", f"/CN={BAD}/O={BAD}",
+                    "-addext", "subjectAltName=" + san)
+            cls.ports[name] = free_port()
+            listeners.append(f"listener {cls.ports[name]} 127.0.0.1\ncertfile {crt}\nkeyfile {key}\n")
+        cls.broker = Broker(extra="\n".join(listeners), extra_ports=cls.ports.values()).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.broker.cleanup()
+        shutil.rmtree(cls.work, ignore_errors=True)
+
+    def pub(self, name, *trust):
+        return tern("pub", "-h", "localhost", "-p", str(self.ports[name]), "-t", "x", "-m", "y", *trust)
+
+    def test_untrusted_issuer(self):
+        for trust in (["--tls-use-os-certs"], ["--cafile", os.path.join(self.work, "evil-wrong.crt")]):
+            self.assert_clean(self.pub("evil-local", *trust), "not signed by a trusted CA", "evil\\x1b]0;pwned")
+
+    def test_host_name_mismatch(self):
+        r = self.pub("evil-wrong", "--cafile", os.path.join(self.work, "evil-wrong.crt"))
+        self.assert_clean(r, "host name mismatch", "DNS:wrong.example.com",
+                          "CN=evil\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b1m\\x7f")
+
+
+class HttpLines(PeerText):
+    """A WebSocket server that refuses the upgrade with BAD in its status line and headers."""
+
+    def serve_once(self, response):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+
+        def answer():
+            conn, _ = srv.accept()
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                conn.sendall(response)
+            srv.close()
+        threading.Thread(target=answer, daemon=True).start()
+        return srv.getsockname()[1]
+
+    def test_refused_upgrade(self):
+        bad = BAD.encode() + b"\x9b"
+        port = self.serve_once(b"HTTP/1.1 403 Forbidden " + bad + b"\r\nServer: " + bad + b"\r\n\r\n")
+        r = tern("pub", "-L", f"ws://127.0.0.1:{port}/mqtt", "-t", "x", "-m", "y")
+        self.assert_clean(r, "403")
+
+
+class MqttStrings(PeerText):
+    """A scripted MQTT 5 broker that refuses or redirects with BAD in its reason string and
+    server reference."""
+
+    def run_script(self, steps, *args):
+        b = ScriptedBroker(steps).start()
+        r = tern("pub", "-h", "127.0.0.1", "-p", str(b.port), "-V", "5", "-t", "x", "-m", "y", *args)
+        b.join(15)
+        return r
+
+    def test_connack_refusal_and_redirect(self):
+        for rc in (0x87, 0x9C, 0x9D):
+            p = props((REASON_STRING, BAD), (SERVER_REFERENCE, BAD + ":1883"))
+            r = self.run_script([expect(CONNECT), send(connack(rc=rc, v5=True, properties=p)), close()])
+            self.assert_clean(r, f"0x{rc:02x}")
+
+    def test_disconnect_with_reason_and_reference(self):
+        for rc in (0x9C, 0x9D, 0x89):
+            p = props((REASON_STRING, BAD), (SERVER_REFERENCE, BAD))
+            r = self.run_script([expect(CONNECT), send(connack(v5=True)),
+                                 send(disconnect(rc, properties=p)), expect_closed(10)], "-q", "1")
+            self.assert_clean(r, f"0x{rc:02x}")
+
+
+if __name__ == "__main__":
+    unittest.main()
