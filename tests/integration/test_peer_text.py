@@ -107,7 +107,7 @@ class HttpLines(PeerText):
         bad = BAD.encode() + b"\x9b"
         port = self.serve_once(b"HTTP/1.1 403 Forbidden " + bad + b"\r\nServer: " + bad + b"\r\n\r\n")
         r = tern("pub", "-L", f"ws://127.0.0.1:{port}/mqtt", "-t", "x", "-m", "y")
-        self.assert_clean(r, "403")
+        self.assert_clean(r, "403 Forbidden evil\\x1b]0;pwned\\x07")
 
 
 class MqttStrings(PeerText):
