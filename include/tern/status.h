@@ -63,6 +63,7 @@
     X(TERN_ERR_PROP_DUPLICATE,      "property appears more than once") \
     X(TERN_ERR_PROP_VALUE,          "property has an invalid value") \
     X(TERN_ERR_PROP_LENGTH,         "property length exceeds the packet") \
+    X(TERN_ERR_PROP_SERVER_ONLY,    "property only a server may send in this packet (Subscription Identifier in PUBLISH)") \
     /* session engine */ \
     X(TERN_ERR_BUSY,                "no free in-flight slot; retry after acknowledgements arrive") \
     X(TERN_ERR_NOT_CONNECTED,       "not connected") \
