@@ -109,6 +109,9 @@ typedef struct {
     uint8_t ignore_key_usage; /**< --tls-ignore-key-usage: accept a keyUsage that does not allow
                                *   the certificate's use (a server key that may not sign, a CA
                                *   that may not sign certificates); 0: honoured when present */
+    const char *key_buf_name; /**< what error messages call key_buf (the file the application
+                               *   read it from, having checked that the file is private);
+                               *   NULL: "key_buf". Not copied; read only during init */
 } tern_tls_config;
 
 /**

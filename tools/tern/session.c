@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include "pkcs11_uri.h"
+#include "secure_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,21 @@ static void relax_cert_policy(tern_tls_config *tc, const tool_options *o)
     }
 }
 
+/* The TLS client key is a secret like --pw-file: tern reads it with secure_file_read's checks
+ * (this user's own private regular file, no symbolic link) and hands the library the bytes,
+ * so that the file checked is the file used. */
+enum { CLIENT_KEY_MAX = 16384 };
+static int read_client_key(const char *path, uint8_t *buf, tern_tls_config *tc)
+{
+    long n = secure_file_read(path, "TLS client key", buf, CLIENT_KEY_MAX);
+    if (n == SECURE_FILE_ABSENT) fprintf(stderr, "tern: cannot read TLS client key %s: no such file\n", path);
+    if (n < 0) return -1;
+    tc->key_buf = buf;
+    tc->key_len = (size_t)n;
+    tc->key_buf_name = path;
+    return 0;
+}
+
 /* The transport: TCP, or TLS over it with the options' trust and identity. */
 static int set_transport(tool_session *s, const tool_options *o)
 {
@@ -144,7 +160,8 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.ca_path = o->capath;
     int token_key = tool_is_pkcs11_uri(o->key); /* the certificate goes with it, below */
     tc.cert_file = token_key ? NULL : o->cert;
-    tc.key_file = token_key ? NULL : o->key;
+    uint8_t key[CLIENT_KEY_MAX];
+    if (!token_key && o->key && read_client_key(o->key, key, &tc) != 0) return -1;
     tc.psk_hex = o->psk;
     tc.psk_identity = o->psk_identity;
     tc.alpn = o->alpn;
@@ -153,6 +170,7 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.insecure_skip_hostname_check = (uint8_t)o->insecure;
     relax_cert_policy(&tc, o);
     tern_status st = tern_tls_init(&s->tls, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS, &tc);
+    secure_wipe(key, sizeof key); /* wolfSSL keeps its own copy */
     if (st != TERN_OK) {
         fprintf(stderr, "tern: TLS: %s\n", tern_tls_error(&s->tls));
         return -1;
