@@ -145,6 +145,14 @@ class Hostile(ScriptedCase):
 
     # ------------------------------------------------------------ protocol
 
+    def test_packet_larger_than_our_maximum(self):
+        """Probe finding N10: the broker's oversized CONNACK read as if ours were too big. MQTT 5
+        says 0x95 Packet too large; the line names the broker and our maximum."""
+        words = "the broker sent a packet larger than our Maximum Packet Size (4096 bytes)"
+        self.hostile(connack(v5=True, properties=props((0x26, ("k", "v" * 5000)))), words, version=5,
+                     before_connack=True, reason=0x95)
+        self.hostile(packet(PUBACK, 0, b"\x00\x01" + bytes(5000)), words, version=4)
+
     def test_second_connack(self):
         for v in (4, 5):
             with self.subTest(version=v):

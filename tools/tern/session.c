@@ -237,6 +237,9 @@ void tool_fail(tool_session *s, const char *what, tern_status st)
     if (st == TERN_ERR_CONNACK_REFUSED) {
         fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)\n", what,
                 tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason);
+    } else if (st == TERN_ERR_PEER_PACKET_TOO_LARGE) {
+        fprintf(stderr, "tern: %s: the broker sent a packet larger than our Maximum Packet Size (%u bytes)\n",
+                what, (unsigned)s->cfg.rx_cap);
     } else if (st == TERN_ERR_SERVER_DISCONNECT) {
         fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)\n", what,
                 tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason);
