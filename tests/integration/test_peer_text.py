@@ -23,6 +23,7 @@ from scripted_broker import (  # noqa: E402
 
 TERN = os.environ.get("TERN_BIN", "tern")
 BAD = "evil\x1b]0;pwned\x07\x1b[2J\u009b1m\x7f"
+ESCAPED = "evil\\x1b]0;pwned\\x07\\x1b[2J\\xc2\\x9b1m\\x7f"  # BAD as tern prints it
 SERVER_REFERENCE, REASON_STRING = 0x1C, 0x1F
 # Control bytes: C0 but the newline, DEL, C1 as UTF-8 (C2 80..9F) or as a lone byte.
 CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|(?<![\xc2-\xf4])[\x80-\x9f]")
@@ -124,14 +125,14 @@ class MqttStrings(PeerText):
         for rc in (0x87, 0x9C, 0x9D):
             p = props((REASON_STRING, BAD), (SERVER_REFERENCE, BAD + ":1883"))
             r = self.run_script([expect(CONNECT), send(connack(rc=rc, v5=True, properties=p)), close()])
-            self.assert_clean(r, f"0x{rc:02x}")
+            self.assert_clean(r, f"0x{rc:02x}", "it points to (not followed): " + ESCAPED + ":1883")
 
     def test_disconnect_with_reason_and_reference(self):
         for rc in (0x9C, 0x9D, 0x89):
             p = props((REASON_STRING, BAD), (SERVER_REFERENCE, BAD))
             r = self.run_script([expect(CONNECT), send(connack(v5=True)),
                                  send(disconnect(rc, properties=p)), expect_closed(10)], "-q", "1")
-            self.assert_clean(r, f"0x{rc:02x}")
+            self.assert_clean(r, f"0x{rc:02x}", "it points to (not followed): " + ESCAPED + "\n")
 
 
 if __name__ == "__main__":

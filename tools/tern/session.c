@@ -208,7 +208,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->cfg.cb.user = s;
     s->cfg.cb.on_suback = on_suback;
     s->cfg.cb.on_connect = on_connect;
-    if (o->debug) s->cfg.cb.on_trace = tool_trace;
+    s->cfg.cb.on_trace = tool_observe;
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
         return -1;
@@ -234,15 +234,17 @@ void tool_session_free(tool_session *s)
 void tool_fail(tool_session *s, const char *what, tern_status st)
 {
     uint8_t reason = tern_client_last_reason(&s->client);
+    /* A Server Reference is told, never followed. */
+    const char *ref = s->server_reference[0] ? "; it points to (not followed): " : "";
     if (st == TERN_ERR_CONNACK_REFUSED) {
-        fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)\n", what,
-                tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason);
+        fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)%s%s\n", what,
+                tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason, ref, s->server_reference);
     } else if (st == TERN_ERR_PEER_PACKET_TOO_LARGE) {
         fprintf(stderr, "tern: %s: the broker sent a packet larger than our Maximum Packet Size (%u bytes)\n",
                 what, (unsigned)s->cfg.rx_cap);
     } else if (st == TERN_ERR_SERVER_DISCONNECT) {
-        fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)\n", what,
-                tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason);
+        fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)%s%s\n", what,
+                tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason, ref, s->server_reference);
     } else if ((st == TERN_ERR_CONNECT_REFUSED || st == TERN_ERR_IO || st == TERN_ERR_TIMEOUT) &&
                tool_tcp(s)->last_errno) {
         fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,

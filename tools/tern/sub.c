@@ -89,7 +89,7 @@ static void on_error(tern_client *c, tern_status st, void *user)
 {
     (void)c;
     (void)user;
-    fprintf(stderr, "tern: warning: %s (%s)\n", tern_status_str(st), tern_status_name(st));
+    fprintf(stderr, "tern: warning: %s\n", tern_status_str(st));
 }
 
 static int check_filters(const char *const *filters, int n)
