@@ -2,7 +2,7 @@
 #   make check   install what is missing, build, run every test (plain, ASan+UBSan, fuzz smoke, valgrind)
 #   make demo    the main job: a demo against a local broker that it starts itself
 #   make fuzz    longer fuzz runs (FUZZ_SECONDS per target)
-#   make size    code size of the core on Cortex-M4 and x86-64 (size/results/latest.json)
+#   make size    code size of the core on Cortex-M4 and x86-64 (bench/size/results/latest.json)
 #   make switches  builds with feature switches off (include/tern/config.h) and their unit tests
 #   make bench   tern against libmosquitto and Paho C (bench/results/latest.json; not in check:
 #                timings are noisy). BENCH_FLAGS=--quick for a short smoke run.
@@ -77,25 +77,25 @@ fuzz-smoke: fuzz-build
 fuzz: fuzz-build
 	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
-# Footprint report (Cortex-M4 and x86-64); size-check also enforces size/budget.json.
+# Footprint report (Cortex-M4 and x86-64); size-check also enforces bench/size/budget.json.
 size: deps
-	python3 scripts/size_report.py
+	python3 bench/size/size_report.py
 
 size-check: deps
-	python3 scripts/size_report.py --check
+	python3 bench/size/size_report.py --check
 
 bench: build
-	python3 scripts/bench.py build $(BENCH_FLAGS)
+	PYTHONPATH=tests/lib python3 scripts/bench.py build $(BENCH_FLAGS)
 
 # bench/tls-cost against a mosquitto that run.py starts (generated certificates, every listener).
 tls-cost: build
 	mkdir -p bench/results
-	PYTHONPATH=tests/integration python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
+	PYTHONPATH=tests/lib python3 bench/tls-cost/run.py build/bench/tls-cost/tls-cost $(TLS_COST_FLAGS) \
 	  --json bench/results/tls-cost.json --svg bench/results/tls-cost.svg
 
 ws-cost: build
 	mkdir -p bench/results
-	python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
+	PYTHONPATH=tests/lib python3 scripts/ws_cost.py build --json bench/results/ws-cost.json
 
 # Every test (unit and integration) in a gcc --coverage build; counters zeroed first.
 coverage: deps
@@ -118,8 +118,8 @@ check: test sanitize switches fuzz-smoke size-check memcheck device docs
 # firmware updates.
 device: build
 	$(MAKE) -C ports/mps2-an386 -j $(JOBS) WOLFSSL_DIR=$$(scripts/wolfssl-device.sh $(CURDIR)/build-device/src)
-	cd tests/integration && PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
-	python3 scripts/device_report.py build-device
+	cd tests/integration && PYTHONPATH=../lib PYTHONDONTWRITEBYTECODE=1 python3 -m unittest -v test_device
+	PYTHONPATH=bench/size python3 scripts/device_report.py build-device
 
 # Builds only the tern command (configuring build/ first if needed), quietly, then the demo.
 demo: deps

@@ -8,9 +8,7 @@ import re
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "integration"))
-from harness import Broker  # noqa: E402
+from ternlab.harness import Broker
 
 COUNT = 200
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tern against libmosquitto and Paho C: publish rate, instructions per message, heap.
 
-    python3 scripts/bench.py [BUILD_DIR] [--quick] [--out FILE]
+    PYTHONPATH=tests/lib python3 scripts/bench.py [BUILD_DIR] [--quick] [--out FILE]
 
 Starts one mosquitto (127.0.0.1, a free port, unlimited in-flight and queued messages,
 TCP_NODELAY, anonymous) for the whole run, stopped by PID at the end, and runs the three
@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 
+from ternlab.harness import Broker
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from harness import Broker  # noqa: E402
 
 LIBS = [("tern", "bench_tern"), ("libmosquitto", "bench_mosquitto"), ("paho", "bench_paho")]
 RESULT_RE = re.compile(r"(\w+)=(\S+)")

@@ -36,9 +36,9 @@ outcome() {
 show() { sed 's/^/       /'; }
 
 port=$(free_port); tls_port=$(free_port); bad_port=$(free_port)
-PYTHONPATH="$root/tests/integration" python3 - "$dir" <<'PY'
+PYTHONPATH="$root/tests/lib" python3 - "$dir" <<'PY'
 import sys
-from certs import Certs
+from ternlab.certs import Certs
 c = Certs(sys.argv[1])
 c._ca("ca", "tern demo CA")
 c._issue("server-ec", "localhost")
@@ -119,7 +119,7 @@ head -c 50000 /dev/urandom >"$dir/firmware-evil.bin"
 bg_pid=$!
 wait_for "$dir/agent.log" "waiting on" || true
 # push KEY VERSION IMAGE: the vendor (or the attacker) publishes; the device decides.
-push() { "$tern" fw push "${tls[@]}" --key "$dir/$1" --version "$2" --device-class demo-sensor "$3" >/dev/null 2>"$dir/push.err"; }
+push() { "$tern" fw push "${tls[@]}" --signing-key "$dir/$1" --version "$2" --device-class demo-sensor "$3" >/dev/null 2>"$dir/push.err"; }
 device_says() { wait_for "$dir/agent.log" "$1" && grep -m1 -- "$1" "$dir/agent.log" | sed 's/^tern fw agent: //'; }
 
 current="firmware v2 signed by the vendor"

@@ -23,7 +23,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The broker's npm packages, pinned by its package-lock.json, in its git-ignored node_modules.
-ws_broker="$(cd "$(dirname "$0")/.." && pwd)/tests/integration/ws_broker"
+ws_broker="$(cd "$(dirname "$0")/.." && pwd)/tests/lib/ws_broker"
 if [ ! -f "$ws_broker/node_modules/.package-lock.json" ] ||
    [ "$ws_broker/package-lock.json" -nt "$ws_broker/node_modules/.package-lock.json" ]; then
   echo "deps: npm packages of the WebSocket test broker"

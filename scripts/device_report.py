@@ -6,9 +6,9 @@ is its own archive: libtern.a, libterntls.a, libwolfssl.a, libport.a; the applic
 loose objects; the C library is newlib-nano and libgcc). Stack, heap, handshake instructions
 and bytes are what the firmware measured in its run (tests/integration/test_device.py writes
 them to BUILD/figures-*.json). tern's minimal and full profiles as `make size` links them
-(scripts/size_report.py) stand beside them.
+(bench/size/size_report.py) stand beside them.
 
-    device_report.py [BUILD]   prints the table, writes BUILD/device.json
+    PYTHONPATH=bench/size device_report.py [BUILD]   prints the table, writes BUILD/device.json
 """
 import json
 import os
@@ -17,9 +17,9 @@ import sys
 import tempfile
 from collections import Counter
 
+import size_report  # bench/size, through PYTHONPATH (the Makefile's device target sets it)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-import size_report  # noqa: E402
 
 PARTS = {"tern": "tern", "tern-minimal": "tern (minimal profile)",
          "ternfw": "tern firmware-update agent (src/fwupdate)",

@@ -39,7 +39,7 @@ for s in "${suites[@]}"; do
   if (cd "$(dirname "$0")/../tests/integration" &&
       TERN_WRAPPER="${vg[*]} --log-file=$logs/$s.%p.log" \
       TERN_BIN="$build/tools/tern/tern" EXAMPLE_PUBLISH="$build/examples/publish_blocking" \
-      FLOW_CHECK="$build/tests/flow_check" PYTHONDONTWRITEBYTECODE=1 \
+      FLOW_CHECK="$build/tests/flow_check" PYTHONPATH=../lib PYTHONDONTWRITEBYTECODE=1 \
       python3 -m unittest "$s"); then
     echo "memcheck: $s ok"
   else

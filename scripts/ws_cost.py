@@ -5,7 +5,8 @@ for tern pub over plain MQTT (mosquitto), ws:// and wss:// (aedes behind a ws li
 Bytes are counted by a forwarding proxy in front of the broker; instructions by callgrind
 (valgrind). Each figure is the difference between a run of N messages and a run of one,
 divided by N - 1, so the connection set-up (TCP, TLS and WebSocket handshakes, CONNECT) drops
-out. Usage: scripts/ws_cost.py BUILD_DIR [--count N] [--payload BYTES] [--json FILE]
+out. Usage:
+    PYTHONPATH=tests/lib scripts/ws_cost.py BUILD_DIR [--count N] [--payload BYTES] [--json FILE]
 """
 import argparse
 import json
@@ -13,16 +14,13 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from certs import Certs  # noqa: E402
-from harness import Broker  # noqa: E402
-from ws_server import NodeBroker  # noqa: E402
+from ternlab.certs import Certs
+from ternlab.harness import Broker
+from ternlab.ws_server import NodeBroker
 
 
 class CountingProxy:

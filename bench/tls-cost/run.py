@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Run the tls-cost benchmark against a broker of its own.
 
-usage: PYTHONPATH=tests/integration python3 bench/tls-cost/run.py TLS_COST [options...]
+usage: PYTHONPATH=tests/lib python3 bench/tls-cost/run.py TLS_COST [options...]
 
 Generates a test CA with an ECDSA (P-256) and an RSA-2048 server certificate (openssl, through
-tests/integration/certs.py), starts a mosquitto on free 127.0.0.1 ports with the listeners
+tests/lib/ternlab/certs.py), starts a mosquitto on free 127.0.0.1 ports with the listeners
 every mode needs (plain, TLS with the ECDSA certificate, TLS with the RSA certificate, TLS-PSK),
 runs `TLS_COST ... -h 127.0.0.1 -p ... --tls-port ... --rsa-port ... --psk-port ...`,
 then stops the broker by its PID and removes the files. Exits with the benchmark's status.
-Standard library only; the test harness (certs, harness) comes through PYTHONPATH.
+Standard library only; the test library (ternlab, tests/lib) comes through PYTHONPATH.
 """
 import os
 import shutil
@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 
-from certs import Certs
-from harness import Broker, free_port
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port
 
 PSK_HEX = "00112233445566778899aabbccddeeff"
 PSK_ID = "tern-tls-cost"

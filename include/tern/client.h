@@ -50,7 +50,7 @@
  * nothing more from that connection reaches the application. From on_disconnect, publish
  * QoS 1/2 stores the message for the next session, QoS 0, subscribe and unsubscribe return
  * TERN_ERR_NOT_CONNECTED, disconnect stops an automatic reconnect, and connect starts anew.
- * tests/test_callbacks.c makes each allowed call from each callback.
+ * tests/unit/test_callbacks.c makes each allowed call from each callback.
  */
 #ifndef TERN_CLIENT_H
 #define TERN_CLIENT_H
@@ -186,7 +186,11 @@ typedef struct {
     uint16_t inbound_qos2_count; /**< size of inbound_qos2 */
     uint16_t *inbound_qos2;      /**< ids of inbound QoS 2 messages awaiting PUBREL. MQTT 5
                                       brokers are told half of inbound_qos2_count as our Receive
-                                      Maximum: the rest is headroom for re-sends after a reconnect */
+                                      Maximum: the rest is headroom for ids a broker lost in a
+                                      crash. MQTT 3.1.1: when every entry awaits its PUBREL on
+                                      this connection, a new QoS 2 message waits unacknowledged
+                                      in rx until one comes (never an id forgotten, so never a
+                                      message delivered twice) */
     tern_route *routes;          /**< message routes, or NULL */
     uint16_t route_count;        /**< number of routes */
     uint16_t topic_alias_count;  /**< MQTT 5: advertised as Topic Alias Maximum (0 = none) */
@@ -250,6 +254,7 @@ struct tern_client {
     uint16_t slot_hint;          /* where the next slot searches start: slots fill and drain */
     uint16_t ack_hint;           /*   in order, so the slot wanted is usually the one there */
     uint16_t send_quota;         /* MQTT 5: what the broker showed it takes in flight (0x97) */
+    uint16_t qos2_old;           /* inbound_qos2 entries from before the last reconnect */
     uint16_t sub_ids[TERN_SUBS_IN_FLIGHT];    /* SUBSCRIBE/UNSUBSCRIBE awaiting their ack (0: free) */
     uint16_t sub_counts[TERN_SUBS_IN_FLIGHT]; /*   and how many filters each had */
     uint8_t state, ping_outstanding, resend_pending, last_reason, chunk_skip;

@@ -65,6 +65,15 @@ void tern_tcp_transport(tern_tcp *tcp, tern_transport *out);
  */
 int tern_tcp_fd(const tern_tcp *tcp);
 
+/**
+ * @brief A monotonic millisecond clock for tern_client_config.now_ms on POSIX systems
+ *        (CLOCK_MONOTONIC): `cfg.now_ms = tern_posix_now_ms`.
+ * @param clock_ctx not used (tern_client_config.clock_ctx may be NULL).
+ * @return Milliseconds from an arbitrary start; wraps after about 49 days, which the engine
+ *         expects. Thread-safe; may be called from callbacks.
+ */
+uint32_t tern_posix_now_ms(void *clock_ctx);
+
 #if defined(__GNUC__)
 #pragma GCC visibility pop
 #endif

@@ -3,7 +3,7 @@
 and what the firmware is provisioned with as C source (a device keeps its trust anchors in
 flash).
 
-    test_certs.py BUILD_DIR   ->  BUILD_DIR/certs/* (tests/integration/certs.py),
+    test_certs.py BUILD_DIR   ->  BUILD_DIR/certs/* (tests/lib/ternlab/certs.py),
                                   BUILD_DIR/test_ca.c (the CA in DER),
                                   BUILD_DIR/fwkeys/signer (tern fw's key format, 0600) and
                                   BUILD_DIR/fw_key.c (its Ed25519 public key)
@@ -13,9 +13,7 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
-from certs import Certs  # noqa: E402
+from ternlab.certs import Certs
 
 MAX_AGE_S = 300 * 86400
 

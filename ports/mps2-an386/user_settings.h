@@ -41,7 +41,7 @@ extern int tern_device_entropy(unsigned char *output, unsigned int size);
 /* What tern's TLS transport uses to check certificates and explain refusals: wolfSSL's
  * OpenSSL-compatible accessors (peer certificate, alternative names, versions, alert
  * history), the verify callback on every certificate of the chain, ALPN. The "lean" build
- * (size/wolfssl_device_probe.c, docs/device.md) leaves them out to show what they cost. */
+ * (bench/size/wolfssl_device_probe.c, docs/device.md) leaves them out to show what they cost. */
 #ifndef TERN_DEVICE_WOLFSSL_LEAN
 #define HAVE_ALPN
 #define OPENSSL_EXTRA

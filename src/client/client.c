@@ -246,8 +246,7 @@ tern_status tern_conn_on_connack(tern_client *c, const uint8_t *pkt, size_t len)
         /* A new session numbers its messages afresh: an id still awaiting PUBREL from the
          * old one would take a new message for a re-send, and lose it. Before any callback:
          * the session is new even if one ends this connection. */
-        if (!ack.session_present && c->cfg->inbound_qos2_count)
-            memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
+        tern_qos2_session(c, ack.session_present);
         tern_slots_after_connack(c, ack.session_present);
         /* on_publish_done (session lost) may have ended the connection already. */
         if (c->state != TERN_STATE_CONNECTED) return TERN_OK;

@@ -17,7 +17,8 @@ void tern_deliver(tern_client *c, const tern_publish *m)
 }
 
 /* The inbound QoS 2 table holds the ids awaiting PUBREL in the order they arrived, packed at
- * its start (0 marks the end): a removal closes the gap, so entry 0 is always the oldest. */
+ * its start (0 marks the end): a removal closes the gap, so entry 0 is always the oldest. The
+ * first qos2_old entries came from before the last reconnect. */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
 {
     uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
@@ -26,30 +27,51 @@ int tern_qos2_seen(tern_client *c, uint16_t id, int remove)
         if (remove) {
             tern_copy(t + i, t + i + 1, (size_t)(n - i - 1u) * sizeof *t);
             t[n - 1u] = 0;
+            if (i < c->qos2_old) c->qos2_old--;
+            c->hold_retry = 1; /* a message waiting for room can be taken now */
         }
         return 1;
     }
     return 0;
 }
 
-int tern_qos2_remember(tern_client *c, uint16_t id)
+static uint16_t qos2_used(const tern_client *c)
+{
+    uint16_t used = 0;
+    while (used < c->cfg->inbound_qos2_count && c->cfg->inbound_qos2[used]) used++;
+    return used;
+}
+
+/* Room for one more id? A full table of ids from this connection means the broker has that
+ * many messages awaiting PUBREL: forgetting one would deliver its re-send twice, so there is
+ * no room (the caller leaves the message unacknowledged). Ids that came before the last
+ * reconnect and got no PUBREL when the session resumed are ones a broker lost (mosquitto
+ * killed before it saved): the oldest of them gives way, and the application is told. */
+int tern_qos2_room(tern_client *c)
 {
     uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
     if (n == 0) return 0;
-    uint16_t used = 0;
-    while (used < n && t[used]) used++;
-    if (used == n) {
-        /* Full. MQTT 5 brokers are told half of this as our Receive Maximum, so a full table
-         * means entries whose PUBREL never came: a broker that restores its sessions from disk
-         * can lose them (mosquitto 2.0 killed before it saved). MQTT 3.1.1 has no flow control
-         * at all. Either way forget the id that arrived longest ago -- a live id is among the
-         * newest -- and say so. */
-        tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
-        used = (uint16_t)(n - 1u);
-        tern_report(c, TERN_ERR_RECEIVE_MAXIMUM);
-    }
-    t[used] = id;
+    if (qos2_used(c) < n) return 1;
+    if (c->qos2_old == 0) return 0;
+    tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
+    t[n - 1u] = 0;
+    c->qos2_old--;
+    tern_report(c, TERN_ERR_RECEIVE_MAXIMUM);
     return 1;
+}
+
+int tern_qos2_remember(tern_client *c, uint16_t id)
+{
+    if (!tern_qos2_room(c)) return 0;
+    c->cfg->inbound_qos2[qos2_used(c)] = id;
+    return 1;
+}
+
+void tern_qos2_session(tern_client *c, int session_present)
+{
+    if (!session_present && c->cfg->inbound_qos2_count)
+        memset(c->cfg->inbound_qos2, 0, c->cfg->inbound_qos2_count * sizeof *c->cfg->inbound_qos2);
+    c->qos2_old = qos2_used(c);
 }
 
 #if TERN_CFG_MQTT5
@@ -95,6 +117,18 @@ static int connection_live(const tern_client *c)
     return c->state == TERN_STATE_CONNECTED || c->state == TERN_STATE_WAIT_CONNACK;
 }
 
+/* A new QoS 2 message and every id in the table awaits its PUBREL on this connection. MQTT 5:
+ * the broker went past our Receive Maximum, a protocol error (0x93). MQTT 3.1.1 has no flow
+ * control: the message stays unacknowledged in the receive buffer, held as by the application,
+ * and is taken once a PUBREL frees an id; if the held messages fill the buffer so that no PUBREL
+ * can arrive, the connection ends and the broker sends them again on the resumed session. */
+static tern_status qos2_no_room(tern_client *c)
+{
+    if (c->cfg->inbound_qos2_count == 0 || tern_is_v5(c) || c->hold_refused) return TERN_ERR_RECEIVE_MAXIMUM;
+    c->held_now = 1;
+    return TERN_OK;
+}
+
 /* A PUBLISH: deliver it, then answer -- unless on_message held it (tern_client_hold): then
  * nothing is answered and it is delivered again later. */
 static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
@@ -106,7 +140,7 @@ static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
     if (st != TERN_OK) return st;
     /* QoS 2: deliver once; a re-sent PUBLISH of an id awaiting PUBREL is only acknowledged. */
     if (m.qos == 2 && tern_qos2_seen(c, m.packet_id, 0)) return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
-    if (m.qos == 2 && c->cfg->inbound_qos2_count == 0) return TERN_ERR_RECEIVE_MAXIMUM;
+    if (m.qos == 2 && !tern_qos2_room(c)) return qos2_no_room(c);
     c->delivering = 1;
     tern_deliver(c, &m);
     c->delivering = 0;

@@ -114,8 +114,12 @@ tern_status tern_rx_read(tern_client *c);
 void tern_deliver(tern_client *c, const tern_publish *m);
 /* Inbound QoS 2 ids awaiting PUBREL: is id there (and forget it when remove is set)? */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove);
-/* Remember id; 0 when there is no table at all. */
+/* Is there room for one more id (making it, when a broker lost some, by forgetting one)? */
+int tern_qos2_room(tern_client *c);
+/* Remember id; 0 when there is no room for it (tern_qos2_room). */
 int tern_qos2_remember(tern_client *c, uint16_t id);
+/* CONNACK: a new session forgets every id; a resumed one marks them as older than now. */
+void tern_qos2_session(tern_client *c, int session_present);
 /* MQTT 5 inbound topic alias: bind it or resolve an empty topic through it. */
 tern_status tern_resolve_topic_alias(tern_client *c, tern_publish *m, uint16_t alias);
 /* Decode an inbound PUBLISH, or the head of one that runs past len (*total: its whole

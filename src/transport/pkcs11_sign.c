@@ -1,4 +1,4 @@
-/* Signing with the token's key outside TLS (tern fw push --key pkcs11:...): an ecc_key bound
+/* Signing with the token's key outside TLS (tern fw push --signing-key pkcs11:...): an ecc_key bound
  * to the token key by label or id with the crypto callback device, so that wolfCrypt's ECDSA
  * signs inside the token, and the public key read from the token's public key object. */
 #include <stdio.h>

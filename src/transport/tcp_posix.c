@@ -25,6 +25,12 @@ static uint64_t tcp_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint32_t tern_posix_now_ms(void *clock_ctx)
+{
+    (void)clock_ctx;
+    return (uint32_t)tcp_now_ms(); /* the engine compares wrapped differences */
+}
+
 static void tcp_close(void *ctx)
 {
     tern_tcp *tcp = ctx;

@@ -17,7 +17,7 @@ import subprocess
 import threading
 import time
 
-from harness import Broker
+from ternlab.harness import Broker
 
 QEMU = shutil.which("qemu-system-arm") or "/usr/bin/qemu-system-arm"
 ICOUNT_SHIFT = 0

@@ -4,13 +4,11 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from ternlab.harness import Broker, scaled, wrapped
 
 TERN = os.environ.get("TERN_BIN", "tern")
 VERSIONS = ("311", "5")
@@ -24,7 +22,7 @@ TLS_DIRS = []
 def start_main_broker():
     if not TLS:
         return Broker().start()
-    from certs import Certs
+    from ternlab.certs import Certs
     workdir = tempfile.mkdtemp(prefix="tern-cli-tls-")
     TLS_DIRS.append(workdir)
     certs = Certs(workdir).generate()

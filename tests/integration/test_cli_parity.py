@@ -11,9 +11,9 @@ import tempfile
 import time
 import unittest
 
-from harness import Broker, scaled, wrapped
-from scripted_broker import (CONNECT, DISCONNECT, SUBSCRIBE, ScriptedBroker, call, connack, expect,
-                             publish, send, suback)
+from ternlab.harness import Broker, scaled, wrapped
+from ternlab.scripted_broker import (CONNECT, DISCONNECT, SUBSCRIBE, ScriptedBroker, call, connack,
+                                     expect, publish, send, suback)
 
 TERN = os.environ.get("TERN_BIN", "tern")
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "mosquitto_pub"
@@ -86,6 +86,128 @@ class CliParity(unittest.TestCase):
                                                    [["-t", "parity/f/a", "-m", "h\xe9"]])
         self.assertEqual((trc, tout), (mrc, mout))
         self.assertEqual(tout, "parity/f/a|3|0|0|68c3a9|68C3A9|h\xe9|%|\t.\n".encode())
+
+    def test_messages_larger_than_the_receive_buffer_arrive_whole(self):
+        """Probe finding P4: tern sub dropped messages over its 1 MiB receive buffer and waited on.
+        Random payloads around the buffer's size and of 20 MB: tern sub prints what
+        mosquitto_sub prints, byte for byte (-N; and -v, -F for one over the buffer)."""
+        rx, topic = 1 << 20, "parity/big"
+        head = 5 + 2 + len(topic) + 2  # fixed header, topic length and topic, packet id
+        sizes = [0, 1, rx - head - 1, rx - head, rx - head + 1, rx - 1, rx, rx + 1, 20_000_000]
+        cases = [(n, ["-N"]) for n in sizes] + [(rx + 1, ["-v"]), (rx + 1, ["-F", "%t %l %q %p"])]
+        path = os.path.join(self.dir, "big.bin")
+        for n, flags in cases:
+            with self.subTest(size=n, flags=flags):
+                with open(path, "wb") as f:
+                    f.write(os.urandom(n))
+                (trc, tout), (mrc, mout) = self.both_print(["-t", topic, "-q", "1", *flags],
+                                                           [["-t", topic, "-q", "1", "-f", path]])
+                self.assertEqual((trc, tout), (mrc, mout))
+                if flags == ["-N"]:
+                    self.assertEqual(len(tout), n)
+
+    def test_a_message_that_cannot_be_held_ends_a_count_run(self):
+        """A 20 MB message when tern sub cannot get the memory for it: -C 1 ends with status 1
+        and one line, it does not wait for a message it will never print. The allocation is
+        made to fail with an address-space limit, or, in a sanitizer build (which needs a huge
+        address space), with the sanitizer's own allocation limit."""
+        path = os.path.join(self.dir, "twenty.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(20_000_000))
+        with open(TERN, "rb") as f:
+            sanitized = b"__asan_init" in f.read()
+        limit = (["env", "ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=16"] if sanitized
+                 else ["prlimit", f"--as={24 << 20}"])
+        argv = limit + self.tern("sub", "-t", "parity/nomem", "-q", "1", "-N", "-C", "1", "-W", "60")
+        sub = Subscriber(argv, self.broker)
+        self.run_ok(self.mosquitto(MOSQUITTO_PUB, "-t", "parity/nomem", "-q", "1", "-f", path))
+        rc, out = sub.finish(timeout=60)
+        self.assertEqual((rc, out), (1, b""), sub.trace)
+        ours = [l for l in sub.trace.splitlines() if not l.startswith(b"==")]  # not the sanitizer's warning
+        self.assertEqual(ours, [b"tern: no memory for a message of 20000000 bytes"])
+
+    # Every format mosquitto_sub(1) documents (FORMAT), printed by both on the same messages:
+    # MQTT 5 properties, no properties, empty, control characters and quotes, a NUL byte.
+    FORMATS = [
+        "%t|%p|%l|%q|%r|%m|%x|%X|%%|%A|%C|%D|%E|%F|%P|%R|%S",
+        "%10t|%-10t|%.3t|%10.3t|%-12.3t|%5l|%-5l|%05l|%05m|%-05m|%8p|%-p|%08x|%10X|%-12x|%3x",
+        "%12C|%-12C|%.2C|%5R|%.3R|%6E|%06E|%-6E|%4F|%04S|%-4S|%6A|%06A|%3P|%9D|%2q|%-3r",
+        "a\\tb\\nc\\0d\\ae\\ef\\rg\\vh\\\\i|@@|@Y-@m-@d|@%|%I|%U|N<@N>|%30I|%-30I|%.4I",
+        "%j",
+        "%j|%j",
+        "%J|%t",
+    ]
+
+    def format_messages(self):
+        nul = os.path.join(self.dir, "nul.bin")
+        with open(nul, "wb") as f:
+            f.write(b"nul\x00after")
+        v5 = ["-V", "5", "-q", "1"]
+        return [v5 + ["-t", "parity/fmt/a", "-m", 'h\xe9 "q" \\', "-D", "publish", "content-type", "text/plain",
+                      "-D", "publish", "user-property", "k1", "v1", "-D", "publish", "user-property", "k2", "v 2",
+                      "-D", "publish", "message-expiry-interval", "3600", "-D", "publish", "payload-format-indicator",
+                      "1", "-D", "publish", "response-topic", "parity/reply", "-D", "publish", "correlation-data",
+                      "c0rr"],
+                ["-t", "parity/fmt/b", "-m", "plain"],
+                ["-t", "parity/fmt/c", "-n", "-q", "2"],
+                ["-t", "parity/fmt/d", "-m", "tab\there\nnl\x01\x1f\x7f end"],
+                ["-t", "parity/fmt/e", "-f", nul, "-q", "1"]]
+
+    @staticmethod
+    def without_time(out):
+        """The parts of an output that depend on when it was printed, replaced by names."""
+        out = re.sub(rb'"tst":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z[+-]\d{4}"', b'"tst":T', out)
+        out = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", b"ISO", out)
+        out = re.sub(rb"\d{10}\.\d{9}", b"UNIX", out)
+        return re.sub(rb"N<\d{9}>", b"N<ns>", out)
+
+    def test_every_documented_format_prints_as_mosquitto_sub(self):
+        messages = self.format_messages()
+        for fmt in self.FORMATS:
+            with self.subTest(format=fmt):
+                (trc, tout), (mrc, mout) = self.both_print(
+                    ["-V", "5", "-q", "2", "-t", "parity/fmt/#", "-D", "subscribe", "subscription-identifier", "7",
+                     "-F", fmt], messages, count=len(messages))
+                self.assertEqual((trc, self.without_time(tout)), (mrc, self.without_time(mout)))
+                self.assertEqual(tout.count(b"\n"), mout.count(b"\n"))
+                self.assertNotEqual(self.without_time(tout), tout) if "%j" in fmt or "@N" in fmt else None
+
+    # %J: the payload parsed and printed again as cJSON 1.7.15 does (mosquitto_sub's build).
+    JSON_PAYLOADS = [
+        '{"a":1}', ' { "a" : [ 1 , 2.50 , -0 , 1e3 , 1E-7 , 123456789012 , 0.1 , 1e400 , true , false , null ] } ',
+        '"str\\u00e9\\ud83d\\ude00\\n\\/\\b"', '[]', '{}', '[1,]', '01', '1.2.3', 'nul', '\ufeff{"bom":1}',
+        '{"k":"\\u0000cut","\\u00e9":2}', "[[[[[1]]]]]", "3.14159265358979323846", "-", '"unterminated',
+        '{"a" 1}', " 42 ", "true", '"\\ud800"', '"\\udc00"', '"raw\ttab"', '"\\uZZZZx"', "[" * 1001 + "]" * 1001,
+        "[" * 999 + "]" * 999, "0.30000000000000004", "-12.5e-3", '{"a":1}x', "",
+    ]
+
+    def test_json_payloads_print_as_mosquitto_sub(self):
+        """%J on valid and invalid JSON payloads: the same stdout (an invalid one prints nothing
+        for %J), and tern names each invalid payload in one stderr line."""
+        msgs = [["-t", "parity/json", "-m", p] if p else ["-t", "parity/json", "-n"] for p in self.JSON_PAYLOADS]
+        (trc, tout), (mrc, mout) = self.both_print(["-t", "parity/json", "-F", "%J|%l"], msgs, count=len(msgs))
+        self.assertEqual((trc, self.without_time(tout)), (mrc, self.without_time(mout)))
+        printed = [l for l in tout.split(b"\n") if l.startswith(b"{")]
+        self.assertGreater(len(printed), 10)  # the valid ones, compared above
+        self.assertIn(b'"payload":{"a":[1,2.5,-0,1000,1e-07,123456789012,0.1,null,true,false,null]}}', tout)
+
+    def test_invalid_formats_are_refused_before_connecting(self):
+        """Every format mosquitto_sub refuses is refused: one line naming it, status 2 (tern's
+        status for bad options; mosquitto_sub's is 1), nothing printed, no connection."""
+        supported = set("%ACDEFIlmPpqRSrtjJUxX")
+        letters = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in supported]
+        bad = ["%" + c for c in letters] + ["%", "%5", "%-", "%10.", "@", "x\\", "\\q"]
+        for fmt in bad:
+            with self.subTest(format=fmt):
+                r = subprocess.run(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt]),
+                                   capture_output=True, timeout=scaled(20))
+                m = subprocess.run([MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", "1", "-t", "x", "-F", fmt],
+                                   capture_output=True, timeout=scaled(20))
+                self.assertEqual((r.returncode, r.stdout), (2, b""), r.stderr)
+                self.assertEqual((m.returncode, m.stdout), (1, b""))  # mosquitto_sub refuses it too
+                first = r.stderr.decode().splitlines()[0]
+                self.assertIn("-F", first)
+                self.assertIn("specifier", first)
 
     def test_timeout_prints_timed_out_and_exits_27(self):
         for argv in (self.tern("sub", "-t", "parity/none", "-W", "1"),
@@ -165,6 +287,21 @@ class CliParity(unittest.TestCase):
         self.assertIn(line, tern.trace)
         self.assertIn(line, mosq_out)
 
+    def test_debug_trace_of_a_message_larger_than_the_receive_buffer(self):
+        """Such a message is traced from its head (the engine has only that in its buffer):
+        the same line as mosquitto_sub's, not "malformed"."""
+        path = os.path.join(self.dir, "two.bin")
+        with open(path, "wb") as f:
+            f.write(os.urandom(2_000_000))
+        for version in ("mqttv311", "mqttv5"):
+            with self.subTest(version=version):
+                args = ["-V", version, "-t", "parity/dbgbig", "-q", "1", "-C", "1", "-W", "20", "-d", "-N"]
+                tern = Subscriber(self.tern("sub", *args), self.broker)
+                self.run_ok(self.mosquitto(MOSQUITTO_PUB, "-V", version, "-t", "parity/dbgbig", "-q", "1", "-f", path))
+                tern.finish()
+                line = b"received PUBLISH (d0, q1, r0, m1, 'parity/dbgbig', ... (2000000 bytes))"
+                self.assertIn(line, tern.trace)
+
     def test_publisher_trace_reads_as_mosquitto_pubs(self):
         for version in ("mqttv311", "mqttv5"):
             for qos in "012":
@@ -175,6 +312,17 @@ class CliParity(unittest.TestCase):
                     if qos == "0":  # mosquitto numbers a QoS 0 message too; the wire has no id
                         mosq = mosq.replace(b", m1, ", b", m0, ")
                     self.assertEqual(tern.decode().splitlines(), mosq.decode().splitlines())
+
+    def test_trace_prints_long_ids_and_topics_whole(self):
+        """-d lines as mosquitto_pub's for a 200-byte client id and a 300-byte topic (the line
+        head was cut at 128 bytes, losing the verb)."""
+        client_id = "".join(chr(ord("a") + i % 26) for i in range(200))
+        topic = "parity/long/" + "t" * 288
+        args = ["-q", "1", "-t", topic, "-m", "hello", "-d", "-i", client_id]
+        tern = self.run_ok(self.tern("pub", *args)).stderr
+        mosq = self.run_ok(self.mosquitto(MOSQUITTO_PUB, *args)).stdout
+        self.assertIn(f"Client {client_id} sending CONNECT".encode(), tern)
+        self.assertEqual(tern.decode().splitlines(), mosq.decode().splitlines())
 
     def test_help_describes_every_flag(self):
         for cmd, flags in (("pub", "-h -p -L -t -q -m -f -s -l -n -r --repeat --repeat-delay -i -u -P --pw-file "
@@ -191,13 +339,67 @@ class CliParity(unittest.TestCase):
             self.assertIn(b"visible to", r.stdout)
 
 
+class OneParser(unittest.TestCase):
+    """Issue 16 items 8-9: tern fw parses its flags with the table parser pub and sub use, and
+    every connection flag is one row of one table: the same help line, the same value checks
+    and the same message in pub, sub, fw push and fw agent."""
+
+    COMMANDS = (["pub", "-t", "x", "-m", "y"], ["sub", "-t", "x"],
+                ["fw", "push", "--signing-key", "k", "--version", "1", "--device-class", "c", "image"],
+                ["fw", "agent", "--trust", "k.pub", "--device-class", "c", "--install-dir", "d"])
+
+    def help_lines(self, cmd):
+        r = subprocess.run([TERN, *cmd, "--help"], capture_output=True, text=True, timeout=scaled(20))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return {l.split()[0].rstrip(","): l.strip() for l in r.stdout.splitlines() if l.startswith("  -")}
+
+    def test_connection_flags_read_the_same_in_every_command(self):
+        lines = [self.help_lines(c[:2] if c[0] == "fw" else c[:1]) for c in self.COMMANDS]
+        shared = ("-h -p -i -u -P --pw-file -k -V -c -x -D -d --quiet --will-topic --will-payload --will-qos "
+                  "--will-retain --cafile --capath --tls-use-os-certs --cert --key --tls-cert --tls-key --psk "
+                  "--psk-file --psk-identity --tls-version --alpn --ciphers --insecure --tls-session "
+                  "--tls-allow-weak-keys --tls-allow-sha1 --tls-ignore-key-usage").split()
+        for flag in shared:
+            with self.subTest(flag=flag):
+                self.assertEqual({l.get(flag) for l in lines}, {lines[0][flag]})
+        fw_own = {"push": "--signing-key --version --device-class --topic-prefix --chunk-size --manifest-out",
+                  "agent": "--trust --device-class --topic-prefix --install-dir --device-id --once",
+                  "keygen": "--out --type"}
+        for sub, flags in fw_own.items():
+            have = self.help_lines(["fw", sub])
+            for flag in flags.split():
+                with self.subTest(fw=sub, flag=flag):
+                    self.assertIn(flag, have)
+        self.assertNotIn("-h", self.help_lines(["fw", "keygen"]))  # no connection: no connection flags
+
+    def test_bad_values_get_the_same_message_everywhere(self):
+        bad = (["-p", "0"], ["-V", "7"], ["-k", "70000"], ["--tls-version", "ssl3"], ["-x", "soon"],
+               ["--cert", "c.crt"], ["--tls-key", "k.key"], ["--psk", "00"], ["-c"], ["-P", "pw", "-V", "311"],
+               ["--no-such-flag"], ["-p"])
+        for args in bad:
+            with self.subTest(args=args):
+                said = set()
+                for cmd in self.COMMANDS:
+                    r = subprocess.run(wrapped([TERN, *cmd, *args]), capture_output=True, text=True,
+                                       timeout=scaled(20))
+                    self.assertEqual(r.returncode, 2, (cmd, r.stderr))
+                    said.add(r.stderr.splitlines()[0].split(": ", 1)[1])
+                self.assertEqual(len(said), 1, said)
+
+    def test_old_push_spelling_of_the_signing_key_is_explained(self):
+        r = subprocess.run([TERN, "fw", "push", "--key", "signer", "--version", "1", "--device-class", "c", "img"],
+                           capture_output=True, text=True, timeout=scaled(20))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--signing-key", r.stderr.splitlines()[0])
+
+
 class ManualPage(unittest.TestCase):
     def test_man_page_names_every_flag_of_help(self):
         page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "tern.1")
         with open(page) as f:
             text = f.read().replace("\\-", "-")
-        for cmd in ("pub", "sub"):
-            r = subprocess.run([TERN, cmd, "--help"], capture_output=True, text=True, check=True)
+        for cmd in ("pub", "sub", "fw keygen", "fw push", "fw agent"):
+            r = subprocess.run([TERN, *cmd.split(), "--help"], capture_output=True, text=True, check=True)
             for line in r.stdout.splitlines():
                 words = line.split()
                 if not line.startswith("  -") or not words:

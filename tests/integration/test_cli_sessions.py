@@ -7,12 +7,10 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from ternlab.harness import Broker, scaled, wrapped
 
 TERN = os.environ.get("TERN_BIN", "tern")
 
@@ -78,29 +76,61 @@ class StopSignal(WithBroker):
     """Ctrl-C (SIGINT) or kill (SIGTERM) ends `tern sub` with a DISCONNECT: the broker does not
     publish its will (probe finding P14: the will went out on every stop)."""
 
+    def watch(self, *topics):
+        """mosquitto_sub -v on the topics until one message on each, returned once subscribed."""
+        args = [word for topic in topics for word in ("-t", topic)]
+        # stdbuf: mosquitto_sub's -d lines would wait in a full pipe buffer.
+        watcher = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(self.broker.port),
+                                    *args, "-v", "-C", str(len(topics)), "-d"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.wait_for(watcher.stdout, b"SUBACK")
+        return watcher
+
+    def stop_then_mark(self, proc, sig, will, watcher):
+        """Stop proc with sig (status 0, DISCONNECT sent), then publish a marker on the will
+        topic: the messages the watcher saw. The will would come before the marker."""
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=scaled(30))
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"sending DISCONNECT", err)
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-t", will, "-m", "marker"],
+                       check=True, timeout=scaled(30))
+        out, _ = watcher.communicate(timeout=scaled(30))
+        return [l for l in out.splitlines() if not l.startswith((b"Client ", b"Subscribed "))]
+
     def test_a_stopped_subscriber_publishes_no_will(self):
         for sig in (signal.SIGINT, signal.SIGTERM):
             with self.subTest(signal=sig.name):
                 will = f"will/{sig.name}"
-                port = str(self.broker.port)
-                # stdbuf: mosquitto_sub's -d lines would wait in a full pipe buffer.
-                watcher = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-t", will, "-C", "1",
-                                            "-d"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                self.wait_for(watcher.stdout, b"SUBACK")
-                sub = subprocess.Popen(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", port, "-t", "quiet", "-d",
-                                                "--will-topic", will, "--will-payload", "the will"]),
+                watcher = self.watch(will)
+                sub = subprocess.Popen(wrapped([TERN, "sub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-t",
+                                                "quiet", "-d", "--will-topic", will, "--will-payload", "the will"]),
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
                 self.wait_for(sub.stderr, b"SUBACK")
-                sub.send_signal(sig)
-                _, err = sub.communicate(timeout=scaled(30))
-                self.assertEqual(sub.returncode, 0, err)
-                self.assertIn(b"sending DISCONNECT", err)
-                # The first message on the will topic must be this marker, not the will.
-                subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-t", will, "-m", "marker"],
-                               check=True, timeout=scaled(30))
-                out, _ = watcher.communicate(timeout=scaled(30))
-                payloads = [l for l in out.splitlines() if not l.startswith((b"Client ", b"Subscribed "))]
-                self.assertEqual(payloads, [b"marker"], out)
+                self.assertEqual(self.stop_then_mark(sub, sig, will, watcher), [will.encode() + b" marker"])
+
+    def test_a_stopped_publisher_delivers_what_it_read_and_publishes_no_will(self):
+        """tern pub -l reading a pipe (QoS 1), and tern pub --repeat (QoS 2), stopped by SIGINT
+        or SIGTERM: the message already read arrives, the broker gets a DISCONNECT, no will."""
+        for how in ("lines", "repeat"):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with self.subTest(how=how, signal=sig.name):
+                    will, data = f"pwill/{how}/{sig.name}", f"pdata/{how}/{sig.name}"
+                    watcher = self.watch(will, data)
+                    source = ["-l"] if how == "lines" else ["-m", "again", "--repeat", "100000",
+                                                             "--repeat-delay", "0.5"]
+                    qos, acked = ("1", b"received PUBACK") if how == "lines" else ("2", b"received PUBCOMP")
+                    pub = subprocess.Popen(wrapped([TERN, "pub", "-h", "127.0.0.1", "-p", str(self.broker.port), "-t",
+                                                    data, "-q", qos, "-d", *source, "--will-topic", will,
+                                                    "--will-payload", "the will"]),
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    if how == "lines":
+                        pub.stdin.write(b"read before the signal\n")
+                        pub.stdin.flush()
+                    self.wait_for(pub.stderr, acked)
+                    first = b"read before the signal" if how == "lines" else b"again"
+                    self.assertEqual(self.stop_then_mark(pub, sig, will, watcher),
+                                     [data.encode() + b" " + first, will.encode() + b" marker"])
 
     @staticmethod
     def wait_for(stream, needle):

@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 from device import psk_listener, run_firmware, tls_listener
-from harness import free_port
+from ternlab.harness import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("DEVICE_BUILD", os.path.join(ROOT, "build-device"))
@@ -109,7 +109,7 @@ class FirmwareUpdateOnDevice(unittest.TestCase):
 
         def action(broker):
             out = subprocess.run([TERN, "fw", "push", "-h", "127.0.0.1", "-p", str(broker.port),
-                                  "--key", key, "--version", str(version), "--device-class",
+                                  "--signing-key", key, "--version", str(version), "--device-class",
                                   "mps2-an386", "--chunk-size", "512", image],
                                  capture_output=True, text=True, timeout=60)
             self.assertEqual(out.returncode, 0, out.stderr)

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import Broker, scaled, wrapped
+from ternlab.harness import Broker, scaled, wrapped
 
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "mosquitto_pub"
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "mosquitto_sub"
@@ -89,8 +89,8 @@ class ExampleRunner:
 
     @classmethod
     def start_brokers(cls):
-        from certs import Certs
-        from harness import free_port
+        from ternlab.certs import Certs
+        from ternlab.harness import free_port
         cls.workdir = tempfile.mkdtemp(prefix="tern-examples-")
         cls.certs = Certs(os.path.join(cls.workdir, "certs"))
         os.makedirs(cls.certs.path(""), exist_ok=True)

@@ -45,10 +45,9 @@ import tempfile
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from certs import Certs  # noqa: E402
-from harness import Broker, free_port, scaled, wrapped  # noqa: E402
-from proxy import CuttableProxy  # noqa: E402
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port, scaled, wrapped
+from ternlab.proxy import CuttableProxy
 
 FLOW_CHECK = os.environ.get("FLOW_CHECK", "flow_check")
 COUNT = int(os.environ.get("FAULT_COUNT", "10000"))

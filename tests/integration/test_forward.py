@@ -14,8 +14,7 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from ternlab.harness import Broker, scaled, wrapped
 
 FORWARD = os.environ.get("FORWARD", "forward")
 SENSORS = 4

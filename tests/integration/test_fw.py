@@ -14,8 +14,8 @@ import tempfile
 import time
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 # examples/fw_device: the device-shaped program on emulated NOR flash (set by ctest).
@@ -82,7 +82,7 @@ class Fw(unittest.TestCase):
     def push(self, version, image, key="signer", cls=None, chunk=None, tls=False):
         manifest = os.path.join(self.dir, f"manifest-{version}-{random.getrandbits(32):x}.bin")
         extra = ["--chunk-size", str(chunk)] if chunk else []
-        run("fw", "push", *conn(tls), "--key", os.path.join(WORK, key), "--version", str(version),
+        run("fw", "push", *conn(tls), "--signing-key", os.path.join(WORK, key), "--version", str(version),
             "--device-class", cls or self.cls, "--manifest-out", manifest, *extra, image)
         with open(manifest, "rb") as f:
             return f.read()
@@ -397,15 +397,15 @@ class Fw(unittest.TestCase):
         os.chmod(key, 0o644)
         img = self.image(100)
         args = ["fw", "push", *conn(), "--version", "1", "--device-class", self.cls, img]
-        p = run(*args, "--key", key, check=False)
+        p = run(*args, "--signing-key", key, check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("refusing signing key", p.stderr.decode())
         os.chmod(key, 0o600)
         link = os.path.join(self.dir, "link")
         os.symlink(key, link)
-        p = run(*args, "--key", link, check=False)
+        p = run(*args, "--signing-key", link, check=False)
         self.assertIn("symbolic link", p.stderr.decode())
-        run(*args, "--key", key)
+        run(*args, "--signing-key", key)
 
     def test_private_keys_are_wiped_with_a_call_the_compiler_keeps(self):
         """Issue 14 item 9: memset of a dead buffer is removed at -O2; explicit_bzero is not."""

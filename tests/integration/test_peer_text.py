@@ -11,14 +11,12 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, free_port  # noqa: E402
-from scripted_broker import (  # noqa: E402
+from ternlab.harness import Broker, free_port
+from ternlab.scripted_broker import (
     CONNECT, ScriptedBroker, close, connack, disconnect, expect, expect_closed, props, send)
 
 TERN = os.environ.get("TERN_BIN", "tern")

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 import unittest
 
-from certs import Certs
-from harness import Broker, free_port, scaled, wrapped
+from ternlab.certs import Certs
+from ternlab.harness import Broker, free_port, scaled, wrapped
 from test_cli import Sub
 
 TERN = os.environ.get("TERN_BIN", "tern")
@@ -185,7 +185,7 @@ class FirmwareSignedInTheToken(unittest.TestCase):
 
     def push(self, version, key):
         out = os.path.join(self.dir, f"manifest-{version}.bin")
-        p = subprocess.run(wrapped([TERN, "fw", "push", "-h", "127.0.0.1", "-p", str(BROKER.port), "--key", key,
+        p = subprocess.run(wrapped([TERN, "fw", "push", "-h", "127.0.0.1", "-p", str(BROKER.port), "--signing-key", key,
                                     "--version", str(version), "--device-class", self.cls,
                                     "--manifest-out", out, "--chunk-size", "1024", self.image]),
                            capture_output=True, env=ENV, timeout=scaled(120))

@@ -7,8 +7,7 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from harness import Broker, scaled, wrapped  # noqa: E402
+from ternlab.harness import Broker, scaled, wrapped
 
 FLOW_CHECK = os.environ.get("FLOW_CHECK", "flow_check")
 COUNT = 3000

@@ -2,11 +2,12 @@
 scripted broker over real TCP: CONNACK refusals, QoS 1/2 resumption, inbound QoS 2 exactly
 once, keep-alive timing, server DISCONNECT, unknown ids, Receive Maximum, topic aliases."""
 import os
-import sys
+import signal
+import subprocess
+import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from scripted_broker import (  # noqa: E402
+from ternlab.scripted_broker import (
     CONNECT, DISCONNECT, PINGREQ, PUBACK, PUBCOMP, PUBLISH, PUBREC, PUBREL, SUBSCRIBE,
     RECEIVE_MAXIMUM, TOPIC_ALIAS, TOPIC_ALIAS_MAXIMUM, REASON_STRING,
     ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, expect_nothing_for,
@@ -363,6 +364,29 @@ class TopicAlias(ScriptedCase):
         r = self.client(b, 5, "-a", "2", "-q", "0", "-n", "3", "-t", "x/y", "-W", "10")
         self.finish(b)
         self.assertEqual(r.rc, 0, r)
+
+
+class StoppedPublisher(ScriptedCase):
+    def test_a_signal_before_the_message_is_sent_is_a_failure(self):
+        """tern pub -m stopped by SIGTERM while it waits for the CONNACK: it still ends with a
+        DISCONNECT (no will), but says in one line that the message was not sent, and exits 1:
+        a script must not take the stop for a delivery."""
+        started, held = threading.Event(), {}
+
+        def stop(c):
+            started.wait(10)
+            held["p"].send_signal(signal.SIGTERM)
+
+        b = ScriptedBroker([expect(CONNECT), call(stop), send(connack()), expect(DISCONNECT),
+                            expect_closed(5)]).start()
+        held["p"] = subprocess.Popen([TERN, "pub", "-h", "127.0.0.1", "-p", str(b.port), "-t", "t", "-m", "x",
+                                      "-q", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        started.set()
+        _, err = held["p"].communicate(timeout=30)
+        self.finish(b)
+        self.assertEqual(held["p"].returncode, 1, err)
+        self.assertEqual(err.decode(), "tern: publish: stopped by a signal before the message was sent\n")
+        self.assertEqual(b.packets(PUBLISH), [])
 
 
 if __name__ == "__main__":

@@ -9,13 +9,11 @@ The checks happen before any connection, so no broker is needed (the port is clo
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from certs import Certs  # noqa: E402
-from harness import free_port  # noqa: E402
+from ternlab.certs import Certs
+from ternlab.harness import free_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 
@@ -62,10 +60,12 @@ def flags():
         "sub --key": (read(key), ["sub", *conn(), "-t", "x", "-W", "1", *tls, "--key", "{F}"], "refusing TLS client key"),
         "fw agent --key": (read(key), ["fw", "agent", *conn(), *tls, "--key", "{F}", "--trust", sign + ".pub",
                                        "--device-class", "c", "--install-dir", WORK, "--once"], "refusing TLS client key"),
-        "fw push --tls-key": (read(key), ["fw", "push", *conn(), *tls, "--tls-key", "{F}", "--key", sign,
+        "fw push --key": (read(key), ["fw", "push", *conn(), *tls, "--key", "{F}", "--signing-key", sign,
+                                      "--version", "1", "--device-class", "c", image], "refusing TLS client key"),
+        "fw push --tls-key": (read(key), ["fw", "push", *conn(), *tls, "--tls-key", "{F}", "--signing-key", sign,
                                           "--version", "1", "--device-class", "c", image], "refusing TLS client key"),
-        "fw push --key": (read(sign), ["fw", "push", *conn(), "--key", "{F}", "--version", "1",
-                                                "--device-class", "c", image], "refusing signing key"),
+        "fw push --signing-key": (read(sign), ["fw", "push", *conn(), "--signing-key", "{F}", "--version", "1",
+                                               "--device-class", "c", image], "refusing signing key"),
         "pub --tls-session": (b"", ["pub", *conn(), "-t", "x", "-m", "y", "--cafile", ca, "--tls-session", "{F}"],
                               "ignoring TLS session file"),
     }

@@ -14,8 +14,8 @@ import threading
 import time
 import unittest
 
-from certs import NAME_CHECKS, Certs
-from harness import Broker, free_port, wait_for_port
+from ternlab.certs import NAME_CHECKS, Certs
+from ternlab.harness import Broker, free_port, wait_for_port
 
 TERN = os.environ.get("TERN_BIN", "tern")
 PSK_HEX = "00112233445566778899aabbccddeeff"

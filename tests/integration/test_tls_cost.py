@@ -20,10 +20,9 @@ class TlsCostSmoke(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="tern-tls-cost-test-")
         out, svg = os.path.join(cls.dir, "out.json"), os.path.join(cls.dir, "out.svg")
-        # run.py imports the harness: from here, through PYTHONPATH (this directory).
-        env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+        # run.py imports ternlab (tests/lib) through the PYTHONPATH this test inherits.
         r = subprocess.run([sys.executable, RUN, TLS_COST, "--quick", "--delay-ms", "5", "--json", out,
-                            "--svg", svg], capture_output=True, text=True, timeout=120, env=env)
+                            "--svg", svg], capture_output=True, text=True, timeout=120)
         if r.returncode != 0:
             raise AssertionError(f"tls-cost failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         cls.table = r.stdout

@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
-from certs import Certs
+from ternlab.certs import Certs
 from test_tls import TlsBroker
 
 TERN = os.environ.get("TERN_BIN", "tern")

@@ -8,10 +8,10 @@ import subprocess
 import tempfile
 import unittest
 
-from certs import Certs
-from harness import scaled, wrapped
+from ternlab.certs import Certs
+from ternlab.harness import scaled, wrapped
 from test_cli import Sub
-from ws_server import NodeBroker, ScriptedWsServer, ClientFrames, frame, upgrade_response
+from ternlab.ws_server import NodeBroker, ScriptedWsServer, ClientFrames, frame, upgrade_response
 
 TERN = os.environ.get("TERN_BIN", "tern")
 CONNACK = bytes([0x20, 0x02, 0x00, 0x00])

@@ -113,7 +113,7 @@ static void on_connect(const uint8_t *p, uint32_t n)
     }
     B.clean = c.clean_start;
     B.expiry = 0;
-    B.client_receive_max = (uint16_t)(W.k.qos2_ids / 2u ? W.k.qos2_ids / 2u : 1u);
+    B.client_receive_max = W.k.broker_inflight_311 ? W.k.broker_inflight_311 : 1u;
     B.client_alias_max = 0;
 #if TERN_CFG_MQTT5
     if (B.v == TERN_MQTT_5) {

@@ -70,6 +70,11 @@ static void choose_knobs(void)
     k->drive = (uint8_t)rng_below(&W.rng, 3);
     k->broker_311_only = (uint8_t)(k->version == TERN_MQTT_5 && rng_below(&W.rng, 8) == 0);
     k->fallback_311 = (uint8_t)rng_below(&W.rng, 2);
+    /* MQTT 3.1.1 has no Receive Maximum: half the brokers keep fewer QoS 2 messages awaiting
+     * PUBREL than the client's table holds, half go past it (mosquitto's max_inflight_messages
+     * is the broker's own choice). */
+    k->broker_inflight_311 = (uint16_t)(rng_below(&W.rng, 2) ? k->qos2_ids / 2u
+                                                              : rng_range(&W.rng, k->qos2_ids, 3u * k->qos2_ids));
 }
 
 /* Rates the shrinker may switch off (--off), one bit each. */

@@ -71,6 +71,7 @@ typedef struct {
     uint32_t p_cb_publish, p_cb_subscribe, p_cb_disconnect, p_app_disconnect, p_hold, p_cb_connect;
     uint32_t max_payload;
     uint16_t broker_receive_max, broker_alias_max;
+    uint16_t broker_inflight_311; /* 3.1.1: the broker's own limit of messages in flight to us */
     uint8_t drive;               /* 0 poll, 1 event loop calls, 2 both and the blocking layer */
     uint8_t broker_311_only;     /* answers an MQTT 5 CONNECT with a 3.1.1 refusal (code 1) */
     uint8_t fallback_311;        /* the client's opt-in fallback to 3.1.1 */
@@ -171,7 +172,6 @@ typedef struct {
     int use_311;                 /* told the broker does not speak MQTT 5: connect with 3.1.1 */
     int version_change;          /* a connect with another version drops what is in flight */
     int in_disconnect;           /* on_disconnect runs (a disconnect from it calls it again) */
-    uint8_t qos2_forgotten;      /* the engine said it forgot an inbound QoS 2 id */
     uint64_t notes;              /* findings that break no invariant of the issue */
     tern_status last_disconnect;
     uint32_t disconnects;

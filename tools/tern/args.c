@@ -81,51 +81,68 @@ const char *tool_args_take(tool_args_rest *rest)
 
 static int takes(const tool_arg *arg, unsigned mode) { return (arg->modes >> mode) & 1u; }
 
-/* getopt_long's tables for the rows mode takes. */
-static void build(const tool_arg *table, size_t count, unsigned mode, char *shorts,
-                  struct option *longs)
+/* Row i of the tables, counted across them. */
+static const tool_arg *row_at(const tool_arg_table *tables, size_t n, size_t i, const tool_arg_table **in)
+{
+    for (size_t t = 0; t < n; t++) {
+        if (i < tables[t].count) {
+            *in = &tables[t];
+            return &tables[t].rows[i];
+        }
+        i -= tables[t].count;
+    }
+    return NULL;
+}
+
+/* getopt_long's tables for the rows each table's mode takes. */
+static void build(const tool_arg_table *tables, size_t n, char *shorts, struct option *longs)
 {
     size_t s = 0, l = 0;
+    const tool_arg_table *in;
     shorts[s++] = '-'; /* operands in order, as option 1 */
     shorts[s++] = ':'; /* a missing value is ':' */
-    for (size_t i = 0; i < count && i < ARGS_MAX; i++) {
-        const tool_arg *a = &table[i];
-        if (!takes(a, mode)) continue;
+    const tool_arg *a;
+    for (size_t i = 0; i < ARGS_MAX && (a = row_at(tables, n, i, &in)) != NULL; i++) {
+        if (!takes(a, in->mode)) continue;
         if (a->short_name) {
             shorts[s++] = a->short_name;
             if (a->value) shorts[s++] = ':';
         }
         if (a->long_name)
             longs[l++] = (struct option){a->long_name, a->value ? required_argument : no_argument,
-                                         NULL, a->short_name ? a->short_name : LONG_ONLY_BASE + (int)i};
+                                         NULL, LONG_ONLY_BASE + (int)i};
     }
     longs[l++] = (struct option){"help", no_argument, NULL, LONG_ONLY_BASE + ARGS_MAX};
     longs[l] = (struct option){NULL, 0, NULL, 0};
     shorts[s] = 0;
 }
 
-static const tool_arg *row_for(const tool_arg *table, size_t count, unsigned mode, int got)
+/* The row getopt_long returned: its index for a long name, its letter for a short one. */
+static const tool_arg *row_for(const tool_arg_table *tables, size_t n, int got, const tool_arg_table **in)
 {
-    if (got >= LONG_ONLY_BASE) return (size_t)(got - LONG_ONLY_BASE) < count ? &table[got - LONG_ONLY_BASE] : NULL;
-    for (size_t i = 0; i < count; i++)
-        if (table[i].short_name == got && takes(&table[i], mode)) return &table[i];
+    if (got >= LONG_ONLY_BASE) return row_at(tables, n, (size_t)(got - LONG_ONLY_BASE), in);
+    const tool_arg *a;
+    for (size_t i = 0; (a = row_at(tables, n, i, in)) != NULL; i++)
+        if (a->short_name == got && takes(a, (*in)->mode)) return a;
     return NULL;
 }
 
-static int apply(const tool_arg *a, void *opts, const char *value, int argc, char **argv,
-                 int *next, char *err, size_t cap)
+static int unknown(int got, char **argv, char *err, size_t cap)
 {
-    tool_args_rest rest = {argc, argv, next};
-    return a->apply(opts, a, value, &rest, err, cap);
+    const char *word = argv[optind - 1];
+    if (optopt && optopt < LONG_ONLY_BASE && word[0] == '-' && word[1] != '-')
+        snprintf(err, cap, got == '?' ? "unknown option: -%c" : "option -%c needs a value", optopt);
+    else snprintf(err, cap, got == '?' ? "unknown option: %s" : "option %s needs a value", word);
+    return -1;
 }
 
-int tool_args_parse(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
-                    char **argv, int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
-                    char *err, size_t cap)
+int tool_args_parse_tables(const tool_arg_table *tables, size_t n, int argc, char **argv,
+                           int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
+                           void *operand_opts, char *err, size_t cap)
 {
     static char shorts[2 * ARGS_MAX + 3];
     static struct option longs[ARGS_MAX + 2];
-    build(table, count, mode, shorts, longs);
+    build(tables, n, shorts, longs);
     optind = 0; /* glibc: start afresh */
     opterr = 0;
     for (;;) {
@@ -134,41 +151,23 @@ int tool_args_parse(const tool_arg *table, size_t count, unsigned mode, void *op
         if (got == LONG_ONLY_BASE + ARGS_MAX) return 1;
         if (got == 1) {
             if (!on_operand) return snprintf(err, cap, "unexpected argument '%s'", optarg), -1;
-            if (on_operand(opts, optarg, err, cap)) return -1;
+            if (on_operand(operand_opts, optarg, err, cap)) return -1;
             continue;
         }
-        if (got == '?' || got == ':') {
-            const char *word = argv[optind - 1];
-            if (optopt && optopt < LONG_ONLY_BASE && word[0] == '-' && word[1] != '-')
-                snprintf(err, cap, got == '?' ? "unknown option: -%c" : "option -%c needs a value", optopt);
-            else snprintf(err, cap, got == '?' ? "unknown option: %s" : "option %s needs a value", word);
-            return -1;
-        }
-        const tool_arg *a = row_for(table, count, mode, got);
-        if (!a || apply(a, opts, a->value ? optarg : NULL, argc, argv, &optind, err, cap)) return -1;
+        if (got == '?' || got == ':') return unknown(got, argv, err, cap);
+        const tool_arg_table *in = NULL;
+        const tool_arg *a = row_for(tables, n, got, &in);
+        tool_args_rest rest = {argc, argv, &optind};
+        if (!a || a->apply(in->opts, a, a->value ? optarg : NULL, &rest, err, cap)) return -1;
     }
 }
 
-static int names(const tool_arg *a, const char *word)
+int tool_args_parse(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
+                    char **argv, int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
+                    char *err, size_t cap)
 {
-    if (word[0] != '-') return 0;
-    if (word[1] != '-') return a->short_name && word[1] == a->short_name && !word[2];
-    return a->long_name && !strcmp(word + 2, a->long_name);
-}
-
-int tool_args_one(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
-                  char **argv, int *i, char *err, size_t cap)
-{
-    for (size_t k = 0; k < count; k++) {
-        const tool_arg *a = &table[k];
-        if (!takes(a, mode) || !names(a, argv[*i])) continue;
-        if (a->value && *i + 1 >= argc) return 0; /* the caller reports the missing value */
-        int next = *i + (a->value ? 2 : 1);
-        if (apply(a, opts, a->value ? argv[*i + 1] : NULL, argc, argv, &next, err, cap)) return -1;
-        *i = next - 1;
-        return 1;
-    }
-    return 0;
+    tool_arg_table one = {table, count, mode, opts};
+    return tool_args_parse_tables(&one, 1, argc, argv, on_operand, opts, err, cap);
 }
 
 void tool_args_help(FILE *f, const tool_arg *table, size_t count, unsigned mode)

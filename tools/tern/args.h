@@ -52,18 +52,27 @@ const char *tool_args_take(tool_args_rest *rest);
 /* "-p/--port" as the user may have typed it, for messages. */
 const char *tool_arg_name(const tool_arg *arg, char *buf, size_t cap);
 
+/* One table of rows, the subcommand (mode) whose rows are used, and what they set. */
+typedef struct {
+    const tool_arg *rows;
+    size_t count;
+    unsigned mode;
+    void *opts;
+} tool_arg_table;
+
 /* Parse argv[1..argc) (argv[0] is the command's name) with getopt_long against the rows of
- * table that `mode` takes. Words that are not flags go to on_operand (NULL: they are an
- * error). Returns 0; 1 for --help; -1 with a one-line message in err. */
+ * several tables at once (a subcommand's own flags and the shared connection flags: each
+ * flag is parsed by its one row). Words that are not flags go to on_operand with
+ * operand_opts (NULL: they are an error). Returns 0; 1 for --help; -1 with a one-line
+ * message in err. At most 128 rows in all. */
+int tool_args_parse_tables(const tool_arg_table *tables, size_t n, int argc, char **argv,
+                           int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
+                           void *operand_opts, char *err, size_t cap);
+
+/* The same with one table. */
 int tool_args_parse(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
                     char **argv, int (*on_operand)(void *opts, const char *word, char *err, size_t cap),
                     char *err, size_t cap);
-
-/* One flag at argv[*i] (its value, if any, at argv[*i + 1]), for a subcommand with flags of
- * its own that also takes these: 1 when it was one of the table's (and *i is advanced past
- * what it used), 0 when not, -1 with a message in err. */
-int tool_args_one(const tool_arg *table, size_t count, unsigned mode, void *opts, int argc,
-                  char **argv, int *i, char *err, size_t cap);
 
 /* Every row `mode` takes, one per line: "  -p, --port PORT   help". */
 void tool_args_help(FILE *f, const tool_arg *table, size_t count, unsigned mode);

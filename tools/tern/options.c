@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "secure_file.h"
+#include "sub_format.h"
 #include "tern/tls.h"
 
 #define P (1u << TOOL_PUB)
@@ -203,6 +204,13 @@ static int property(void *opts, const tool_arg *arg, const char *cmd, tool_args_
     return tool_add_property(opts, cmd, name, value, value2, err, cap);
 }
 
+/* -F: checked before connecting, as mosquitto_sub checks it. */
+static int set_format(void *opts, const tool_arg *arg, const char *v, tool_args_rest *rest, char *err, size_t cap)
+{
+    if (tool_format_check(v, err, cap) != 0) return -1;
+    return tool_arg_string(opts, arg, v, rest, err, cap);
+}
+
 static const tool_arg table[] = {
     {'h', "host", "HOST", ALL, tool_arg_string, AT(host), 0, 0, "broker host (default localhost)"},
     {'p', "port", "PORT", ALL, set_port, 0, 0, 0, "broker port (default 1883, 8883 with TLS)"},
@@ -225,11 +233,11 @@ static const tool_arg table[] = {
     {'W', "timeout", "SECONDS", S, tool_arg_long, AT(timeout_s), 1, 1L << 30, "stop after SECONDS: print \"Timed out\" and exit 27 (as mosquitto_sub)"},
     {'v', "verbose", NULL, S, tool_arg_true, AT(verbose), 0, 0, "print the topic before each message (control characters escaped on a terminal)"},
     {'N', NULL, NULL, S, tool_arg_true, AT(no_newline), 0, 0, "no newline after each message"},
-    {'F', "format", "FORMAT", S, tool_arg_string, AT(format), 0, 0, "print with FORMAT: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %U unix time, %I ISO time, %%, \\n, \\t"},
+    {'F', "format", "FORMAT", S, set_format, AT(format), 0, 0, "print with FORMAT, as mosquitto_sub: %t topic, %p payload, %l length, %q QoS, %r retained, %m id, %x/%X hex, %j/%J JSON, %U/%I time, %A %C %D %E %F %P %R %S MQTT 5 properties, flags/width/precision (%-10.5t), @X strftime, \\n \\t \\0 \\e ... (see tern(1))"},
     {'R', "no-retained", NULL, S, tool_arg_true, AT(no_retained), 0, 0, "do not print retained (stale) messages"},
     {0, "retained-only", NULL, S, tool_arg_true, AT(retained_only), 0, 0, "print only retained messages; exit at the first other one"},
     {'E', "exit-after-subscribe", NULL, S, tool_arg_true, AT(exit_after_subscribe), 0, 0, "exit once the subscriptions are acknowledged"},
-    {'i', "id", "ID", ALL, tool_arg_string, AT(client_id), 0, 0, "client id (default tern-pub-PID / tern-sub-PID)"},
+    {'i', "id", "ID", ALL, tool_arg_string, AT(client_id), 0, 0, "client id (default tern-pub-PID, tern-sub-PID, tern-fw-HOSTNAME)"},
     {'u', "username", "USER", ALL, tool_arg_string, AT(username), 0, 0, "user name"},
     {'P', "pw", "PASSWORD", ALL, tool_arg_string, AT(password), 0, 0, "password (visible to other users: prefer --pw-file)"},
     {0, "pw-file", "FILE", ALL, secret_file, 0, 0, 0, "read the password from the first line of FILE (mode 0600 or stricter)"},
@@ -247,8 +255,10 @@ static const tool_arg table[] = {
     {0, "cafile", "FILE", ALL, tls_string, AT(cafile), 0, 0, "TLS: trusted CA certificates (PEM or DER); turns TLS on"},
     {0, "capath", "DIR", ALL, tls_string, AT(capath), 0, 0, "TLS: a directory of trusted CA certificates"},
     {0, "tls-use-os-certs", NULL, ALL, tls_flag, 0, 0, 0, "TLS with the system's CA store"},
-    {0, "cert", "FILE", P | S, tls_string, AT(cert), 0, 0, "TLS: client certificate (with --key)"},
-    {0, "key", "FILE", P | S, tls_string, AT(key), 0, 0, "TLS: client private key (a file, or a pkcs11: URI for a key in a token)"},
+    {0, "cert", "FILE", ALL, tls_string, AT(cert), 0, 0, "TLS: client certificate (with --key)"},
+    {0, "key", "FILE", ALL, tls_string, AT(key), 0, 0, "TLS: client private key (a file, or a pkcs11: URI for a key in a token)"},
+    {0, "tls-cert", "FILE", ALL, tls_string, AT(cert), 0, 0, "the same as --cert (tern fw's older spelling)"},
+    {0, "tls-key", "FILE", ALL, tls_string, AT(key), 0, 0, "the same as --key (tern fw's older spelling)"},
     {0, "psk", "HEX", ALL, tls_string, AT(psk), 0, 0, "TLS-PSK key in hex (visible to other users: prefer --psk-file)"},
     {0, "psk-file", "FILE", ALL, secret_file, 0, 0, 0, "read the PSK (hex) from the first line of FILE (mode 0600 or stricter)"},
     {0, "psk-identity", "ID", ALL, tls_string, AT(psk_identity), 0, 0, "TLS-PSK identity"},
@@ -317,9 +327,9 @@ int tool_options_finish(tool_options *o, char *err, size_t err_cap)
     return 0;
 }
 
-int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, size_t err_cap)
+tool_arg_table tool_options_table(tool_options *o)
 {
-    return tool_args_one(table, TABLE_SIZE, o->mode, o, argc, argv, i, err, err_cap);
+    return (tool_arg_table){table, TABLE_SIZE, o->mode, o};
 }
 
 int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "args.h"
 #include "tern/codec.h"
 
 #define TERN_TOOL_MAX_TOPICS 32
@@ -92,10 +93,8 @@ typedef struct {
 int tool_parse_options(tool_options *o, tool_mode mode, int argc, char **argv, char *err,
                        size_t err_cap);
 
-/* Parse one connection option at argv[*i] (advancing *i past its value), for subcommands
- * with flags of their own (tern fw). 1 when it was one, 0 when it is not a connection option
- * (or its value is missing), -1 on a bad value (message in err). */
-int tool_parse_one(tool_options *o, int argc, char **argv, int *i, char *err, size_t err_cap);
+/* The flags of o->mode as a parser table that sets o (for tern fw, which adds its own). */
+tool_arg_table tool_options_table(tool_options *o);
 /* Defaults for mode, and the checks that apply once every option is in. */
 void tool_options_defaults(tool_options *o, tool_mode mode);
 int tool_options_finish(tool_options *o, char *err, size_t err_cap);

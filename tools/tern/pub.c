@@ -1,16 +1,19 @@
 /* tern pub: publish one message (or one per line of stdin) and wait until it is delivered
  * to the broker at the QoS asked for. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "session.h"
+#include "stop_signal.h"
 #include "sub_print.h"
 #include "tool.h"
 
-#define LINE_MAX_BYTES 65536u
+#define LINE_MAX_BYTES 65536u /* the first send buffer; it grows for a longer -l line */
+#define PROPS_ROOM 1024u      /* header, topic length, packet id, -D properties */
 
 /* Read the whole of f; *len gets the size. NULL on failure. */
 static uint8_t *read_all(FILE *f, size_t *len)
@@ -53,24 +56,46 @@ static int load_message(const tool_options *o, uint8_t **data, size_t *len)
     return *data ? 0 : -1;
 }
 
+/* A failure publish_lines has printed its own line for. */
+static int reported;
+/* Messages delivered: a signal before the first one is a failure, not a clean stop. */
+static long delivered;
+
+/* Room for a message of payload_len bytes: the buffers grow, up to MQTT's packet limit
+ * (the codec refuses anything larger). */
+static tern_status make_room(tool_session *s, const tern_publish *m, size_t payload_len)
+{
+    size_t need = payload_len + m->topic.len + PROPS_ROOM;
+    if (need > TERN_VARINT_MAX + PROPS_ROOM) return TERN_ERR_PACKET_TOO_LARGE;
+    if (tool_session_grow(s, (uint32_t)need) == 0) return TERN_OK;
+    fprintf(stderr, "tern: publish: no memory for a line of %zu bytes\n", payload_len);
+    reported = 1;
+    return TERN_ERR_BUFFER_TOO_SMALL;
+}
+
 static tern_status publish_lines(tool_session *s, tern_publish *m)
 {
     /* One message per line, whatever its length (a line is never split in two). */
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    ssize_t got = 0;
     tern_status st = TERN_OK;
-    while (st == TERN_OK && (got = getline(&line, &cap, stdin)) >= 0) {
+    while (st == TERN_OK && !tool_stop_requested && (got = getline(&line, &cap, stdin)) >= 0) {
         size_t n = (size_t)got;
         if (n && line[n - 1] == '\n') line[--n] = 0;
-        if (n > UINT32_MAX) {
-            st = TERN_ERR_PACKET_TOO_LARGE;
-            break;
-        }
+        st = make_room(s, m, n);
+        if (st != TERN_OK) break;
         m->payload.data = (const uint8_t *)line;
         m->payload.len = (uint32_t)n;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+        if (st == TERN_OK) delivered++;
+    }
+    /* getline's -1 is not only the end: never a silent stop (but a signal is a stop). */
+    if (st == TERN_OK && ferror(stdin) && !tool_stop_requested) {
+        fprintf(stderr, "tern: publish: cannot read standard input: %s\n", strerror(errno));
+        reported = 1;
+        st = TERN_ERR_IO;
     }
     free(line);
     return st;
@@ -94,17 +119,19 @@ static int check_topic(const tool_options *o, tern_bytes topic)
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) continue;
+    while (nanosleep(&ts, &ts) != 0 && !tool_stop_requested) continue;
 }
 
 /* The message, --repeat times, --repeat-delay apart; each acknowledged before the next. */
 static tern_status publish_repeated(tool_session *s, const tern_publish *m)
 {
     tern_status st = TERN_OK;
-    for (int i = 0; i < s->o->repeat && st == TERN_OK; i++) {
+    for (int i = 0; i < s->o->repeat && st == TERN_OK && !tool_stop_requested; i++) {
         if (i > 0 && s->o->repeat_delay_ms) sleep_ms(s->o->repeat_delay_ms);
+        if (tool_stop_requested) break;
         st = tool_publish(s, m);
         if (st == TERN_OK) st = tern_client_wait_idle(&s->client, 30000u);
+        if (st == TERN_OK) delivered++;
     }
     return st;
 }
@@ -124,14 +151,19 @@ int tool_pub(const tool_options *o)
     if (load_message(o, &data, &len)) return 1;
     m.payload.data = data;
     m.payload.len = (uint32_t)len;
-    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + 1024u;
+    uint32_t room = (uint32_t)(len > LINE_MAX_BYTES ? len : LINE_MAX_BYTES) + m.topic.len + PROPS_ROOM;
     tool_session s;
     int rc = 1;
-    if (tool_session_init(&s, o, room, 4096, 4, room, 0) == 0 && tool_session_connect(&s) == 0) {
-        /* Each message is delivered (wait_idle) before the next: nothing is left to wait for. */
+    tool_catch_stop_signals(); /* Ctrl-C: the message in flight is delivered, then DISCONNECT */
+    /* One slot: each message is acknowledged before the next is read. */
+    if (tool_session_init(&s, o, room, 4096, 1, room, 0) == 0 && tool_session_connect(&s) == 0) {
+        /* Each message is delivered (wait_idle) before the next, the last one also when a
+         * signal came: nothing is left to wait for. */
         tern_status st = o->source == MSG_STDIN_LINES ? publish_lines(&s, &m) : publish_repeated(&s, &m);
-        if (st == TERN_OK) rc = 0;
-        else tool_fail(&s, "publish", st);
+        if (st == TERN_OK && tool_stop_requested && delivered == 0 && o->source != MSG_STDIN_LINES)
+            fprintf(stderr, "tern: publish: stopped by a signal before the message was sent\n");
+        else if (st == TERN_OK) rc = 0;
+        else if (!reported) tool_fail(&s, "publish", st);
         if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
     }
     tool_session_free(&s);

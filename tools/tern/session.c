@@ -26,13 +26,8 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
     if (type == TERN_UNSUBACK) s->unsubacked = 1;
     if (type != TERN_SUBACK) return;
     s->subacked = 1;
-    /* tern sub knows its filters; tern fw's subscriptions change as it goes. */
-    if (s->o->mode == TOOL_SUB && ack->count != s->o->topic_count) {
-        fprintf(stderr, "tern: the broker sent a SUBACK with %u reason codes for %d filters\n",
-                (unsigned)ack->count, s->o->topic_count);
-        s->sub_status = TERN_ERR_PROTOCOL;
-        return;
-    }
+    /* A SUBACK with another number of codes than filters never gets here: the engine ends
+     * the connection with TERN_ERR_ACK_COUNT, which tool_fail names. */
     for (uint16_t i = 0; i < ack->count; i++) {
         if (ack->codes[i] < 0x80) continue;
         fprintf(stderr, "tern: subscription to '%s' refused: %s\n",
@@ -212,6 +207,24 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
         return -1;
+    }
+    return 0;
+}
+
+int tool_session_grow(tool_session *s, uint32_t need)
+{
+    /* The engine reaches tx and the slots through cfg at each use and keeps no pointer into
+     * them between calls; realloc keeps their bytes, and the caller is idle anyway. */
+    if (need <= s->cfg.tx_cap) return 0;
+    uint8_t *tx = realloc(s->cfg.tx, need);
+    if (!tx) return -1;
+    s->cfg.tx = tx;
+    s->cfg.tx_cap = need;
+    for (uint16_t i = 0; i < s->cfg.inflight_count; i++) {
+        uint8_t *packet = realloc(s->cfg.inflight[i].packet, need);
+        if (!packet) return -1;
+        s->cfg.inflight[i].packet = packet;
+        s->cfg.inflight[i].cap = need;
     }
     return 0;
 }

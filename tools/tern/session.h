@@ -48,6 +48,10 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
 /* Connect and wait for CONNACK. Returns 0 or -1 with a one-line message printed. */
 int tool_session_connect(tool_session *s);
 void tool_session_free(tool_session *s);
+/* Make the send buffer and every in-flight slot hold packets of need bytes (never shrinks).
+ * Only while idle: nothing queued, no slot in use (after tern_client_wait_idle). 0, or -1
+ * when memory runs out (the buffers so far stay valid). */
+int tool_session_grow(tool_session *s, uint32_t need);
 /* Publish, driving the client while the in-flight slots or the send buffer are full. */
 tern_status tool_publish(tool_session *s, const tern_publish *m);
 

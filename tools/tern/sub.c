@@ -1,12 +1,12 @@
 /* tern sub: subscribe to one or more filters and print what arrives, as mosquitto_sub does. */
 #define _POSIX_C_SOURCE 200809L
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "session.h"
+#include "stop_signal.h"
 #include "sub_print.h"
 #include "tool.h"
 
@@ -16,29 +16,11 @@
 typedef struct {
     int escape_topics;    /* stdout is a terminal: control characters of topics as \xNN */
     int stop;             /* --retained-only met a message that was not retained */
+    int failed;           /* a message could not be received (one line printed): exit 1 */
+    int ending;           /* the run is over: a message cut by our DISCONNECT is no news */
 } sub_state;
 
 static sub_state state;
-
-/* Ctrl-C or kill: leave the loop and send DISCONNECT, so that the broker does not publish the
- * will of a client that stopped on purpose (as mosquitto_sub does). */
-static volatile sig_atomic_t interrupted;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)sigaction(SIGTERM, &sa, NULL);
-}
 
 static int filtered_out(const tool_options *o, tern_bytes topic)
 {
@@ -47,15 +29,16 @@ static int filtered_out(const tool_options *o, tern_bytes topic)
     return 0;
 }
 
-static void on_message(tern_client *c, const tern_publish *m, void *user)
+/* Print m as the options ask, or skip it; -C's count. can_hold: m may be left
+ * unacknowledged (not a message gathered from pieces, which is acknowledged already). */
+static void deliver(tern_client *c, tool_session *s, const tern_publish *m, int can_hold)
 {
-    tool_session *s = user;
     const tool_options *o = s->o;
     if (state.stop || filtered_out(o, m->topic) || (o->no_retained && m->retain)) return;
     if (o->count && s->received >= o->count) {
         /* -C N: the N-th is printed; what came in the same burst is left unacknowledged, so a
          * persistent session keeps it for the next run (as mosquitto_sub does). */
-        (void)tern_client_hold(c);
+        if (can_hold) (void)tern_client_hold(c);
         return;
     }
     if (o->retained_only && !m->retain) {
@@ -64,6 +47,42 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     }
     tool_print_message(stdout, o, m, state.escape_topics);
     s->received++;
+}
+
+static void on_message(tern_client *c, const tern_publish *m, void *user)
+{
+    deliver(c, user, m, 1);
+}
+
+/* A message larger than the receive buffer comes in pieces: they are gathered on the heap
+ * (the whole size is known from the first) and the message is printed whole, as any other,
+ * or not at all when the connection ends midway. */
+static struct {
+    uint8_t *data;
+    uint32_t have;
+} gathered;
+
+static void on_chunk(tern_client *c, const tern_publish *m, uint32_t offset, uint32_t total, void *user)
+{
+    if (offset == 0) {
+        free(gathered.data);
+        gathered.have = 0;
+        gathered.data = malloc(total);
+        if (!gathered.data) {
+            fprintf(stderr, "tern: no memory for a message of %lu bytes\n", (unsigned long)total);
+            state.failed = 1;
+            return;
+        }
+    }
+    if (!gathered.data || offset != gathered.have) return; /* a message cut or not held */
+    memcpy(gathered.data + offset, m->payload.data, m->payload.len);
+    gathered.have += m->payload.len;
+    if (gathered.have < total) return;
+    tern_publish whole = *m;
+    whole.payload = (tern_bytes){gathered.data, total};
+    deliver(c, user, &whole, 0);
+    free(gathered.data);
+    gathered.data = NULL;
 }
 
 /* A lost connection is re-established, but not one the broker broke the protocol on: the
@@ -84,12 +103,20 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
     if (!transient && s->violation == TERN_OK) s->violation = why;
 }
 
-/* The engine skipped a message larger than the receive buffer (or similar): say so. */
+/* Something the engine did not end the connection for. A message it had to skip (larger
+ * than the receive buffer in a build without pieces) ends the run: -C would wait forever
+ * for a message that was never printed. */
 static void on_error(tern_client *c, tern_status st, void *user)
 {
     (void)c;
     (void)user;
-    fprintf(stderr, "tern: warning: %s\n", tern_status_str(st));
+    if (st == TERN_ERR_MESSAGE_TOO_LARGE) {
+        fprintf(stderr, "tern: a message was skipped: %s\n", tern_status_str(st));
+        state.failed = 1;
+        return;
+    }
+    if (st == TERN_ERR_MESSAGE_CUT && (state.ending || state.failed)) return;
+    fprintf(stderr, "tern: warning: %s\n", tern_status_str(st)); /* the text, not the C name (N10) */
 }
 
 static int check_filters(const char *const *filters, int n)
@@ -156,9 +183,9 @@ static int receive(tool_session *s)
     int subscribed_on = s->connects;
     uint32_t start = tool_now_ms(NULL);
     uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
-    while ((!o->count || s->received < o->count) && !state.stop && !interrupted) {
+    while ((!o->count || s->received < o->count) && !state.stop && !tool_stop_requested) {
         tern_status st = tern_client_run(&s->client, 100);
-        if (s->sub_status != TERN_OK) return 1;
+        if (s->sub_status != TERN_OK || state.failed) return 1;
         if (s->violation != TERN_OK) return tool_fail(s, "connection lost", s->violation), 1;
         /* Reconnected without the old session: subscribe again, as mosquitto_sub does. */
         if (s->connects != subscribed_on && tern_client_is_connected(&s->client)) {
@@ -184,15 +211,18 @@ int tool_sub(const tool_options *o)
     s.cfg.cb.on_message = on_message;
     s.cfg.cb.on_disconnect = on_disconnect;
     s.cfg.cb.on_error = on_error;
-    catch_stop_signals();
+    s.cfg.cb.on_chunk = on_chunk;
+    tool_catch_stop_signals(); /* Ctrl-C: DISCONNECT, no will */
     if (tool_session_connect(&s) != 0 || unsubscribe_first(&s) != 0) goto out;
     if (o->topic_count == 0) { /* -U alone */
         rc = 0;
     } else if (subscribe_all(&s) == 0) {
         rc = o->exit_after_subscribe ? (wait_ack(&s, &s.subacked) ? 1 : 0) : receive(&s);
     }
+    state.ending = 1;
     if (tern_client_is_connected(&s.client)) tern_client_disconnect(&s.client, 0);
 out:
+    free(gathered.data);
     tool_session_free(&s);
     return rc;
 }

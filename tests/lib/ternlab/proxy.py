@@ -5,7 +5,7 @@ import socket
 import struct
 import threading
 
-from harness import free_port
+from .harness import free_port
 
 
 class CuttableProxy:

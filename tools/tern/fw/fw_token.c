@@ -1,4 +1,4 @@
-/* tern fw push --key pkcs11:URI: the manifest signed (ECDSA P-256) by a key that stays in a
+/* tern fw push --signing-key pkcs11:URI: the manifest signed (ECDSA P-256) by a key that stays in a
  * PKCS#11 token. The key id is the hash of the token's public key, and the signature is
  * checked against it as a device would before anything is published. */
 #include <stdio.h>

@@ -41,7 +41,7 @@ static struct {
     uint8_t tx[64], rx[128];
     tern_inflight slots[4];
     uint8_t slot_mem[4][96];
-    uint16_t qos2[2]; /* small: the third QoS 2 message makes on_error fire */
+    uint16_t qos2[2]; /* small: a third QoS 2 message waits for a PUBREL (MQTT 3.1.1) */
     int cb, call, made, disconnected_by_app;
     tern_status call_status;
     int delivered[8]; /* per inbound message number (payload "m<n>") */
@@ -201,12 +201,13 @@ static int status_documented(int call, tern_status st)
     }
 }
 
-/* One run: connect, subscribe, publish, take messages (QoS 0, 1, 2, one in pieces, one QoS 2
- * too many for the table: on_error), then the broker closes. */
+/* One run: connect, subscribe, publish, take messages (QoS 0, 1, 2, one QoS 2 too many for the
+ * table in MQTT 3.1.1, one in pieces, one too large: on_error), then the broker closes. */
 static void run_one(int mode, tern_mqtt_version v, int cb, int call)
 {
-    static char big[300];
+    static char big[300], long_topic[111]; /* a head chunks may not take, room for its id */
     memset(big, 'b', sizeof big - 1);
+    memset(long_topic, 't', sizeof long_topic - 1);
     big[0] = 'm', big[1] = '7';
     int acks[8] = {0};
     setup(mode, v, cb, call);
@@ -223,11 +224,12 @@ static void run_one(int mode, tern_mqtt_version v, int cb, int call)
     if (tern_client_is_connected(&fx.client)) {
         peer_feed_publish(&fx.peer, v, "t/a", "m1", 1, 1, 0);
         peer_feed_publish(&fx.peer, v, "t/b", "m2", 0, 0, 0);
-        for (uint16_t id = 3; id <= 5; id++) { /* the third overflows the QoS 2 table: on_error */
-            char p[3] = {'m', (char)('0' + id), 0};
-            peer_feed_publish(&fx.peer, v, "t/c", p, 2, id, 0);
-        }
-        peer_feed_publish(&fx.peer, v, "t/d", big, 1, 7, 0); /* in pieces */
+        peer_feed_publish(&fx.peer, v, "t/c", "m3", 2, 3, 0);
+        peer_feed_publish(&fx.peer, v, "t/c", "m4", 2, 4, 0);
+        peer_feed_publish(&fx.peer, v, long_topic, big, 1, 6, 0); /* too large: skipped, on_error */
+        peer_feed_publish(&fx.peer, v, "t/d", big, 1, 7, 0);       /* in pieces */
+        /* 3.1.1: one QoS 2 message too many for the table waits for a PUBREL. */
+        peer_feed_publish(&fx.peer, v, "t/c", "m5", v == TERN_MQTT_311 ? 2 : 1, 5, 0);
         pump_and_answer(v, acks);
         fx.peer.now += 1000; /* a held message is offered again on the next poll */
         pump_and_answer(v, acks);

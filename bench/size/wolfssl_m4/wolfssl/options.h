@@ -1,4 +1,4 @@
-/* A device build of wolfCrypt for the firmware agent's size profile (scripts/size_report.py):
+/* A device build of wolfCrypt for the firmware agent's size profile (bench/size/size_report.py):
  * what a Cortex-M project would put in its user settings for signature checks and SHA-256,
  * no threads, no file system, no RSA/DH. Only the agent's own objects are measured; wolfCrypt
  * itself is the device's to build and is not included in the figures. */

@@ -90,7 +90,7 @@ static tern_status publish_chunks(tool_session *s, const fw_options *o, push_ima
     return TERN_OK;
 }
 
-/* Signed with the key file o->key, or in the token when there is one. */
+/* Signed with the key file o->signing_key, or in the token when there is one. */
 static int make_manifest(const fw_options *o, fw_token *token, const push_image *img, const uint8_t *hash,
                          const uint8_t *uid, const uint8_t *first, uint8_t *out, size_t *len)
 {
@@ -109,9 +109,9 @@ static int make_manifest(const fw_options *o, fw_token *token, const push_image 
     if (token) {
         rc = fw_token_sign(token, &m);
     } else {
-        rc = fw_load_signing_key(o->key, &key) != 0 ? -2 : fw_sign(&key, &m);
+        rc = fw_load_signing_key(o->signing_key, &key) != 0 ? -2 : fw_sign(&key, &m);
         secure_wipe(&key, sizeof key);
-        if (rc != 0) fprintf(stderr, "tern fw push: cannot sign the manifest with %s\n", o->key);
+        if (rc != 0) fprintf(stderr, "tern fw push: cannot sign the manifest with %s\n", o->signing_key);
     }
     if (rc == 0) rc = tern_fw_manifest_encode(&m, out, TERN_FW_MANIFEST_MAX, len) == TERN_OK ? 0 : -1;
     return rc;
@@ -138,11 +138,11 @@ static int new_update_id(uint8_t uid[TERN_FW_UPDATE_ID_LEN])
  * (and kept open to sign the manifest). 0, or -1 with one line printed. */
 static int open_signer(const fw_options *o, fw_token *token)
 {
-    if (token) return fw_token_open(o->key, token);
+    if (token) return fw_token_open(o->signing_key, token);
     fw_signing_key probe;
-    int rc = fw_load_signing_key(o->key, &probe);
+    int rc = fw_load_signing_key(o->signing_key, &probe);
     secure_wipe(&probe, sizeof probe);
-    if (rc != 0) fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->key);
+    if (rc != 0) fprintf(stderr, "tern fw push: cannot read signing key %s\n", o->signing_key);
     return rc;
 }
 
@@ -152,7 +152,7 @@ int fw_push(const fw_options *o)
     uint8_t hash[32], uid[TERN_FW_UPDATE_ID_LEN], first[32], manifest[TERN_FW_MANIFEST_MAX];
     size_t mlen = 0;
     fw_token token_key;
-    fw_token *token = tool_is_pkcs11_uri(o->key) ? &token_key : NULL;
+    fw_token *token = tool_is_pkcs11_uri(o->signing_key) ? &token_key : NULL;
     if (open_signer(o, token) != 0) return 1;
     if (open_image(o, &img, hash) != 0 || new_update_id(uid) != 0) {
         fprintf(stderr, "tern fw push: cannot read image %s (or it is empty)\n", o->image);

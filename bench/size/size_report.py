@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """make size: the footprint of tern's core (codec + client, no transport) on Cortex-M4 and
 x86-64, per object and linked into a program that connects, subscribes, publishes, runs and
-disconnects. Writes size/results/latest.json; with --check, fails when a figure exceeds
-size/budget.json (so that growth is a conscious decision: raise the budget in the same commit).
+disconnects. Writes bench/size/results/latest.json; with --check, fails when a figure exceeds
+bench/size/budget.json (so that growth is a conscious decision: raise the budget in the same commit).
 
 Profiles (switches of include/tern/config.h), both without strings (TERN_CFG_STATUS_STRINGS=0:
 no status, packet or reason-code names), as a device build would be:
@@ -14,13 +14,13 @@ no status, packet or reason-code names), as a device build would be:
             broker's side of the codec (TERN_CFG_SERVER_SIDE=0).
   full    = 3.1.1 + 5.0 with every feature.
   codec_minimal = the packet layer of minimal alone (src/codec, no session engine), linked
-            into size/codec_probe.c: what a packet library such as Paho's embedded MQTTPacket
+            into bench/size/codec_probe.c: what a packet library such as Paho's embedded MQTTPacket
             is measured as, for an application that runs its own session.
 tls_glue = the TLS transport alone.
 fw_agent = the firmware update agent and receiver (src/fwupdate), objects only: wolfCrypt
             (SHA-256, Ed25519, ECDSA P-256) is the device's own build and is not counted. On
             Cortex-M4 the wolfSSL headers are read with a device configuration
-            (size/wolfssl_m4/wolfssl/options.h: no threads, no file system). Its RAM is
+            (bench/size/wolfssl_m4/wolfssl/options.h: no threads, no file system). Its RAM is
             sizeof(tern_fw_agent) plus the client's buffers (docs/firmware-update.md).
 """
 import glob
@@ -30,20 +30,20 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CODEC = sorted(glob.glob(os.path.join(ROOT, "src/codec/*.c")))
 CORE = CODEC + sorted(glob.glob(os.path.join(ROOT, "src/client/*.c")))
 TLS_GLUE = sorted(glob.glob(os.path.join(ROOT, "src/transport/tls_*.c")))
 FW_AGENT = sorted(glob.glob(os.path.join(ROOT, "src/fwupdate/*.c")))
-FW_HEADERS = {"cortex_m4": ["-I" + os.path.join(ROOT, "size/wolfssl_m4"), "-idirafter", "/usr/include"],
+FW_HEADERS = {"cortex_m4": ["-I" + os.path.join(ROOT, "bench/size/wolfssl_m4"), "-idirafter", "/usr/include"],
               "x86_64": []}
 MINIMAL = ["-DTERN_CFG_MQTT5=0", "-DTERN_CFG_STATUS_STRINGS=0", "-DTERN_CFG_CHUNKS=0",
            "-DTERN_CFG_PERSISTENCE=0", "-DTERN_CFG_SERVER_SIDE=0"]
-SESSION_PROBE = os.path.join(ROOT, "size/size_probe.c")
+SESSION_PROBE = os.path.join(ROOT, "bench/size/size_probe.c")
 PROFILES = {  # name: (switches, sources, the program linked to measure what it carries)
     "minimal": (MINIMAL, CORE, SESSION_PROBE),
     "full": (["-DTERN_CFG_STATUS_STRINGS=0"], CORE, SESSION_PROBE),
-    "codec_minimal": (MINIMAL, CODEC, os.path.join(ROOT, "size/codec_probe.c")),
+    "codec_minimal": (MINIMAL, CODEC, os.path.join(ROOT, "bench/size/codec_probe.c")),
 }
 TARGETS = {
     "cortex_m4": {"cc": "arm-none-eabi-gcc", "size": "arm-none-eabi-size",
@@ -80,7 +80,7 @@ def linked(t, defs, sources, probe, tmp):
     """Size of the probe program minus an empty program with the same C library."""
     out = {}
     for name, srcs in (("probe", sources + [probe]),
-                       ("base", [os.path.join(ROOT, "size/baseline.c")])):
+                       ("base", [os.path.join(ROOT, "bench/size/baseline.c")])):
         elf = os.path.join(tmp, name + ".elf")
         run([t["cc"], *t["flags"], *COMMON, *defs, *srcs, "-Wl,--gc-sections", *t["link"], "-o", elf])
         out[name] = sizes(t["size"], elf)
@@ -162,13 +162,13 @@ def check(r, budget_path):
 
 def main():
     r = measure()
-    os.makedirs(os.path.join(ROOT, "size/results"), exist_ok=True)
-    with open(os.path.join(ROOT, "size/results/latest.json"), "w") as f:
+    os.makedirs(os.path.join(ROOT, "bench/size/results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench/size/results/latest.json"), "w") as f:
         json.dump(r, f, indent=1, sort_keys=True)
     print_table(r)
     if "--check" in sys.argv:
-        ok = check(r, os.path.join(ROOT, "size/budget.json"))
-        print("size: within budget" if ok else "size: over budget (size/budget.json)")
+        ok = check(r, os.path.join(ROOT, "bench/size/budget.json"))
+        print("size: within budget" if ok else "size: over budget (bench/size/budget.json)")
         sys.exit(0 if ok else 1)
 
 

@@ -15,7 +15,7 @@
 
 typedef struct {
     tool_options conn;              /* connection flags, as tern pub/sub */
-    const char *key;                /* push: private key file */
+    const char *signing_key;        /* push: --signing-key, a key file or a pkcs11: URI */
     const char *trust[FW_MAX_TRUST];/* agent: trusted public key files */
     int trust_count;
     const char *device_class;
@@ -55,7 +55,7 @@ int fw_sign_begin(tern_fw_manifest *m, uint8_t alg, const uint8_t *pub, size_t p
                   uint8_t msg[TERN_FW_SIGNED_LEN]);
 int fw_sign_end(tern_fw_manifest *m, size_t sig_len);
 
-/* A signing key in a PKCS#11 token (fw_token.c): --key pkcs11:URI, ECDSA P-256. */
+/* A signing key in a PKCS#11 token (fw_token.c): --signing-key pkcs11:URI, ECDSA P-256. */
 typedef struct {
     tern_pkcs11 p11;
     uint8_t pub[65];                /* read from the token's public key object */

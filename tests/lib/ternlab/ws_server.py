@@ -1,4 +1,4 @@
-"""WebSocket helpers for the tests: the aedes broker behind a ws listener (ws_broker/, node),
+"""WebSocket helpers for the tests: the aedes broker behind a ws listener (../ws_broker, node),
 and a scripted WebSocket server that answers one client as a scenario says. Standard library
 only."""
 import base64
@@ -12,9 +12,9 @@ import subprocess
 import threading
 import time
 
-from harness import scaled
+from .harness import scaled
 
-BROKER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ws_broker")
+BROKER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ws_broker")
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
