@@ -9,15 +9,14 @@ holds no byte below 0x20 but the line ends, no DEL, no C1 control (lone or UTF-8
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import threading
 import unittest
 
 from ternlab.harness import Broker, free_port
 from ternlab.scripted_broker import (
     CONNECT, ScriptedBroker, close, connack, disconnect, expect, expect_closed, props, send)
+from ternlab.ws_server import ScriptedWsServer
 
 TERN = os.environ.get("TERN_BIN", "tern")
 BAD = "evil\x1b]0;pwned\x07\x1b[2J\u009b1m\x7f"
@@ -83,29 +82,12 @@ class X509Names(PeerText):
 class HttpLines(PeerText):
     """A WebSocket server that refuses the upgrade with BAD in its status line and headers."""
 
-    def serve_once(self, response):
-        srv = socket.socket()
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
-
-        def answer():
-            conn, _ = srv.accept()
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-                conn.sendall(response)
-            srv.close()
-        threading.Thread(target=answer, daemon=True).start()
-        return srv.getsockname()[1]
-
     def test_refused_upgrade(self):
         bad = BAD.encode() + b"\x9b"
-        port = self.serve_once(b"HTTP/1.1 403 Forbidden " + bad + b"\r\nServer: " + bad + b"\r\n\r\n")
-        r = tern("pub", "-L", f"ws://127.0.0.1:{port}/mqtt", "-t", "x", "-m", "y")
+        refusal = b"HTTP/1.1 403 Forbidden " + bad + b"\r\nServer: " + bad + b"\r\n\r\n"
+        server = ScriptedWsServer(lambda server, conn, key: conn.sendall(refusal))
+        r = tern("pub", "-L", f"ws://127.0.0.1:{server.port}/mqtt", "-t", "x", "-m", "y")
+        server.join()
         self.assert_clean(r, "403 Forbidden evil\\x1b]0;pwned\\x07")
 
 
