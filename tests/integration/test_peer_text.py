@@ -15,7 +15,8 @@ import unittest
 
 from ternlab.harness import Broker, free_port
 from ternlab.scripted_broker import (
-    CONNECT, ScriptedBroker, close, connack, disconnect, expect, expect_closed, props, send)
+    CONNECT, SUBSCRIBE, ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, props, send,
+    suback)
 from ternlab.ws_server import ScriptedWsServer
 
 TERN = os.environ.get("TERN_BIN", "tern")
@@ -113,6 +114,21 @@ class MqttStrings(PeerText):
             r = self.run_script([expect(CONNECT), send(connack(v5=True)),
                                  send(disconnect(rc, properties=p)), expect_closed(10)], "-q", "1")
             self.assert_clean(r, f"0x{rc:02x}", "it points to (not followed): " + ESCAPED + "\n")
+
+
+    def test_subscriber_told_where_the_broker_points(self):
+        """tern sub reconnects after a DISCONNECT (to the same broker: the reference is never
+        followed), and says where the broker pointed."""
+        p = props((REASON_STRING, BAD), (SERVER_REFERENCE, BAD))
+        first = [expect(CONNECT), send(connack(v5=True)), expect(SUBSCRIBE),
+                 call(lambda c: c.send(suback(c.last.packet_id, [0], v5=True))),
+                 send(disconnect(0x9C, properties=p)), expect_closed(10)]
+        b = ScriptedBroker([first, [expect(CONNECT), close()]]).start()
+        r = tern("sub", "-h", "127.0.0.1", "-p", str(b.port), "-V", "5", "-t", "x", "-C", "1", "-W", "3")
+        b.join(15)
+        found = CONTROL.search(r.stderr)
+        self.assertIsNone(found, r.stderr)
+        self.assertIn(b"(0x9c); it points to (not followed): " + ESCAPED.encode() + b"; reconnecting", r.stderr)
 
 
 if __name__ == "__main__":

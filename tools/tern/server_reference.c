@@ -11,10 +11,12 @@ static void note_server_reference(tool_session *s, const uint8_t *pkt, size_t le
 {
     tern_props props;
     tern_status st = TERN_ERR_UNEXPECTED_PACKET;
-    if (pkt[0] >> 4 == TERN_CONNACK) {
+    unsigned type = pkt[0] >> 4u;
+    if (type == TERN_CONNACK || type == TERN_DISCONNECT) s->server_reference[0] = 0; /* this one's, or none */
+    if (type == TERN_CONNACK) {
         tern_connack ack = {.props = &props};
         st = tern_codec_decode_connack(pkt, len, TERN_MQTT_5, &ack);
-    } else if (pkt[0] >> 4 == TERN_DISCONNECT) {
+    } else if (type == TERN_DISCONNECT) {
         tern_disconnect d = {.props = &props};
         st = tern_codec_decode_disconnect(pkt, len, TERN_MQTT_5, &d);
     }
