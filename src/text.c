@@ -1,4 +1,5 @@
-/* Peer-controlled text made safe to print: control characters as \xNN (see tern/text.h). */
+/* Peer-controlled text made safe to print: control characters as \xNN (see tern/text.h).
+ * Outside the core (src/codec, src/client), which never prints. */
 #include "tern/text.h"
 
 /* The length of the well-formed UTF-8 sequence of 2..4 bytes at p (RFC 3629's table: no
