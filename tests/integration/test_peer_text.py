@@ -15,8 +15,8 @@ import unittest
 
 from ternlab.harness import Broker, free_port
 from ternlab.scripted_broker import (
-    CONNECT, SUBSCRIBE, ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, props, send,
-    suback)
+    CONNECT, SUBSCRIBE, ScriptedBroker, call, close, connack, disconnect, expect, expect_closed, props, publish,
+    send, suback)
 from ternlab.ws_server import ScriptedWsServer
 
 TERN = os.environ.get("TERN_BIN", "tern")
@@ -129,6 +129,20 @@ class MqttStrings(PeerText):
         found = CONTROL.search(r.stderr)
         self.assertIsNone(found, r.stderr)
         self.assertIn(b"(0x9c); it points to (not followed): " + ESCAPED.encode() + b"; reconnecting", r.stderr)
+
+
+    def test_debug_trace_of_a_topic(self):
+        """-d traces the broker's PUBLISH topic to stderr (a pipe here, a log file often)."""
+        first = [expect(CONNECT), send(connack(v5=True)), expect(SUBSCRIBE),
+                 call(lambda c: c.send(suback(c.last.packet_id, [0], v5=True))),
+                 send(publish("x/" + BAD, b"m", v5=True)), expect_closed(10)]
+        b = ScriptedBroker([first]).start()
+        r = tern("sub", "-h", "127.0.0.1", "-p", str(b.port), "-V", "5", "-t", "x/#", "-C", "1", "-W", "10", "-d")
+        b.join(15)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        found = CONTROL.search(r.stderr)
+        self.assertIsNone(found, r.stderr)
+        self.assertIn(b"'x/" + ESCAPED.encode() + b"'", r.stderr)
 
 
 if __name__ == "__main__":
