@@ -36,6 +36,9 @@ def read(path):
         return f.read()
 
 
+PKCS11 = "pkcs11:token=t;object=k?module-path=/nonexistent/pkcs11-module.so&pin-source=file:"
+
+
 def conn():
     return ["-h", "127.0.0.1", "-p", PORT]
 
@@ -68,6 +71,14 @@ def flags():
                                                "--device-class", "c", image], "refusing signing key"),
         "pub --tls-session": (b"", ["pub", *conn(), "-t", "x", "-m", "y", "--cafile", ca, "--tls-session", "{F}"],
                               "ignoring TLS session file"),
+        # The PIN file is read before the token's module is loaded (here a module that does
+        # not exist: a file that passes gets as far as that).
+        "pub --key pkcs11:...pin-source": (b"1234\n", ["pub", *conn(), "-t", "x", "-m", "y", *tls, "--key",
+                                                      PKCS11 + "{F}"], "refusing PKCS#11 PIN file"),
+        "fw push --signing-key pkcs11:...pin-source": (b"1234\n", ["fw", "push", *conn(), "--signing-key",
+                                                                   PKCS11 + "{F}", "--version", "1",
+                                                                   "--device-class", "c", image],
+                                                       "refusing PKCS#11 PIN file"),
     }
 
 
@@ -119,7 +130,8 @@ class SecretFiles(unittest.TestCase):
                 r = self.run_with(argv, path)
                 err = r.stderr.decode(errors="replace")
                 self.assertNotIn(what, err)
-                self.assertIn("127.0.0.1", err + r.stdout.decode(errors="replace"))  # it went on to connect
+                went_on = "/nonexistent/pkcs11-module.so" if "pkcs11" in flag else "127.0.0.1"
+                self.assertIn(went_on, err + r.stdout.decode(errors="replace"))  # past the file: to connect
 
 
 if __name__ == "__main__":
