@@ -246,7 +246,9 @@ void tern_tls_deinit(tern_tls *t);
  *        "host name mismatch: expected \"localhost\", certificate is for DNS:wrong.example.com".
  * @param t the TLS transport.
  * @return Text owned by t, valid until its next call; empty when there was none; never NULL.
- *         Never holds a key. May be called from callbacks.
+ *         Never holds a key. Control characters (the server's certificate names carry what
+ *         it chose) are escaped as \\xNN (tern_escape_text()): safe to print to a terminal.
+ *         May be called from callbacks.
  */
 const char *tern_tls_error(const tern_tls *t);
 
