@@ -40,7 +40,10 @@ long secure_file_check_read(const char *path, uint8_t *buf, size_t cap, char *wh
     struct stat st;
     char reason[120];
     const char *bad = fstat(fd, &st) != 0 ? strerror(errno) : distrust(&st, reason, sizeof reason);
-    if (!bad && (uintmax_t)st.st_size > cap) bad = "it is larger than any file tern writes there";
+    if (!bad && (uintmax_t)st.st_size > cap) {
+        snprintf(reason, sizeof reason, "it is larger than the %zu bytes tern takes there", cap);
+        bad = reason;
+    }
     ssize_t n = bad ? -1 : read(fd, buf, cap);
     if (!bad && n < 0) bad = strerror(errno);
     close(fd);

@@ -124,7 +124,7 @@ static void relax_cert_policy(tern_tls_config *tc, const tool_options *o)
 /* The TLS client key is a secret like --pw-file: tern reads it with secure_file_read's checks
  * (this user's own private regular file, no symbolic link) and hands the library the bytes,
  * so that the file checked is the file used. */
-enum { CLIENT_KEY_MAX = 16384 };
+enum { CLIENT_KEY_MAX = 65536 }; /* a PEM key with room for a chain put in the same file */
 static int read_client_key(const char *path, uint8_t *buf, tern_tls_config *tc)
 {
     long n = secure_file_read(path, "TLS client key", buf, CLIENT_KEY_MAX);
@@ -155,7 +155,7 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.ca_path = o->capath;
     int token_key = tool_is_pkcs11_uri(o->key); /* the certificate goes with it, below */
     tc.cert_file = token_key ? NULL : o->cert;
-    uint8_t key[CLIENT_KEY_MAX];
+    static uint8_t key[CLIENT_KEY_MAX];
     if (!token_key && o->key && read_client_key(o->key, key, &tc) != 0) return -1;
     tc.psk_hex = o->psk;
     tc.psk_identity = o->psk_identity;
