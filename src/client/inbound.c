@@ -222,7 +222,7 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
     const uint8_t *p = c->cfg->rx;
     uint8_t qos = (uint8_t)((h->flags >> 1) & 3u);
     tern_status st = TERN_OK;
-    if (h->type != TERN_PUBLISH) return TERN_ERR_PACKET_TOO_LARGE;
+    if (h->type != TERN_PUBLISH) return TERN_ERR_PEER_PACKET_TOO_LARGE; /* the broker's, not ours */
     if (qos > 0) {
         size_t at = h->header_len + 2u + (size_t)((p[h->header_len] << 8) | p[h->header_len + 1]);
         if (at + 2 > c->rx_len) return TERN_ERR_MESSAGE_TOO_LARGE; /* topic alone fills it */

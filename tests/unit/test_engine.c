@@ -3214,7 +3214,7 @@ static void broker_protocol_errors(void **state)
             static const struct { uint8_t b[8]; size_t n; tern_status st; } cases[] = {
                 {{0x90, 0x02, 0x00, 0x01}, 4, TERN_ERR_REMAINING_LENGTH}, /* SUBACK without codes */
                 {{0x60, 0x02, 0x00, 0x01}, 4, TERN_ERR_FIXED_FLAGS},     /* PUBREL flags 0 */
-                {{0xB0, 0x80, 0x02, 0x00, 0x01}, 5, TERN_ERR_PACKET_TOO_LARGE}, /* 256-byte UNSUBACK */
+                {{0xB0, 0x80, 0x02, 0x00, 0x01}, 5, TERN_ERR_PEER_PACKET_TOO_LARGE}, /* 256-byte UNSUBACK */
             };
             for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
                 for (int chunky = 0; chunky < 1 + TERN_CFG_CHUNKS; chunky++) {
@@ -3223,7 +3223,7 @@ static void broker_protocol_errors(void **state)
                     connect_ok(v, 0);
                     peer_feed(&fx.peer, cases[i].b, cases[i].n);
                     tern_status want = cases[i].st;
-                    if (want == TERN_ERR_PACKET_TOO_LARGE) {
+                    if (want == TERN_ERR_PEER_PACKET_TOO_LARGE) {
                         peer_feed(&fx.peer, (const uint8_t *)big, 254);
                     } else if (i == 0) { /* whatever the codec says of it */
                         tern_props sp;
