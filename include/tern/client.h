@@ -11,7 +11,9 @@
  *  - non-blocking core: call tern_client_poll() whenever convenient; nothing in it waits;
  *  - external event loop: poll tern_client_socket() for reading (and for writing when
  *    tern_client_wants_write()), call tern_client_on_readable / _on_writable when it is,
- *    and tern_client_tick() at least every tern_client_next_timeout_ms();
+ *    and tern_client_tick() at least every tern_client_next_timeout_ms(); while the
+ *    transport is still opening (after tern_client_connect, and between reconnects) there is
+ *    no socket yet (-1): tern_client_tick() opens it, so tick on the timeout until there is;
  *  - blocking: tern_client_connect_wait(), tern_client_run(), tern_client_wait_idle(), and
  *    tern_client_publish_wait() / _subscribe_wait() / _unsubscribe_wait(), which wait for room
  *    where the non-blocking calls return TERN_ERR_BUSY.
@@ -193,10 +195,11 @@ typedef struct {
     uint16_t *inbound_qos2;      /**< ids of inbound QoS 2 messages awaiting PUBREL. MQTT 5
                                       brokers are told half of inbound_qos2_count as our Receive
                                       Maximum: the rest is headroom for ids a broker lost in a
-                                      crash. MQTT 3.1.1: when every entry awaits its PUBREL on
-                                      this connection, a new QoS 2 message waits unacknowledged
-                                      in rx until one comes (never an id forgotten, so never a
-                                      message delivered twice) */
+                                      crash. When every entry awaits its PUBREL on this
+                                      connection, a new QoS 2 message waits unacknowledged in rx
+                                      until one comes; only when such messages fill rx (a broker
+                                      far past its in-flight limit) is the oldest id forgotten,
+                                      and on_error told TERN_ERR_RECEIVE_MAXIMUM */
     const tern_route *routes;    /**< message routes, or NULL; read only */
     uint16_t route_count;        /**< number of routes */
     uint16_t topic_alias_count;  /**< MQTT 5: advertised as Topic Alias Maximum (0 = none) */

@@ -539,7 +539,8 @@ tern_status tern_codec_size_connect(const tern_connect *p, size_t *size);
  */
 tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_t cap, size_t *written);
 /**
- * @brief Size of an encoded PUBLISH, checking every field as the encoder does.
+ * @brief Size of an encoded PUBLISH, checking every field as the encoder does (a client's
+ *        PUBLISH: a Subscription Identifier gives TERN_ERR_PROP_SERVER_ONLY, MQTT-3.3.4-6).
  * @param p the packet's fields
  * @param v the protocol version
  * @param size receives the whole packet's size
@@ -547,7 +548,9 @@ tern_status tern_codec_encode_connect(const tern_connect *p, uint8_t *buf, size_
  */
 tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, size_t *size);
 /**
- * @brief Encode a PUBLISH into a caller buffer.
+ * @brief Encode a client's PUBLISH into a caller buffer. A Subscription Identifier in
+ *        p->props gives TERN_ERR_PROP_SERVER_ONLY (MQTT-3.3.4-6: only the server adds them);
+ *        a broker uses tern_codec_encode_publish_from_server().
  * @param p the packet's fields
  * @param v the protocol version
  * @param buf where to write
@@ -557,6 +560,22 @@ tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, 
  *         short (nothing useful written); a field the spec forbids gives its own status (e.g. TERN_ERR_TOPIC_WILDCARD, TERN_ERR_QOS, TERN_ERR_PACKET_ID, TERN_ERR_PROP_NOT_ALLOWED, TERN_ERR_STRING_TOO_LONG, a UTF-8 status).
  */
 tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf, size_t cap, size_t *written);
+#if TERN_CFG_SERVER_SIDE /* the broker's side: see tern/config.h */
+/**
+ * @brief Encode a PUBLISH as a broker sends it to a subscriber: as tern_codec_encode_publish(),
+ *        but Subscription Identifiers are allowed (MQTT 5.0 section 3.3.2.3.8).
+ * @param p the packet's fields; read only during the call
+ * @param v the protocol version
+ * @param buf where to write (owned by the caller)
+ * @param cap bytes available at buf
+ * @param written receives the bytes written
+ * @return TERN_OK with the whole packet written; TERN_ERR_BUFFER_TOO_SMALL when cap is
+ *         short; otherwise the statuses of tern_codec_encode_publish() but
+ *         TERN_ERR_PROP_SERVER_ONLY. No state; callable from any thread and from callbacks.
+ */
+tern_status tern_codec_encode_publish_from_server(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
+                                                  size_t cap, size_t *written);
+#endif
 /**
  * @brief Size of an encoded PUBACK, PUBREC, PUBREL or PUBCOMP (p->type), checking every field as the encoder does.
  * @param p the packet's fields

@@ -63,6 +63,7 @@
     X(TERN_ERR_PROP_DUPLICATE,      "property appears more than once") \
     X(TERN_ERR_PROP_VALUE,          "property has an invalid value") \
     X(TERN_ERR_PROP_LENGTH,         "property length exceeds the packet") \
+    X(TERN_ERR_PROP_SERVER_ONLY,    "property only a server may send in this packet (Subscription Identifier in PUBLISH)") \
     /* session engine */ \
     X(TERN_ERR_BUSY,                "no free in-flight slot; retry after acknowledgements arrive") \
     X(TERN_ERR_NOT_CONNECTED,       "not connected") \
@@ -84,6 +85,7 @@
     X(TERN_ERR_ACK_TYPE,            "acknowledgement of the wrong type for a packet in flight (e.g. PUBACK for QoS 2)") \
     X(TERN_ERR_NO_MQTT5,            "unacceptable protocol version: the broker does not speak MQTT 5; try -V 311") \
     X(TERN_ERR_HOLD_FULL,           "receive buffer full of held messages: this one cannot be held, take it now") \
+    X(TERN_ERR_PEER_PACKET_TOO_LARGE, "the broker sent a packet larger than our Maximum Packet Size (the receive buffer)") \
     /* transport */ \
     X(TERN_ERR_CLOSED,              "connection closed by peer") \
     X(TERN_ERR_IO,                  "network I/O error") \

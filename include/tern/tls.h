@@ -109,6 +109,9 @@ typedef struct {
     uint8_t ignore_key_usage; /**< --tls-ignore-key-usage: accept a keyUsage that does not allow
                                *   the certificate's use (a server key that may not sign, a CA
                                *   that may not sign certificates); 0: honoured when present */
+    const char *key_buf_name; /**< what error messages call key_buf (the file the application
+                               *   read it from, having checked that the file is private);
+                               *   NULL: "key_buf". Not copied; read only during init */
 } tern_tls_config;
 
 /**
@@ -243,7 +246,9 @@ void tern_tls_deinit(tern_tls *t);
  *        "host name mismatch: expected \"localhost\", certificate is for DNS:wrong.example.com".
  * @param t the TLS transport.
  * @return Text owned by t, valid until its next call; empty when there was none; never NULL.
- *         Never holds a key. May be called from callbacks.
+ *         Never holds a key. Control characters (the server's certificate names carry what
+ *         it chose) are escaped as \\xNN (tern_escape_text()): safe to print to a terminal.
+ *         May be called from callbacks.
  */
 const char *tern_tls_error(const tern_tls *t);
 

@@ -25,8 +25,9 @@ tern_status tern_chunk_start(tern_client *c)
     c->chunk_left = total;
     /* QoS 2: a re-sent message whose PUBREC we sent is acknowledged again, not delivered. */
     c->chunk_skip = (uint8_t)(m.qos == 2 && tern_qos2_seen(c, m.packet_id, 0));
-    /* A new one needs room to be remembered before any piece goes out (see tern_qos2_room). */
-    if (m.qos == 2 && !c->chunk_skip && !tern_qos2_room(c)) return TERN_ERR_RECEIVE_MAXIMUM;
+    /* A new one needs room to be remembered before any piece goes out; it cannot wait in the
+     * receive buffer, so the oldest id gives way if it must (see tern_qos2_room). */
+    if (m.qos == 2 && !c->chunk_skip && !tern_qos2_room(c, 1)) return TERN_ERR_RECEIVE_MAXIMUM;
     return tern_chunk_continue(c);
 }
 

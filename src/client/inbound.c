@@ -44,25 +44,27 @@ static uint16_t qos2_used(const tern_client *c)
 
 /* Room for one more id? A full table of ids from this connection means the broker has that
  * many messages awaiting PUBREL: forgetting one would deliver its re-send twice, so there is
- * no room (the caller leaves the message unacknowledged). Ids that came before the last
- * reconnect and got no PUBREL when the session resumed are ones a broker lost (mosquitto
- * killed before it saved): the oldest of them gives way, and the application is told. */
-int tern_qos2_room(tern_client *c)
+ * no room (the caller holds the message back, unacknowledged) unless force is set: held
+ * messages fill the receive buffer, and no PUBREL can arrive behind them (a broker far past
+ * its in-flight limit: mosquitto 2.0.11 after restoring a session). Ids that came before the
+ * last reconnect and got no PUBREL when the session resumed are ones a broker lost (killed
+ * before it saved). Either way the oldest gives way, and the application is told. */
+int tern_qos2_room(tern_client *c, int force)
 {
     uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
     if (n == 0) return 0;
     if (qos2_used(c) < n) return 1;
-    if (c->qos2_old == 0) return 0;
+    if (c->qos2_old == 0 && !force) return 0;
     tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
     t[n - 1u] = 0;
-    c->qos2_old--;
+    if (c->qos2_old) c->qos2_old--;
     tern_report(c, TERN_ERR_RECEIVE_MAXIMUM);
     return 1;
 }
 
 int tern_qos2_remember(tern_client *c, uint16_t id)
 {
-    if (!tern_qos2_room(c)) return 0;
+    if (!tern_qos2_room(c, 1)) return 0;
     c->cfg->inbound_qos2[qos2_used(c)] = id;
     return 1;
 }
@@ -117,14 +119,14 @@ static int connection_live(const tern_client *c)
     return c->state == TERN_STATE_CONNECTED || c->state == TERN_STATE_WAIT_CONNACK;
 }
 
-/* A new QoS 2 message and every id in the table awaits its PUBREL on this connection. MQTT 5:
- * the broker went past our Receive Maximum, a protocol error (0x93). MQTT 3.1.1 has no flow
- * control: the message stays unacknowledged in the receive buffer, held as by the application,
- * and is taken once a PUBREL frees an id; if the held messages fill the buffer so that no PUBREL
- * can arrive, the connection ends and the broker sends them again on the resumed session. */
+/* A new QoS 2 message and every id in the table awaits its PUBREL on this connection: it
+ * stays unacknowledged in the receive buffer, held as by the application, and is taken once a
+ * PUBREL frees an id (MQTT 3.1.1 has no flow control; an MQTT 5 broker went past our Receive
+ * Maximum, but mosquitto 2.0.11 does after a restore, and ending the connection only makes it
+ * send everything again). */
 static tern_status qos2_no_room(tern_client *c)
 {
-    if (c->cfg->inbound_qos2_count == 0 || tern_is_v5(c) || c->hold_refused) return TERN_ERR_RECEIVE_MAXIMUM;
+    if (c->cfg->inbound_qos2_count == 0) return TERN_ERR_RECEIVE_MAXIMUM;
     c->held_now = 1;
     return TERN_OK;
 }
@@ -140,7 +142,7 @@ static tern_status on_publish(tern_client *c, const uint8_t *pkt, size_t len)
     if (st != TERN_OK) return st;
     /* QoS 2: deliver once; a re-sent PUBLISH of an id awaiting PUBREL is only acknowledged. */
     if (m.qos == 2 && tern_qos2_seen(c, m.packet_id, 0)) return tern_tx_ack(c, TERN_PUBREC, m.packet_id, 0);
-    if (m.qos == 2 && !tern_qos2_room(c)) return qos2_no_room(c);
+    if (m.qos == 2 && !tern_qos2_room(c, c->hold_refused)) return qos2_no_room(c);
     c->delivering = 1;
     tern_deliver(c, &m);
     c->delivering = 0;
@@ -220,7 +222,7 @@ static tern_status skip_oversized(tern_client *c, const tern_header *h, size_t t
     const uint8_t *p = c->cfg->rx;
     uint8_t qos = (uint8_t)((h->flags >> 1) & 3u);
     tern_status st = TERN_OK;
-    if (h->type != TERN_PUBLISH) return TERN_ERR_PACKET_TOO_LARGE;
+    if (h->type != TERN_PUBLISH) return TERN_ERR_PEER_PACKET_TOO_LARGE; /* the broker's, not ours */
     if (qos > 0) {
         size_t at = h->header_len + 2u + (size_t)((p[h->header_len] << 8) | p[h->header_len + 1]);
         if (at + 2 > c->rx_len) return TERN_ERR_MESSAGE_TOO_LARGE; /* topic alone fills it */

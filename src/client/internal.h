@@ -114,9 +114,10 @@ tern_status tern_rx_read(tern_client *c);
 void tern_deliver(tern_client *c, const tern_publish *m);
 /* Inbound QoS 2 ids awaiting PUBREL: is id there (and forget it when remove is set)? */
 int tern_qos2_seen(tern_client *c, uint16_t id, int remove);
-/* Is there room for one more id (making it, when a broker lost some, by forgetting one)? */
-int tern_qos2_room(tern_client *c);
-/* Remember id; 0 when there is no room for it (tern_qos2_room). */
+/* Is there room for one more id (making it, when a broker lost some or force is set, by
+ * forgetting the oldest)? */
+int tern_qos2_room(tern_client *c, int force);
+/* Remember id, forgetting the oldest when the table is full; 0 when there is no table. */
 int tern_qos2_remember(tern_client *c, uint16_t id);
 /* CONNACK: a new session forgets every id; a resumed one marks them as older than now. */
 void tern_qos2_session(tern_client *c, int session_present);

@@ -41,6 +41,7 @@ static tern_status settle(tern_client *c, tern_status st)
                          : st == TERN_ERR_TOPIC_ALIAS       ? TERN_RC_TOPIC_ALIAS_INVALID
                          : st == TERN_ERR_RECEIVE_MAXIMUM   ? TERN_RC_RECEIVE_MAXIMUM_EXCEEDED
                          : st == TERN_ERR_PROP_DUPLICATE    ? TERN_RC_PROTOCOL_ERROR /* [MQTT-2.2.2] */
+                         : st == TERN_ERR_PEER_PACKET_TOO_LARGE ? TERN_RC_PACKET_TOO_LARGE /* 3.1.2.11.4 */
                          : st < TERN_ERR_BUSY               ? TERN_RC_MALFORMED_PACKET
                                                             : TERN_RC_PROTOCOL_ERROR;
         /* Behind what is queued: the packet at the head may be partly sent already, and

@@ -36,10 +36,20 @@ static tern_status check_topic(const tern_publish *p, tern_mqtt_version v)
     return tern_topic_validate_name(p->topic);
 }
 
+#if TERN_CFG_MQTT5
+/* MQTT-3.3.4-6: a PUBLISH from a client carries no Subscription Identifier; the server adds
+ * them when it forwards the message to subscribers. */
+static tern_status check_direction(const tern_props *props, int from_server)
+{
+    int has_sub_id = props != NULL && (props->present & TERN_PROP_BIT(TERN_PROP_SUBSCRIPTION_ID)) != 0;
+    return has_sub_id && !from_server ? TERN_ERR_PROP_SERVER_ONLY : TERN_OK;
+}
+#endif
+
 /* Everything the encoder checks, in one pass: the body size and the property block size
- * (0 for 3.1.1). */
-static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v, size_t *body,
-                                     size_t *props_size)
+ * (0 for 3.1.1). from_server: the broker's PUBLISH to a subscriber, else a client's. */
+static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v, int from_server,
+                                     size_t *body, size_t *props_size)
 {
     tern_status st = tern_check_version(v);
     if (st == TERN_OK) st = check_qos_dup(p->qos, p->dup);
@@ -52,8 +62,11 @@ static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v,
     if (st == TERN_OK) st = check_topic(p, v);
     *props_size = 0;
 #if TERN_CFG_MQTT5
+    if (st == TERN_OK && TERN_IS_V5(v)) st = check_direction(p->props, from_server);
     if (st == TERN_OK && TERN_IS_V5(v))
         st = tern_props_size(p->props, TERN_PUBLISH, props_size);
+#else
+    (void)from_server;
 #endif
     *body = n + *props_size + p->payload.len;
     return st;
@@ -62,19 +75,19 @@ static tern_status publish_body_size(const tern_publish *p, tern_mqtt_version v,
 tern_status tern_codec_size_publish(const tern_publish *p, tern_mqtt_version v, size_t *size)
 {
     size_t body = 0, props_size = 0;
-    tern_status st = publish_body_size(p, v, &body, &props_size);
+    tern_status st = publish_body_size(p, v, 0, &body, &props_size);
     return st != TERN_OK ? st : tern_packet_total(body, size);
 }
 
-tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
-                                      size_t cap, size_t *written)
+static tern_status encode_publish(const tern_publish *p, tern_mqtt_version v, int from_server,
+                                  uint8_t *buf, size_t cap, size_t *written)
 {
     size_t props_size = 0, total = 0;
     uint8_t *w = buf;
     unsigned flags = (unsigned)p->qos << PUBLISH_QOS_SHIFT;
     if (p->dup) flags |= PUBLISH_DUP;
     if (p->retain) flags |= PUBLISH_RETAIN;
-    tern_status st = publish_body_size(p, v, &total, &props_size);
+    tern_status st = publish_body_size(p, v, from_server, &total, &props_size);
     if (st == TERN_OK) st = tern_encode_begin(&w, cap, TERN_HEADER_BYTE(TERN_PUBLISH, (uint8_t)flags), &total);
     if (st != TERN_OK) return st;
     w = tern_write_binary(w, p->topic);
@@ -86,6 +99,20 @@ tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v
     *written = total;
     return TERN_OK;
 }
+
+tern_status tern_codec_encode_publish(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
+                                      size_t cap, size_t *written)
+{
+    return encode_publish(p, v, 0, buf, cap, written);
+}
+
+#if TERN_CFG_SERVER_SIDE
+tern_status tern_codec_encode_publish_from_server(const tern_publish *p, tern_mqtt_version v, uint8_t *buf,
+                                                  size_t cap, size_t *written)
+{
+    return encode_publish(p, v, 1, buf, cap, written);
+}
+#endif
 
 #if TERN_CFG_MQTT5
 

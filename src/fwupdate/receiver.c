@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tern/text.h"
+
 _Static_assert(sizeof(wc_Sha256) <= sizeof(((tern_fw_receiver *)0)->sha_state),
                "tern_fw_receiver.sha_state too small for this wolfCrypt");
 
@@ -18,21 +20,22 @@ __attribute__((format(printf, 3, 4)))
 #endif
 static tern_status refuse(tern_fw_receiver *r, tern_status st, const char *fmt, ...)
 {
+    char raw[sizeof r->reason];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    int len = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* A manifest's device class is the publisher's text: escaped, like all peer text. */
+    tern_escape_text(r->reason, sizeof r->reason, raw, len < 0 ? 0 : (size_t)len < sizeof raw ? (size_t)len : sizeof raw - 1);
     return st;
 }
 
 tern_status tern_fw_check_verified(tern_fw_receiver *r, const tern_fw_manifest *m, const char *device_class,
                                    uint64_t installed_version)
 {
-    if (strcmp(m->device_class, device_class) != 0) {
-        snprintf(r->reason, sizeof r->reason, "update is for device class \"%s\", this device is \"%s\"",
-                 m->device_class, device_class);
-        return TERN_ERR_DEVICE_CLASS;
-    }
+    if (strcmp(m->device_class, device_class) != 0)
+        return refuse(r, TERN_ERR_DEVICE_CLASS, "update is for device class \"%s\", this device is \"%s\"",
+                      m->device_class, device_class);
     if (m->version <= installed_version)
         return refuse(r, TERN_ERR_ROLLBACK, "version %llu is not newer than the installed %llu "
                                             "(rollback or replayed manifest)", (unsigned long long)m->version,

@@ -198,7 +198,7 @@ static tern_status load_identity_buffers(tern_tls *t, const tern_tls_config *cfg
         return fail(t, "client certificate from", "cert_buf");
     if (cfg->key_buf && wolfSSL_CTX_use_PrivateKey_buffer(t->ctx, cfg->key_buf, buffer_size(cfg->key_len),
                                                           buffer_format(cfg->key_buf, cfg->key_len)) != WOLFSSL_SUCCESS)
-        return fail(t, "client key from", "key_buf");
+        return cfg->key_buf_name ? fail(t, "client key", cfg->key_buf_name) : fail(t, "client key from", "key_buf");
     return TERN_OK;
 }
 
@@ -215,7 +215,8 @@ static tern_status load_identity(tern_tls *t, const tern_tls_config *cfg)
     if (st != TERN_OK) return st;
     if (wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS) {
         tern_tls_set_error(t, "client key \"%s\" does not match certificate \"%s\"",
-                           cfg->key_file ? cfg->key_file : "key_buf", cfg->cert_file ? cfg->cert_file : "cert_buf");
+                           cfg->key_file ? cfg->key_file : cfg->key_buf_name ? cfg->key_buf_name : "key_buf",
+                           cfg->cert_file ? cfg->cert_file : "cert_buf");
         return TERN_ERR_TLS_CONFIG;
     }
     t->cert_loaded = 1;

@@ -6,15 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tern/text.h"
+
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
+/* Every reason goes through here, and most carry text the server chose (its certificate's
+ * names, wolfSSL's rendering of them): escaped, so that printing the reason cannot send
+ * commands to a terminal. */
 void tern_tls_set_error(tern_tls *t, const char *fmt, ...)
 {
+    char raw[TERN_TLS_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->error, sizeof t->error, fmt, ap);
+    int len = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    size_t used = len < 0 ? 0 : (size_t)len < sizeof raw ? (size_t)len : sizeof raw - 1;
+    tern_escape_text(t->error, sizeof t->error, raw, used);
 }
 
 /* wolfSSL's text, or fallback where it has none: never a NULL for a %s. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ws_internal.h"
+#include "tern/text.h"
 
 typedef struct {
     const char *at;
@@ -46,13 +47,11 @@ static int list_has(span list, const char *word)
     return 0;
 }
 
-/* Server text in a message: printable ASCII only, at most max bytes. */
+/* Server text in a message, at most max bytes of it, with its control characters escaped
+ * (tern_escape_text): the server chooses it. */
 static void quote(char *out, size_t cap, const char *at, size_t len, size_t max)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < len && i < max && n + 1 < cap; i++)
-        out[n++] = isprint((unsigned char)at[i]) ? at[i] : '?';
-    out[n] = '\0';
+    tern_escape_text(out, cap, at, len < max ? len : max);
 }
 
 static void note_header(response_headers *h, span name, span value)

@@ -265,9 +265,12 @@ class CliParity(unittest.TestCase):
         self.assertEqual(sub.finish(), (0, b"text/plain|60|k:v|p\n"))
         for bad in (["-D", "publish", "content-type", "x"],              # needs -V 5
                     ["-V", "5", "-D", "connect", "content-type", "x"],   # not a CONNECT property
-                    ["-V", "5", "-D", "publish", "no-such", "x"]):
+                    ["-V", "5", "-D", "publish", "no-such", "x"],
+                    # only a server sends it in PUBLISH (MQTT-3.3.4-6); mosquitto_pub refuses it too
+                    ["-V", "5", "-D", "publish", "subscription-identifier", "5"]):
             r = subprocess.run(self.tern("pub", "-t", "x", "-m", "y", *bad), capture_output=True, timeout=scaled(20))
             self.assertEqual(r.returncode, 2, bad)
+        self.assertIn(b"-D publish subscription-identifier: property only a server may send", r.stderr)
 
     def test_repeat(self):
         sub = Subscriber(self.mosquitto(MOSQUITTO_SUB, "-t", "parity/rep", "-C", "3", "-W", "20"), self.broker)

@@ -210,6 +210,11 @@ class InstalledPackage(ExampleRunner, unittest.TestCase):
         for header in ("client.h", "codec.h", "version.h", "tls.h"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, "include", "tern", header)), header)
 
+    def test_the_documents_the_readme_links_are_installed(self):
+        docs = os.path.join(self.prefix, "share", "doc", "tern")
+        for name in ("README.md", "security.md", "firmware-update.md", "porting.md", "api-changes.md"):
+            self.assertTrue(os.path.isfile(os.path.join(docs, name)), name)
+
     def test_pkg_config_builds_work(self):
         sub = self.mosquitto_sub("examples/pkg", 1)
         r = run(wrapped([os.path.join(self.pkg_bin, "publish_blocking"), "localhost",

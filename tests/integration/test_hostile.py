@@ -142,6 +142,14 @@ class Hostile(ScriptedCase):
 
     # ------------------------------------------------------------ protocol
 
+    def test_packet_larger_than_our_maximum(self):
+        """Probe finding N10: the broker's oversized CONNACK read as if ours were too big. MQTT 5
+        says 0x95 Packet too large; the line names the broker and our maximum."""
+        words = "the broker sent a packet larger than our Maximum Packet Size (4096 bytes)"
+        self.hostile(connack(v5=True, properties=props((0x26, ("k", "v" * 5000)))), words, version=5,
+                     before_connack=True, reason=0x95)
+        self.hostile(packet(PUBACK, 0, b"\x00\x01" + bytes(5000)), words, version=4)
+
     def test_second_connack(self):
         for v in (4, 5):
             with self.subTest(version=v):
@@ -229,6 +237,19 @@ class Hostile(ScriptedCase):
             self.finish(b, 30)
             self.assertLess(times["closed"] - times["suback"], 6.5, "slowloris kept the connection")
             self.assert_failed(r, "refused", "not authorized", max_s=12)
+
+    def test_connection_lost_inside_a_large_message(self):
+        """A message larger than tern sub's receive buffer arrives in pieces; the connection
+        ends inside it. The warning names the cause in words, not the status's C name (probe
+        finding N10), and tern sub reconnects."""
+        whole = publish("f/big", b"B" * (2 << 20), qos=0)
+        steps = [expect(CONNECT), send(connack()), expect(SUBSCRIBE),
+                 call(lambda c: c.send(suback(c.last.packet_id, [0]))), send(whole[:(1 << 20) + 4096]), close()]
+        b = ScriptedBroker([steps, [expect(CONNECT), close()]]).start()
+        r = self.tern("sub", b, "-t", "f/#", "-C", "1", "-W", "3", timeout=30)
+        self.finish(b, 30)
+        self.assertIn("tern: warning: connection ended in the middle of a message delivered in pieces", r.err)
+        self.assertNotIn("TERN_ERR", r.err)
 
     def test_flood_of_oversized_publishes(self):
         """tern sub's receive buffer is 1 MiB: larger messages arrive in pieces and are printed

@@ -169,6 +169,7 @@ typedef struct {
     uint16_t sub_filters[65536]; /* filters of the app's SUBSCRIBE/UNSUBSCRIBE by id */
     uint32_t in_flight;
     int connected, idle, disconnecting, in_callback;
+    uint8_t qos2_forgotten; /* the engine said it forgot an inbound QoS 2 id (a full table) */
     int use_311;                 /* told the broker does not speak MQTT 5: connect with 3.1.1 */
     int version_change;          /* a connect with another version drops what is in flight */
     int in_disconnect;           /* on_disconnect runs (a disconnect from it calls it again) */

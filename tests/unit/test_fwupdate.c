@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "fw_build.h"
+#include "fwupdate/fw_crypto.h"
 
 #include <wolfssl/wolfcrypt/ecc.h>
 
@@ -64,6 +65,20 @@ static void manifest_refusals(void **state)
     assert_int_equal(fwb_sign(&b), 0);
     assert_int_equal(tern_fw_offer_manifest(&rx, b.manifest, b.manifest_len, &mine, 1, "sensor", 0),
                      TERN_ERR_SIGNATURE);
+}
+
+/* A device class with terminal commands (the publisher chose it) comes back escaped. */
+static void device_class_in_the_reason_is_escaped(void **state)
+{
+    (void)state;
+    memset(&rx, 0, sizeof rx);
+    tern_fw_manifest m;
+    memset(&m, 0, sizeof m);
+    strcpy(m.device_class, "x\033]0;pwned\007\302\233");
+    m.version = 2;
+    assert_int_equal(tern_fw_check_verified(&rx, &m, "sensor", 1), TERN_ERR_DEVICE_CLASS);
+    assert_string_equal(rx.reason, "update is for device class \"x\\x1b]0;pwned\\x07\\xc2\\x9b\", "
+                                   "this device is \"sensor\"");
 }
 
 static void every_byte_of_the_signed_part_is_protected(void **state)
@@ -273,6 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepted_update_installs_the_exact_image),
         cmocka_unit_test(manifest_refusals),
+        cmocka_unit_test(device_class_in_the_reason_is_escaped),
         cmocka_unit_test(every_byte_of_the_signed_part_is_protected),
         cmocka_unit_test(chunk_refusals_store_nothing),
         cmocka_unit_test(chunks_of_another_update_are_not_taken),

@@ -265,7 +265,18 @@ static void publish_with_request_response_properties(void **state)
                         .user_prop_count = 1};
     tern_publish p = {.topic = STR("a/b"), .payload = STR("hi"), .qos = 1, .packet_id = 10,
                       .props = &props};
-    pv_check_vector(PK_PUBLISH, &p, V5, publish_props, sizeof publish_props);
+    /* A broker's PUBLISH to a subscriber: a client must not send a Subscription Identifier
+     * (MQTT-3.3.4-6), so only the server's encoder writes these bytes. */
+    pv_check_decode_bounds(PK_PUBLISH, V5, publish_props, sizeof publish_props);
+    pv_check_encode_fails(PK_PUBLISH, &p, V5, TERN_ERR_PROP_SERVER_ONLY);
+    uint8_t out[sizeof publish_props + 1];
+    size_t n = 0;
+    assert_int_equal(tern_codec_encode_publish_from_server(&p, V5, out, sizeof out, &n), TERN_OK);
+    assert_int_equal(n, sizeof publish_props);
+    assert_memory_equal(out, publish_props, n);
+    props.present &= ~BIT(TERN_PROP_SUBSCRIPTION_ID); /* the rest a client may send */
+    assert_int_equal(tern_codec_encode_publish(&p, V5, out, sizeof out, &n), TERN_OK);
+    assert_int_equal(n, sizeof publish_props - 3);
 
     tern_props dp;
     tern_publish d = {.props_store = &dp};

@@ -123,6 +123,9 @@ int tool_add_property(tool_options *o, const char *cmd, const char *name, const 
         return snprintf(err, cap, "-D %s %s: invalid value '%s'", cmd, name, value), -1;
     size_t size;
     tern_status st = tern_props_size(&t->props, ctx, &size);
+    /* The codec's PUBLISH encoder also knows what only a server may send (MQTT-3.3.4-6). */
+    tern_publish probe = {.topic = tern_str("t"), .props = &t->props};
+    if (st == TERN_OK && ctx == TERN_PUBLISH) st = tern_codec_size_publish(&probe, TERN_MQTT_5, &size);
     if (st != TERN_OK) return snprintf(err, cap, "-D %s %s: %s", cmd, name, tern_status_str(st)), -1;
     *used = 1;
     return 0;

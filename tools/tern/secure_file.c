@@ -29,27 +29,37 @@ static const char *distrust(const struct stat *st, char *why, size_t cap)
     return NULL;
 }
 
-long secure_file_read(const char *path, const char *what, uint8_t *buf, size_t cap)
+long secure_file_check_read(const char *path, uint8_t *buf, size_t cap, char *why, size_t why_cap)
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT) return SECURE_FILE_ABSENT;
     if (fd < 0) {
-        fprintf(stderr, "tern: refusing %s %s: %s\n", what, path,
-                errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        snprintf(why, why_cap, "%s", errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return SECURE_FILE_REFUSED;
     }
     struct stat st;
-    char why[120];
-    const char *bad = fstat(fd, &st) != 0 ? strerror(errno) : distrust(&st, why, sizeof why);
-    if (!bad && (uintmax_t)st.st_size > cap) bad = "it is larger than any file tern writes there";
+    char reason[120];
+    const char *bad = fstat(fd, &st) != 0 ? strerror(errno) : distrust(&st, reason, sizeof reason);
+    if (!bad && (uintmax_t)st.st_size > cap) {
+        snprintf(reason, sizeof reason, "it is larger than the %zu bytes tern takes there", cap);
+        bad = reason;
+    }
     ssize_t n = bad ? -1 : read(fd, buf, cap);
     if (!bad && n < 0) bad = strerror(errno);
     close(fd);
     if (bad) {
-        fprintf(stderr, "tern: refusing %s %s: %s\n", what, path, bad);
+        snprintf(why, why_cap, "%s", bad);
         return SECURE_FILE_REFUSED;
     }
     return (long)n;
+}
+
+long secure_file_read(const char *path, const char *what, uint8_t *buf, size_t cap)
+{
+    char why[160];
+    long n = secure_file_check_read(path, buf, cap, why, sizeof why);
+    if (n == SECURE_FILE_REFUSED) fprintf(stderr, "tern: refusing %s %s: %s\n", what, path, why);
+    return n;
 }
 
 /* A new file next to path, 0600, with buf in it and on disk; its name in tmp. -1 on failure. */

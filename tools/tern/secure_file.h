@@ -14,6 +14,10 @@ enum { SECURE_FILE_ABSENT = -1, SECURE_FILE_REFUSED = -2 };
  * nothing printed) or SECURE_FILE_REFUSED. */
 long secure_file_read(const char *path, const char *what, uint8_t *buf, size_t cap);
 
+/* secure_file_read's checks without its line: on SECURE_FILE_REFUSED, why (why_cap bytes)
+ * says why, for a caller that words the consequence itself. */
+long secure_file_check_read(const char *path, uint8_t *buf, size_t cap, char *why, size_t why_cap);
+
 /* Write buf to path with mode 0600: a new temporary file in the same directory (O_CREAT |
  * O_EXCL | O_NOFOLLOW), fsync, then renamed over path (replace) or linked to it only if
  * path does not exist yet (!replace: SECURE_FILE_ABSENT is never returned, an existing file

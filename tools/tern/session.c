@@ -3,6 +3,7 @@
 #include "session.h"
 
 #include "pkcs11_uri.h"
+#include "secure_file.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,21 @@ static void relax_cert_policy(tern_tls_config *tc, const tool_options *o)
     }
 }
 
+/* The TLS client key is a secret like --pw-file: tern reads it with secure_file_read's checks
+ * (this user's own private regular file, no symbolic link) and hands the library the bytes,
+ * so that the file checked is the file used. */
+enum { CLIENT_KEY_MAX = 65536 }; /* a PEM key with room for a chain put in the same file */
+static int read_client_key(const char *path, uint8_t *buf, tern_tls_config *tc)
+{
+    long n = secure_file_read(path, "TLS client key", buf, CLIENT_KEY_MAX);
+    if (n == SECURE_FILE_ABSENT) fprintf(stderr, "tern: cannot read TLS client key %s: no such file\n", path);
+    if (n < 0) return -1;
+    tc->key_buf = buf;
+    tc->key_len = (size_t)n;
+    tc->key_buf_name = path;
+    return 0;
+}
+
 /* The transport: TCP, or TLS over it with the options' trust and identity. */
 static int set_transport(tool_session *s, const tool_options *o)
 {
@@ -141,7 +157,8 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.ca_path = o->capath;
     int token_key = tool_is_pkcs11_uri(o->key); /* the certificate goes with it, below */
     tc.cert_file = token_key ? NULL : o->cert;
-    tc.key_file = token_key ? NULL : o->key;
+    static uint8_t key[CLIENT_KEY_MAX];
+    if (!token_key && o->key && read_client_key(o->key, key, &tc) != 0) return -1;
     tc.psk_hex = o->psk;
     tc.psk_identity = o->psk_identity;
     tc.alpn = o->alpn;
@@ -150,6 +167,7 @@ static int set_transport(tool_session *s, const tool_options *o)
     tc.insecure_skip_hostname_check = (uint8_t)o->insecure;
     relax_cert_policy(&tc, o);
     tern_status st = tern_tls_init(&s->tls, o->host, o->port, TOOL_CONNECT_TIMEOUT_MS, &tc);
+    secure_wipe(key, sizeof key); /* wolfSSL keeps its own copy */
     if (st != TERN_OK) {
         fprintf(stderr, "tern: TLS: %s\n", tern_tls_error(&s->tls));
         return -1;
@@ -187,7 +205,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     s->cfg.cb.user = s;
     s->cfg.cb.on_suback = on_suback;
     s->cfg.cb.on_connect = on_connect;
-    if (o->debug) s->cfg.cb.on_trace = tool_trace;
+    s->cfg.cb.on_trace = tool_observe;
     if (!ok || tern_client_init(&s->client, &s->cfg) != TERN_OK) {
         fprintf(stderr, "tern: out of memory for %u-byte buffers\n", (unsigned)(tx_cap > rx_cap ? tx_cap : rx_cap));
         return -1;
@@ -231,12 +249,17 @@ void tool_session_free(tool_session *s)
 void tool_fail(tool_session *s, const char *what, tern_status st)
 {
     uint8_t reason = tern_client_last_reason(&s->client);
+    /* A Server Reference is told, never followed. */
+    const char *ref = s->server_reference[0] ? "; it points to (not followed): " : "";
     if (st == TERN_ERR_CONNACK_REFUSED) {
-        fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)\n", what,
-                tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason);
+        fprintf(stderr, "tern: %s: connection refused by the broker: %s (reason 0x%02x)%s%s\n", what,
+                tern_reason_str(reason, TERN_CONNACK, s->conn.version), reason, ref, s->server_reference);
+    } else if (st == TERN_ERR_PEER_PACKET_TOO_LARGE) {
+        fprintf(stderr, "tern: %s: the broker sent a packet larger than our Maximum Packet Size (%u bytes)\n",
+                what, (unsigned)s->cfg.rx_cap);
     } else if (st == TERN_ERR_SERVER_DISCONNECT) {
-        fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)\n", what,
-                tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason);
+        fprintf(stderr, "tern: %s: the broker disconnected: %s (reason 0x%02x)%s%s\n", what,
+                tern_reason_str(reason, TERN_DISCONNECT, s->conn.version), reason, ref, s->server_reference);
     } else if ((st == TERN_ERR_CONNECT_REFUSED || st == TERN_ERR_IO || st == TERN_ERR_TIMEOUT) &&
                tool_tcp(s)->last_errno) {
         fprintf(stderr, "tern: %s: %s:%u: %s (%s)\n", what, s->o->host, (unsigned)s->o->port,

@@ -38,6 +38,7 @@ typedef struct {
     long received;            /* messages printed by tern sub */
     void *fw;                 /* tern fw agent's state, for its message callback */
     tern_status violation;    /* the broker broke the protocol: tern sub stops reconnecting */
+    char server_reference[160]; /* MQTT 5: where the broker's last CONNACK/DISCONNECT points, escaped */
 } tool_session;
 
 /* Build the client: buffers of the given sizes (heap: the CLI may allocate, the core never
@@ -61,6 +62,9 @@ uint32_t tool_now_ms(void *ctx);
 
 /* -d: the client's on_trace hook (trace.c); user is the tool_session. */
 void tool_trace(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
+/* The client's on_trace hook: notes a Server Reference (server_reference.c), then tool_trace
+ * with -d. */
+void tool_observe(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
 
 /* TLS helpers (session_tls.c). */
 /* The TCP connection under the transport in use. */

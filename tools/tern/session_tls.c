@@ -17,8 +17,14 @@ void tool_tls_session_load(tool_session *s)
     if (!path) return;
     static uint8_t buf[SESSION_FILE_MAX];
     uint8_t key[TERN_TLS_SESSION_KEY_SIZE];
-    long n = secure_file_read(path, "TLS session file", buf, sizeof buf);
-    /* Absent (first run) or refused (said so): a full handshake. */
+    char why[160];
+    long n = secure_file_check_read(path, buf, sizeof buf, why, sizeof why);
+    /* Refused: not read, and replaced at exit by a new 0600 file of this user's (the rename
+     * replaces a link, never writes through it). Replacing rather than leaving it is the
+     * safer way: a file others could read no longer holds a session after this run. */
+    if (n == SECURE_FILE_REFUSED)
+        fprintf(stderr, "tern: ignoring TLS session file %s: %s; a new session is saved there\n", path, why);
+    /* Absent (first run) or refused: a full handshake. */
     if (n <= 0) return;
     if (session_key_get(key) == 0) {
         if (tern_tls_session_import(&s->tls, key, buf, (size_t)n) != TERN_OK)

@@ -100,8 +100,9 @@ static void on_disconnect(tern_client *c, tern_status why, void *user)
     if (why == TERN_ERR_SERVER_DISCONNECT && !s->o->quiet) {
         /* The broker said why (MQTT 5): the user hears it, or waits on a silent reconnect loop. */
         uint8_t rc = tern_client_last_reason(c);
-        fprintf(stderr, "tern: the broker disconnected: %s (0x%02x); reconnecting\n",
-                tern_reason_str(rc, TERN_DISCONNECT, TERN_MQTT_5), rc);
+        fprintf(stderr, "tern: the broker disconnected: %s (0x%02x)%s%s; reconnecting\n",
+                tern_reason_str(rc, TERN_DISCONNECT, TERN_MQTT_5), rc,
+                s->server_reference[0] ? "; it points to (not followed): " : "", s->server_reference);
     }
     int transient = why == TERN_OK || why == TERN_ERR_CLOSED || why == TERN_ERR_IO ||
                     why == TERN_ERR_KEEPALIVE_TIMEOUT || why == TERN_ERR_TIMEOUT ||
@@ -123,7 +124,7 @@ static void on_error(tern_client *c, tern_status st, void *user)
         return;
     }
     if (st == TERN_ERR_MESSAGE_CUT && (state.ending || state.failed)) return;
-    fprintf(stderr, "tern: warning: %s (%s)\n", tern_status_str(st), tern_status_name(st));
+    fprintf(stderr, "tern: warning: %s\n", tern_status_str(st)); /* the text, not the C name (N10) */
 }
 
 static int check_filters(const char *const *filters, int n)

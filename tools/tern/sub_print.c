@@ -4,31 +4,27 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sub_print.h"
 
+#include "tern/text.h"
+
 #include <string.h>
 
 #include "sub_format.h"
 
-/* C0 controls, DEL, and C1 controls (U+0080..U+009F, C2 80..C2 9F in UTF-8). */
-static size_t control_length(const uint8_t *p, size_t left)
-{
-    if (p[0] < 0x20 || p[0] == 0x7f) return 1;
-    if (p[0] == 0xc2 && left > 1 && p[1] >= 0x80 && p[1] <= 0x9f) return 2;
-    return 0;
-}
-
 int tool_has_control_chars(tern_bytes topic)
 {
-    for (size_t i = 0; i < topic.len; i++)
-        if (control_length(topic.data + i, topic.len - i)) return 1;
-    return 0;
+    int control = 0;
+    for (size_t i = 0; i < topic.len && !control;) i += tern_text_next(topic.data + i, topic.len - i, &control);
+    return control;
 }
 
 void tool_print_topic(FILE *out, tern_bytes topic, int escape)
 {
     for (size_t i = 0; i < topic.len;) {
-        size_t n = escape ? control_length(topic.data + i, topic.len - i) : 0;
-        if (n == 0) {
-            fputc(topic.data[i++], out);
+        int control;
+        size_t n = tern_text_next(topic.data + i, topic.len - i, &control);
+        if (!escape || !control) {
+            fwrite(topic.data + i, 1, n, out);
+            i += n;
             continue;
         }
         for (size_t k = 0; k < n; k++) fprintf(out, "\\x%02x", topic.data[i + k]);

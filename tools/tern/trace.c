@@ -1,9 +1,10 @@
 /* -d: one line per packet, worded as mosquitto_pub/sub's -d words it, so that a trace of
- * either reads the same: "received PUBLISH (d0, q1, r0, m1, 'topic', ... (5 bytes))". */
+ * either reads the same: "received PUBLISH (d0, q1, r0, m1, 'topic', ... (5 bytes))". Topics
+ * are printed with their control characters escaped always: a trace goes to terminals and to
+ * logs read on terminals later. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "session.h"
 #include "sub_print.h"
@@ -43,7 +44,7 @@ static void trace_publish(const tool_session *s, const uint8_t *pkt, size_t len)
         return;
     }
     fprintf(stderr, " (d%u, q%u, r%u, m%u, '", m.dup, m.qos, m.retain, m.packet_id);
-    tool_print_topic(stderr, m.topic, isatty(STDERR_FILENO));
+    tool_print_topic(stderr, m.topic, 1); /* the broker's text: escaped, on a terminal or in a log */
     fprintf(stderr, "', ... (%u bytes))", (unsigned)m.payload.len);
 }
 
@@ -79,7 +80,7 @@ static void trace_subscribe(const tool_session *s, const uint8_t *pkt, size_t le
     for (uint16_t i = 0; i < sub.count && i < sub.entries_capacity; i++) {
         if (i) trace_head(s, 1, TERN_SUBSCRIBE);
         fprintf(stderr, " (Mid: %u, Topic: ", sub.packet_id);
-        tool_print_topic(stderr, entries[i].filter, isatty(STDERR_FILENO));
+        tool_print_topic(stderr, entries[i].filter, 1);
         fprintf(stderr, ", QoS: %u, Options: 0x%02x)%s", entries[i].options & TERN_SUBOPT_QOS_MASK,
                 entries[i].options & ~TERN_SUBOPT_QOS_MASK, i + 1 < sub.count ? "\n" : "");
     }
