@@ -139,7 +139,7 @@ static void subscription_identifier_only_from_the_server(void **state)
 #if TERN_CFG_SERVER_SIDE
     assert_int_equal(tern_codec_encode_publish_from_server(&p, TERN_MQTT_5, buf, sizeof buf, &n), TERN_OK);
     tern_props back;
-    tern_publish d = {.props = &back};
+    tern_publish d = {.props_store = &back};
     assert_int_equal(tern_codec_decode_publish(buf, n, TERN_MQTT_5, &d), TERN_OK);
     assert_int_equal(back.subscription_id, 5);
 #endif

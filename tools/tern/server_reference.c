@@ -14,10 +14,10 @@ static void note_server_reference(tool_session *s, const uint8_t *pkt, size_t le
     unsigned type = pkt[0] >> 4u;
     if (type == TERN_CONNACK || type == TERN_DISCONNECT) s->server_reference[0] = 0; /* this one's, or none */
     if (type == TERN_CONNACK) {
-        tern_connack ack = {.props = &props};
+        tern_connack ack = {.props_store = &props};
         st = tern_codec_decode_connack(pkt, len, TERN_MQTT_5, &ack);
     } else if (type == TERN_DISCONNECT) {
-        tern_disconnect d = {.props = &props};
+        tern_disconnect d = {.props_store = &props};
         st = tern_codec_decode_disconnect(pkt, len, TERN_MQTT_5, &d);
     }
     if (st != TERN_OK || !(props.present & TERN_PROP_BIT(TERN_PROP_SERVER_REFERENCE))) return;
