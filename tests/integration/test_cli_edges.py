@@ -75,6 +75,15 @@ class MessageSize(unittest.TestCase):
         self.assertEqual(r.stderr.decode().splitlines(),
                          [f"tern: standard input larger than {self.limit()} bytes"])
 
+    def test_standard_input_is_judged_from_where_it_is_read(self):
+        """A script that read the head of a file sends the rest: only the rest must fit."""
+        path = self.sparse_file(self.limit() + 10)
+        with open(path, "rb") as f:
+            f.seek(20)
+            r = self.pub("-s", stdin=f)
+        self.assertNotIn(b"larger than", r.stderr)
+        self.assertIn(b"connect", r.stderr)  # to the refused connection, the message loaded
+
     def test_one_byte_over_the_limit_is_refused_and_the_limit_counts_the_topic(self):
         for topic, qos in (("edge/big", "0"), ("edge/a/longer/topic", "1")):
             with self.subTest(topic=topic, qos=qos):

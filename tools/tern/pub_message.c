@@ -39,11 +39,13 @@ static uint8_t *read_bounded(FILE *f, size_t limit, size_t *len)
     return buf && ferror(f) ? (free(buf), NULL) : buf;
 }
 
-/* A regular file's size says at once whether it fits; other files are read to find out. */
+/* A regular file's size says at once whether it fits (from where reading starts: a script may
+ * have read the head of its standard input); other files are read to find out. */
 static int too_large(FILE *f, size_t limit)
 {
     struct stat st;
-    return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)limit;
+    off_t at = ftello(f);
+    return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size - (at > 0 ? at : 0) > (off_t)limit;
 }
 
 static int load_from(FILE *f, const char *what, size_t limit, uint8_t **data, size_t *len)
