@@ -254,8 +254,9 @@ static void on_message(tern_client *c, const tern_publish *m, void *user)
     }
     info->delivered++;
     S_total.delivered++;
+    if (m->qos == 2) A.qos2_token[m->packet_id] = token;
     if (info->delivered > info->sends) sim_fail("message %u delivered %u times, sent %u", token, info->delivered, info->sends);
-    if (info->qos == 2 && info->delivered > 1 && !A.qos2_forgotten)
+    if (info->qos == 2 && info->delivered > 1 && !info->forgotten)
         sim_fail("QoS 2 message %u delivered twice to the application", token);
     A.in_callback++;
     react(" from on_message");
@@ -267,6 +268,7 @@ static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, 
     (void)c;
     (void)user;
     sim_event("app on_connect %s session present %u", tern_status_name(st), ack->session_present);
+    memcpy(A.qos2_resumed, W.qos2_ids, W.k.qos2_ids * sizeof *W.qos2_ids);
     /* Without the fallback, or with messages in flight that were encoded for MQTT 5. */
     if (st == TERN_ERR_NO_MQTT5 && W.k.broker_311_only) {
         A.idle = 1; /* a final refusal: no on_disconnect follows, no reconnect */
@@ -337,6 +339,31 @@ static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void
     react(type == TERN_SUBACK ? " from on_suback" : " from on_unsuback");
 }
 
+static int in_table(const uint16_t *t, uint16_t id)
+{
+    for (unsigned i = 0; i < W.k.qos2_ids && t[i]; i++)
+        if (t[i] == id) return 1;
+    return 0;
+}
+
+/* The engine forgot an id of a full inbound QoS 2 table (client.h, inbound_qos2). Allowed only
+ * for an id carried over the last reconnect (a broker may have lost it) or when the receive
+ * buffer is full, so that the message could not wait for a PUBREL; then only the message that
+ * had the id may be delivered again, a duplicate of any other is still a failure. */
+static void qos2_forgotten(void)
+{
+    A.qos2_forgotten = 1;
+    for (unsigned i = 0; i < W.k.qos2_ids && A.qos2_before[i]; i++) {
+        uint16_t id = A.qos2_before[i];
+        if (in_table(W.qos2_ids, id)) continue;
+        uint32_t token = A.qos2_token[id];
+        sim_event("app: the client forgot QoS 2 id %u (message %u)", id, token);
+        if (!in_table(A.qos2_resumed, id) && W.client.rx_len < W.k.rx_cap)
+            sim_fail("QoS 2 id %u forgotten while its broker may re-send it and the message could wait", id);
+        if (token) A.broker_msg[token].forgotten = 1;
+    }
+}
+
 static void on_error(tern_client *c, tern_status st, void *user)
 {
     (void)c;
@@ -345,7 +372,7 @@ static void on_error(tern_client *c, tern_status st, void *user)
     if (st == TERN_ERR_NO_MQTT5 && W.k.broker_311_only && W.k.fallback_311) return; /* falls back */
     /* Documented: when the table is full and the messages waiting for room fill the receive
      * buffer, the oldest id is forgotten; its re-send may then be delivered again. */
-    if (st == TERN_ERR_RECEIVE_MAXIMUM) A.qos2_forgotten = 1;
+    if (st == TERN_ERR_RECEIVE_MAXIMUM) qos2_forgotten();
     else sim_fail("on_error with %s, which nothing here explains", tern_status_name(st));
     react(" from on_error");
 }
@@ -370,6 +397,7 @@ static void on_trace(tern_client *c, int outgoing, const uint8_t *p, size_t n, v
 {
     (void)user;
     if (outgoing) return;
+    memcpy(A.qos2_before, W.qos2_ids, W.k.qos2_ids * sizeof *W.qos2_ids);
     net_client_handled(p, n);
     if (waits_for_a_pubrel(c, p, n)) net_client_held();
 }

@@ -158,6 +158,7 @@ typedef struct {
     uint16_t delivered;          /* to the app (broker tokens) or the broker's subscribers */
     uint16_t sends;              /* broker tokens: PUBLISHes written */
     uint8_t refused, done;       /* app tokens: refused by the broker; publish_done seen */
+    uint8_t forgotten;           /* broker tokens: its QoS 2 id was forgotten (a full table) */
     uint32_t session;            /* app tokens: the broker session that last received it */
 } msg_info;
 
@@ -170,6 +171,9 @@ typedef struct {
     uint32_t in_flight;
     int connected, idle, disconnecting, in_callback;
     uint8_t qos2_forgotten; /* the engine said it forgot an inbound QoS 2 id (a full table) */
+    uint16_t qos2_before[64 + 4];   /* the client's QoS 2 table before the packet being handled */
+    uint16_t qos2_resumed[64 + 4];  /*   and as the last CONNACK left it (ids a broker may have lost) */
+    uint32_t qos2_token[65536];     /* the broker token last delivered under a QoS 2 id */
     int use_311;                 /* told the broker does not speak MQTT 5: connect with 3.1.1 */
     int version_change;          /* a connect with another version drops what is in flight */
     int in_disconnect;           /* on_disconnect runs (a disconnect from it calls it again) */
