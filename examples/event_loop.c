@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tern/client.h"
 #include "tern/tcp.h"
@@ -29,14 +28,6 @@ typedef struct {
 } peer;
 
 static peer peers[MAX_CLIENTS];
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static void on_message(tern_client *c, const tern_publish *m, void *user)
 {
@@ -72,7 +63,7 @@ static tern_status start(peer *p, int i, const char *host, uint16_t port)
     snprintf(p->id, sizeof p->id, "event-loop-%d", i);
     snprintf(p->topic, sizeof p->topic, "loop/%d", i);
     p->inflight = (tern_inflight){.packet = p->slot, .cap = sizeof p->slot};
-    p->cfg = (tern_client_config){.now_ms = now_ms, .tx = p->tx, .tx_cap = sizeof p->tx,
+    p->cfg = (tern_client_config){.now_ms = tern_posix_now_ms, .tx = p->tx, .tx_cap = sizeof p->tx,
                                   .rx = p->rx, .rx_cap = sizeof p->rx, .inflight = &p->inflight,
                                   .inflight_count = 1, .inbound_qos2 = p->qos2_ids,
                                   .inbound_qos2_count = 4};
@@ -147,9 +138,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < n; i++)
         if (start(&peers[i], i, argv[1], (uint16_t)atoi(argv[2])) != TERN_OK) return 1;
-    uint32_t deadline = now_ms(NULL) + 15000;
+    uint32_t deadline = tern_posix_now_ms(NULL) + 15000;
     while (!all_received(n)) {
-        if ((int32_t)(now_ms(NULL) - deadline) > 0) {
+        if ((int32_t)(tern_posix_now_ms(NULL) - deadline) > 0) {
             fprintf(stderr, "event_loop: timed out\n");
             return 1;
         }

@@ -33,14 +33,6 @@ typedef struct {
     time_t last_activity;
 } forwarder;
 
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
-
 static const tern_subscription sensors = {{(const uint8_t *)"sensors/+/temp", 14}, 1};
 
 /* A new session has no subscriptions: (re)subscribe whenever the broker did not keep ours. */
@@ -141,7 +133,7 @@ int main(int argc, char **argv)
     tern_client_config cfg = {0};
     tern_tcp_init(&tcp, argv[1], (uint16_t)atoi(argv[2]), 5000);
     tern_tcp_transport(&tcp, &cfg.transport);
-    cfg.now_ms = now_ms;
+    cfg.now_ms = tern_posix_now_ms;
     cfg.tx = tx, cfg.tx_cap = sizeof tx;
     cfg.rx = rx, cfg.rx_cap = (uint32_t)rx_bytes;
     cfg.inflight = slots, cfg.inflight_count = SLOTS;

@@ -6,18 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tern/client.h"
 #include "tern/tcp.h"
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 int main(int argc, char **argv)
 {
@@ -33,7 +24,7 @@ int main(int argc, char **argv)
     tern_client_config cfg = {0};
     tern_tcp_init(&tcp, argv[1], (uint16_t)atoi(argv[2]), 5000);
     tern_tcp_transport(&tcp, &cfg.transport);
-    cfg.now_ms = now_ms;
+    cfg.now_ms = tern_posix_now_ms;
     cfg.tx = tx;
     cfg.tx_cap = sizeof tx;
     cfg.rx = rx;

@@ -6,18 +6,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "tern/client.h"
 #include "tern/tcp.h"
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 typedef struct {
     long wanted, received;
@@ -57,7 +48,7 @@ int main(int argc, char **argv)
     static uint16_t qos2_ids[16];
     progress p = {atol(argv[4]), 0, 0, 0};
     tern_tcp tcp;
-    tern_client_config cfg = {.now_ms = now_ms, .tx = tx, .tx_cap = sizeof tx, .rx = rx,
+    tern_client_config cfg = {.now_ms = tern_posix_now_ms, .tx = tx, .tx_cap = sizeof tx, .rx = rx,
                               .rx_cap = sizeof rx, .inbound_qos2 = qos2_ids,
                               .inbound_qos2_count = 16};
     cfg.cb.user = &p;

@@ -12,8 +12,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <tern/client.h>
+#include <tern/tcp.h>
 #include <tern/tls.h>
 
 /* A message waits in rx while it is held (no free slot to forward it). mosquitto sends a
@@ -27,14 +27,6 @@ static unsigned long forwarded, held, lost;
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig) { (void)sig, stopping = 1; }
-
-static uint32_t now_ms(void *clock_ctx)
-{
-    struct timespec ts;
-    (void)clock_ctx;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static void on_message(tern_client *c, const tern_publish *m, void *user)
 {
@@ -99,7 +91,7 @@ int main(int argc, char **argv)
                                .key_file = argc == 6 ? argv[5] : NULL};
     if (tern_tls_init(&tls, argv[1], (uint16_t)atoi(argv[2]), 5000, &tls_cfg) != TERN_OK)
         return fprintf(stderr, "tls_forward: %s\n", tern_tls_error(&tls)), 1;
-    tern_client_config cfg = {.now_ms = now_ms, .tx = tx, .tx_cap = sizeof tx, .rx = rx, .rx_cap = sizeof rx,
+    tern_client_config cfg = {.now_ms = tern_posix_now_ms, .tx = tx, .tx_cap = sizeof tx, .rx = rx, .rx_cap = sizeof rx,
                               .inflight = slots, .inflight_count = SLOTS,
                               .inbound_qos2 = qos2_ids, .inbound_qos2_count = 8,
                               .cb = {.on_message = on_message, .on_connect = on_connect,

@@ -53,7 +53,7 @@ int tern_qos2_room(tern_client *c, int force)
 {
     uint16_t *t = c->cfg->inbound_qos2, n = c->cfg->inbound_qos2_count;
     if (n == 0) return 0;
-    if (qos2_used(c) < n) return 1;
+    if (t[n - 1u] == 0) return 1; /* packed: the last entry is free until it is full */
     if (c->qos2_old == 0 && !force) return 0;
     tern_copy(t, t + 1, (size_t)(n - 1u) * sizeof *t);
     t[n - 1u] = 0;

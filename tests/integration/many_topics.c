@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tern/client.h"
 #include "tern/tcp.h"
@@ -43,14 +42,6 @@ static struct {
     unsigned subscribed, subacks, granted, published, busy_publish, received, done;
     unsigned heard[MAX_TOPICS];
 } app;
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static tern_subscription filter(unsigned i)
 {
@@ -161,7 +152,7 @@ static int run_event_loop(uint32_t deadline)
 {
     tern_client *c = &app.client;
     if (tern_client_connect(c, &app.conn) != TERN_OK) return 1;
-    while (!finished() && (int32_t)(deadline - now_ms(NULL)) > 0) {
+    while (!finished() && (int32_t)(deadline - tern_posix_now_ms(NULL)) > 0) {
         struct pollfd p = {tern_client_socket(c), POLLIN, 0};
         if (tern_client_wants_write(c)) p.events |= POLLOUT;
         uint32_t wait = tern_client_next_timeout_ms(c);
@@ -195,14 +186,14 @@ static int run_blocking(uint32_t deadline)
         st = tern_client_subscribe_wait(c, &s, 1, NULL, NULL, 10000);
         app.subscribed += st == TERN_OK;
     }
-    while (st == TERN_OK && app.subacks < app.topics && (int32_t)(deadline - now_ms(NULL)) > 0)
+    while (st == TERN_OK && app.subacks < app.topics && (int32_t)(deadline - tern_posix_now_ms(NULL)) > 0)
         st = tern_client_run(c, 50);
     for (unsigned n = 0; st == TERN_OK && n < app.messages; n++) {
         tern_publish m = message(n);
         st = tern_client_publish_wait(c, &m, NULL, 10000);
         app.published += st == TERN_OK;
     }
-    while (st == TERN_OK && !finished() && (int32_t)(deadline - now_ms(NULL)) > 0)
+    while (st == TERN_OK && !finished() && (int32_t)(deadline - tern_posix_now_ms(NULL)) > 0)
         st = tern_client_run(c, 50);
     if (st != TERN_OK) fprintf(stderr, "blocking: %s\n", tern_status_str(st));
     return st != TERN_OK;
@@ -222,7 +213,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < app.topics; i++) snprintf(app.names[i], sizeof app.names[i], "%s/t%u", argv[6], i);
     tern_tcp_init(&app.tcp, "127.0.0.1", (uint16_t)atoi(argv[1]), 5000);
     tern_tcp_transport(&app.tcp, &app.cfg.transport);
-    app.cfg.now_ms = now_ms;
+    app.cfg.now_ms = tern_posix_now_ms;
     app.cfg.tx = app.tx;
     app.cfg.tx_cap = sizeof app.tx;
     app.cfg.rx = app.rx;
@@ -242,7 +233,7 @@ int main(int argc, char **argv)
     app.conn.clean_start = 1;
     app.conn.keep_alive = 30;
     if (tern_client_init(&app.client, &app.cfg) != TERN_OK) return 2;
-    uint32_t deadline = now_ms(NULL) + 60000u;
+    uint32_t deadline = tern_posix_now_ms(NULL) + 60000u;
     int failed = event_mode ? run_event_loop(deadline) : run_blocking(deadline);
     unsigned topics_heard = 0;
     for (unsigned t = 0; t < app.topics; t++) topics_heard += app.heard[t] > 0;

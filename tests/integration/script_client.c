@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tern/client.h"
 #include "tern/tcp.h"
@@ -32,14 +31,6 @@ static uint16_t qos2[16];
 static tern_topic_alias in_alias[ALIASES], out_alias[ALIASES];
 static uint8_t in_alias_mem[ALIASES][128], out_alias_mem[ALIASES][128];
 static long done_ok, received;
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static void on_connect(tern_client *c, tern_status st, const tern_connack *ack, void *user)
 {
@@ -131,7 +122,7 @@ int main(int argc, char **argv)
 
     tern_tcp_init(&tcp, "127.0.0.1", (uint16_t)atoi(argv[1]), 5000);
     tern_tcp_transport(&tcp, &cfg.transport);
-    cfg.now_ms = now_ms;
+    cfg.now_ms = tern_posix_now_ms;
     cfg.tx = tx;
     cfg.tx_cap = sizeof tx;
     cfg.rx = rx;
@@ -161,7 +152,7 @@ int main(int argc, char **argv)
     cfg.cb.on_error = on_error;
     if (tern_client_init(&client, &cfg) != TERN_OK) return fail(TERN_ERR_INVALID_ARG);
 
-    uint32_t limit = (uint32_t)secs * 1000u, start = now_ms(NULL);
+    uint32_t limit = (uint32_t)secs * 1000u, start = tern_posix_now_ms(NULL);
     tern_status st = tern_client_connect_wait(&client, &conn, limit);
     if (st != TERN_OK) return fail(st);
     if (filter) {
@@ -182,17 +173,17 @@ int main(int argc, char **argv)
         for (;;) {
             st = tern_client_publish(&client, &m, NULL);
             if (st != TERN_ERR_BUSY && st != TERN_WOULD_BLOCK && st != TERN_ERR_NOT_CONNECTED) break;
-            if (now_ms(NULL) - start >= limit) return fail(TERN_ERR_TIMEOUT);
+            if (tern_posix_now_ms(NULL) - start >= limit) return fail(TERN_ERR_TIMEOUT);
             st = tern_client_run(&client, 20);
             if (st != TERN_OK) return fail(st);
         }
         if (st != TERN_OK) return fail(st);
     }
-    uint32_t used = now_ms(NULL) - start;
+    uint32_t used = tern_posix_now_ms(NULL) - start;
     st = tern_client_wait_idle(&client, used < limit ? limit - used : 1);
     if (st != TERN_OK) return fail(st);
     while (received < want) {
-        used = now_ms(NULL) - start;
+        used = tern_posix_now_ms(NULL) - start;
         if (used >= limit) return fail(TERN_ERR_TIMEOUT);
         st = tern_client_run(&client, 50);
         if (st != TERN_OK) return fail(st);

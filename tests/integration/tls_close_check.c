@@ -7,21 +7,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "tern/client.h"
+#include "tern/tcp.h"
 #include "tern/tls.h"
 
 static tern_status ended = TERN_OK;
 static int disconnected;
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static void on_disconnect(tern_client *c, tern_status why, void *user)
 {
@@ -48,7 +40,7 @@ int main(int argc, char **argv)
     }
     tern_client_config cfg = {0};
     tern_tls_transport(&tls, &cfg.transport);
-    cfg.now_ms = now_ms;
+    cfg.now_ms = tern_posix_now_ms;
     cfg.tx = tx, cfg.tx_cap = sizeof tx;
     cfg.rx = rx, cfg.rx_cap = sizeof rx;
     cfg.inbound_qos2 = qos2_ids, cfg.inbound_qos2_count = 2;

@@ -11,21 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fd_transport.h"
 #include "tern/client.h"
+#include "tern/tcp.h"
 #include "tern/tls.h"
 
 static const char PAYLOAD[] = "hello over a pipe";
-
-static uint32_t now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 typedef struct {
     int subscribed;
@@ -58,9 +50,9 @@ static size_t read_file(const char *path, uint8_t *buf, size_t cap)
 /* Drive the client until *flag is set, the connection fails or timeout_ms passes. */
 static tern_status run_until(tern_client *c, const int *flag, uint32_t timeout_ms)
 {
-    uint32_t start = now_ms(NULL);
+    uint32_t start = tern_posix_now_ms(NULL);
     while (!*flag) {
-        if (now_ms(NULL) - start > timeout_ms) return TERN_ERR_TIMEOUT;
+        if (tern_posix_now_ms(NULL) - start > timeout_ms) return TERN_ERR_TIMEOUT;
         tern_status st = tern_client_run(c, 100);
         if (st != TERN_OK) return st;
     }
@@ -114,7 +106,7 @@ int main(int argc, char **argv)
     progress p = {0, 0};
     tern_client_config cfg = {0};
     tern_tls_transport(&tls, &cfg.transport);
-    cfg.now_ms = now_ms;
+    cfg.now_ms = tern_posix_now_ms;
     cfg.tx = tx, cfg.tx_cap = sizeof tx;
     cfg.rx = rx, cfg.rx_cap = sizeof rx;
     cfg.inflight = &slot, cfg.inflight_count = 1;

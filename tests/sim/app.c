@@ -387,10 +387,9 @@ static int waits_for_a_pubrel(const tern_client *c, const uint8_t *p, size_t n)
         h.type != TERN_PUBLISH || ((h.flags >> 1) & 3u) != 2u)
         return 0;
     size_t at = h.header_len + 2u + (size_t)((p[h.header_len] << 8) | p[h.header_len + 1u]);
-    uint16_t id = (uint16_t)((p[at] << 8) | p[at + 1u]), used = 0;
-    for (; used < W.k.qos2_ids && W.qos2_ids[used]; used++)
-        if (W.qos2_ids[used] == id) return 0;
-    return used == W.k.qos2_ids && c->qos2_old == 0 && !c->hold_refused;
+    uint16_t id = (uint16_t)((p[at] << 8) | p[at + 1u]);
+    int full = W.qos2_ids[W.k.qos2_ids - 1u] != 0; /* packed from the start */
+    return full && !in_table(W.qos2_ids, id) && c->qos2_old == 0 && !c->hold_refused;
 }
 
 static void on_trace(tern_client *c, int outgoing, const uint8_t *p, size_t n, void *user)

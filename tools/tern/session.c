@@ -8,16 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-uint32_t tool_now_ms(void *ctx)
-{
-    (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
-}
 
 static void on_suback(tern_client *c, uint8_t type, const tern_suback *ack, void *user)
 {
@@ -187,7 +178,7 @@ int tool_session_init(tool_session *s, const tool_options *o, uint32_t tx_cap, u
     set_connect_options(s, o);
     if (set_transport(s, o) != 0) return -1;
     if (o->websocket && tool_ws_wrap(s) != 0) return -1;
-    s->cfg.now_ms = tool_now_ms;
+    s->cfg.now_ms = tern_posix_now_ms;
     s->cfg.tx_cap = tx_cap;
     s->cfg.rx_cap = rx_cap;
     s->cfg.tx = malloc(tx_cap);

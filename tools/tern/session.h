@@ -58,8 +58,6 @@ tern_status tool_publish(tool_session *s, const tern_publish *m);
 /* Print "tern: <what>: <why>" for a status, naming CONNACK/DISCONNECT reasons and errno. */
 void tool_fail(tool_session *s, const char *what, tern_status st);
 
-uint32_t tool_now_ms(void *ctx);
-
 /* -d: the client's on_trace hook (trace.c); user is the tool_session. */
 void tool_trace(tern_client *c, int outgoing, const uint8_t *packet, size_t len, void *user);
 /* The client's on_trace hook: notes a Server Reference (server_reference.c), then tool_trace

@@ -187,7 +187,7 @@ static int receive(tool_session *s)
     const tool_options *o = s->o;
     s->conn.auto_reconnect = 1; /* like mosquitto_sub: a lost connection is re-established */
     int subscribed_on = s->connects;
-    uint32_t start = tool_now_ms(NULL);
+    uint32_t start = tern_posix_now_ms(NULL);
     uint32_t limit = o->timeout_s ? (uint32_t)o->timeout_s * 1000u : UINT32_MAX;
     while ((!o->count || s->received < o->count) && !state.stop && !tool_stop_requested) {
         tern_status st = tern_client_run(&s->client, 100);
@@ -199,7 +199,7 @@ static int receive(tool_session *s)
             if (!s->session_present && subscribe_all(s) != 0) return 1;
         }
         if (st != TERN_OK) return tool_fail(s, "connection lost", st), 1;
-        if (tool_now_ms(NULL) - start >= limit) {
+        if (tern_posix_now_ms(NULL) - start >= limit) {
             fputs("Timed out\n", stderr);
             return EXIT_TIMED_OUT;
         }
